@@ -1,0 +1,42 @@
+#pragma once
+// Thin, allocation-light wrappers over OpenSSL 3 for hashing, HMAC, randomness and encoding.
+// All functions are thread-safe (OpenSSL 3 one-shot APIs).
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "common/result.h"
+
+namespace rampart::crypto {
+
+using Sha256Digest = std::array<uint8_t, 32>;
+
+Sha256Digest Sha256(std::string_view data);
+Sha256Digest HmacSha256(std::string_view key, std::string_view data);
+std::string HexEncode(const uint8_t* data, size_t size);
+inline std::string HexEncode(const Sha256Digest& d) { return HexEncode(d.data(), d.size()); }
+inline std::string HexEncode(std::string_view s) {
+  return HexEncode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+std::string Sha256Hex(std::string_view data);
+
+// Constant-time equality; lengths are not secret.
+bool ConstantTimeEquals(std::string_view a, std::string_view b);
+
+// Cryptographically secure random bytes.
+std::string RandomBytes(size_t n);
+
+std::string Base64Encode(std::string_view data);
+// Strict RFC 4648 decoding (padding required, whitespace rejected).
+Result<std::string> Base64Decode(std::string_view data);
+
+// AES-256-GCM with a random 12-byte nonce: output is nonce || ciphertext || 16-byte tag.
+// `key` must be 32 bytes. `aad` is authenticated but not encrypted.
+Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
+                             std::string_view aad = {});
+Result<std::string> AeadOpen(std::string_view key, std::string_view sealed,
+                             std::string_view aad = {});
+
+}  // namespace rampart::crypto
