@@ -1,0 +1,238 @@
+#include "common/strings.h"
+
+#include <cmath>
+#include <cstdio>
+#include <ctime>
+
+#include "common/http_types.h"
+
+namespace rampart {
+
+namespace {
+char LowerAscii(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+int HexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+}  // namespace
+
+bool IEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (LowerAscii(a[i]) != LowerAscii(b[i])) return false;
+  }
+  return true;
+}
+
+bool StartsWith(std::string_view s, std::string_view prefix) {
+  return s.substr(0, prefix.size()) == prefix;
+}
+
+std::string ToLower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = LowerAscii(c);
+  return out;
+}
+
+std::string_view Trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' ||
+                        s.front() == '\n'))
+    s.remove_prefix(1);
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
+    s.remove_suffix(1);
+  return s;
+}
+
+std::vector<std::string_view> Split(std::string_view s, char sep) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  while (true) {
+    size_t pos = s.find(sep, start);
+    if (pos == std::string_view::npos) {
+      out.push_back(s.substr(start));
+      return out;
+    }
+    out.push_back(s.substr(start, pos - start));
+    start = pos + 1;
+  }
+}
+
+std::optional<std::string> UrlDecode(std::string_view s, bool form_encoding) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = HexValue(s[i + 1]), lo = HexValue(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && form_encoding) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string UrlEncode(std::string_view s, bool keep_slash) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(s.size() * 3 / 2);
+  for (unsigned char c : s) {
+    bool unreserved = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
+                      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' || c == '~';
+    if (unreserved || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 0xf]);
+    }
+  }
+  return out;
+}
+
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view s) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (s.empty()) return out;
+  for (std::string_view part : Split(s, '&')) {
+    if (part.empty()) continue;
+    size_t eq = part.find('=');
+    auto key = UrlDecode(part.substr(0, eq), true);
+    auto value = eq == std::string_view::npos ? std::optional<std::string>("")
+                                              : UrlDecode(part.substr(eq + 1), true);
+    if (!key || !value) return std::nullopt;
+    out.emplace_back(std::move(*key), std::move(*value));
+  }
+  return out;
+}
+
+void AppendXmlEscaped(std::string& out, std::string_view s) {
+  for (char c : s) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&quot;"; break;
+      case '\'': out += "&apos;"; break;
+      case '\r': out += "&#xD;"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') continue;
+        out.push_back(c);
+    }
+  }
+}
+
+std::optional<double> ParseTimestamp(std::string_view s) {
+  s = Trim(s);
+  if (s.empty()) return std::nullopt;
+  // Epoch seconds (possibly fractional).
+  bool numeric = true;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || c == '.' || c == '-')) numeric = false;
+  }
+  if (numeric) {
+    char* end = nullptr;
+    std::string tmp(s);
+    double v = std::strtod(tmp.c_str(), &end);
+    if (end == tmp.c_str() + tmp.size() && std::isfinite(v)) return v;
+    return std::nullopt;
+  }
+  int y, mo, d, h = 0, mi = 0;
+  double sec = 0;
+  int consumed = 0;
+  std::string tmp(s);
+  if (std::sscanf(tmp.c_str(), "%4d-%2d-%2dT%2d:%2d:%lf%n", &y, &mo, &d, &h, &mi, &sec,
+                  &consumed) < 6) {
+    consumed = 0;
+    if (std::sscanf(tmp.c_str(), "%4d-%2d-%2d%n", &y, &mo, &d, &consumed) < 3 ||
+        static_cast<size_t>(consumed) != tmp.size())
+      return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec < 0 || sec >= 61)
+    return std::nullopt;
+  std::string_view rest = s.substr(static_cast<size_t>(consumed));
+  int offset = 0;
+  if (rest == "Z" || rest == "z" || rest.empty()) {
+  } else if (rest.size() == 6 && (rest[0] == '+' || rest[0] == '-') && rest[3] == ':') {
+    int oh = (rest[1] - '0') * 10 + (rest[2] - '0');
+    int om = (rest[4] - '0') * 10 + (rest[5] - '0');
+    offset = (rest[0] == '+' ? 1 : -1) * (oh * 3600 + om * 60);
+  } else {
+    return std::nullopt;
+  }
+  std::tm tm{};
+  tm.tm_year = y - 1900;
+  tm.tm_mon = mo - 1;
+  tm.tm_mday = d;
+  tm.tm_hour = h;
+  tm.tm_min = mi;
+  tm.tm_sec = 0;
+  time_t t = timegm(&tm);
+  return static_cast<double>(t) + sec - offset;
+}
+
+std::string FormatIso8601(double epoch_seconds) {
+  time_t whole = static_cast<time_t>(std::floor(epoch_seconds));
+  int millis = static_cast<int>(std::lround((epoch_seconds - static_cast<double>(whole)) * 1000));
+  if (millis >= 1000) {
+    whole += 1;
+    millis -= 1000;
+  }
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  char buf[64];
+  if (millis == 0) {
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  } else {
+    char base[32];
+    std::strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
+    std::snprintf(buf, sizeof buf, "%s.%03dZ", base, millis % 1000);
+  }
+  return buf;
+}
+
+std::string FormatRfc822(double epoch_seconds) {
+  time_t whole = static_cast<time_t>(std::floor(epoch_seconds));
+  std::tm tm{};
+  gmtime_r(&whole, &tm);
+  static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%s, %02d %s %04d %02d:%02d:%02d GMT", kDays[tm.tm_wday],
+                tm.tm_mday, kMonths[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+                tm.tm_sec);
+  return buf;
+}
+
+std::string FormatAmzDate(int64_t epoch_seconds) {
+  time_t t = static_cast<time_t>(epoch_seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[20];
+  std::strftime(buf, sizeof buf, "%Y%m%dT%H%M%SZ", &tm);
+  return buf;
+}
+
+std::string_view FindHeader(const std::vector<HttpHeader>& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (IEquals(h.name, name)) return h.value;
+  }
+  return {};
+}
+
+bool HasHeader(const std::vector<HttpHeader>& headers, std::string_view name) {
+  for (const auto& h : headers) {
+    if (IEquals(h.name, name)) return true;
+  }
+  return false;
+}
+
+}  // namespace rampart

@@ -1,0 +1,36 @@
+#pragma once
+// Small string helpers used across layers. Pure; no allocation unless a string is returned.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rampart {
+
+bool IEquals(std::string_view a, std::string_view b);
+bool StartsWith(std::string_view s, std::string_view prefix);
+std::string ToLower(std::string_view s);
+std::string_view Trim(std::string_view s);
+std::vector<std::string_view> Split(std::string_view s, char sep);
+
+// RFC 3986 percent-decoding; '+' becomes ' ' when form_encoding. nullopt on a bad escape.
+std::optional<std::string> UrlDecode(std::string_view s, bool form_encoding);
+// RFC 3986 encoding of everything but unreserved characters (and '/' if keep_slash).
+std::string UrlEncode(std::string_view s, bool keep_slash = false);
+
+// Parses "a=1&b=2" (form or query). nullopt on a bad escape. Order preserved.
+std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view s);
+
+// XML 1.0 text escaping (&, <, >, ", ') and removal of characters XML cannot carry.
+void AppendXmlEscaped(std::string& out, std::string_view s);
+
+// Timestamps. ISO 8601 "2024-01-02T03:04:05Z" / with fraction / with offset, or epoch seconds.
+std::optional<double> ParseTimestamp(std::string_view s);
+std::string FormatIso8601(double epoch_seconds);  // 2024-01-02T03:04:05Z (.sssZ if fractional)
+std::string FormatRfc822(double epoch_seconds);   // Tue, 02 Jan 2024 03:04:05 GMT
+std::string FormatAmzDate(int64_t epoch_seconds); // 20240102T030405Z
+
+}  // namespace rampart

@@ -1,0 +1,353 @@
+#include "protocol/codec.h"
+
+#include <charconv>
+#include <cmath>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "protocol/internal.h"
+
+namespace rampart::protocol {
+
+namespace json = boost::json;
+using namespace internal;  // NOLINT(google-build-using-namespace): implementation file
+
+namespace {
+
+// Newer SDKs call CloudWatch over awsJson 1.0 with this target prefix (the model in Debian's
+// botocore still says query). Requests carry x-amzn-query-mode: true and expect query error codes.
+constexpr std::string_view kCloudWatchJsonPrefix = "GraniteServiceVersion20100801";
+
+std::string_view TargetPrefix(std::string_view target) {
+  size_t dot = target.rfind('.');
+  return dot == std::string_view::npos ? std::string_view{} : target.substr(0, dot);
+}
+
+bool IsFormBody(const WireRequest& req) {
+  std::string_view ct = req.headers ? FindHeader(*req.headers, "content-type") : "";
+  return StartsWith(ToLower(ct), "application/x-www-form-urlencoded");
+}
+
+// Query parameters from the URL and, for form posts, the body. nullopt on bad encoding.
+std::optional<FormMap> CollectForm(const WireRequest& req) {
+  FormMap out;
+  auto q = ParseForm(req.query);
+  if (!q) return std::nullopt;
+  for (auto& [k, v] : *q) out.insert_or_assign(std::move(k), std::move(v));
+  if (!req.body.empty() && (IsFormBody(req) || req.method == "POST")) {
+    auto b = ParseForm(req.body);
+    if (!b) return std::nullopt;
+    for (auto& [k, v] : *b) out.insert_or_assign(std::move(k), std::move(v));
+  }
+  return out;
+}
+
+std::string_view FormValue(const WireRequest& req, std::string_view key, std::string& storage) {
+  auto form = CollectForm(req);
+  if (!form) return {};
+  auto it = form->find(key);
+  if (it == form->end()) return {};
+  storage = it->second;
+  return storage;
+}
+
+}  // namespace
+
+std::string_view WireName(Wire w) {
+  switch (w) {
+    case Wire::kQuery: return "query";
+    case Wire::kJson10: return "json1.0";
+    case Wire::kJson11: return "json1.1";
+    case Wire::kRestJson: return "rest-json";
+    case Wire::kRestXml: return "rest-xml";
+  }
+  return "?";
+}
+
+const model::Service* RouteService(const WireRequest& req, std::string_view scope_service) {
+  std::string_view target = req.headers ? FindHeader(*req.headers, "x-amz-target") : "";
+  if (!target.empty()) {
+    std::string_view prefix = TargetPrefix(target);
+    if (prefix == kCloudWatchJsonPrefix) return model::FindService("cloudwatch");
+    for (const model::Service* s : model::AllServices()) {
+      if (!s->target_prefix.empty() && s->target_prefix == prefix) return s;
+    }
+  }
+  if (!scope_service.empty()) {
+    for (const model::Service* s : model::AllServices()) {
+      if (s->signing_name == scope_service) return s;
+    }
+    return nullptr;
+  }
+  // Unsigned: a query Action names the service (Version disambiguates shared names).
+  std::string action_storage, version_storage;
+  std::string_view action = FormValue(req, "Action", action_storage);
+  if (!action.empty()) {
+    std::string_view version = FormValue(req, "Version", version_storage);
+    const model::Service* found = nullptr;
+    int matches = 0;
+    for (const model::Service* s : model::AllServices()) {
+      if (s->protocol != model::Protocol::kQuery) continue;
+      if (!version.empty() && s->api_version != version) continue;
+      if (s->FindOperation(action)) {
+        found = s;
+        ++matches;
+      }
+    }
+    if (matches == 1) return found;
+    if (matches > 1) {
+      // Prefer an operation that is callable without a signature (STS federation calls).
+      for (const model::Service* s : model::AllServices()) {
+        const model::Operation* op = s->FindOperation(action);
+        if (s->protocol == model::Protocol::kQuery && op && (op->flags & model::kOpUnsigned))
+          return s;
+      }
+    }
+    return nullptr;
+  }
+  for (const model::Service* s : model::AllServices()) {
+    if ((s->protocol == model::Protocol::kRestJson) && MatchRestOperation(*s, req)) return s;
+  }
+  return nullptr;
+}
+
+Resolved ResolveOperation(const model::Service& service, const WireRequest& req) {
+  Resolved r;
+  r.exchange.service = &service;
+  std::string_view target = req.headers ? FindHeader(*req.headers, "x-amz-target") : "";
+  switch (service.protocol) {
+    case model::Protocol::kQuery: {
+      if (!target.empty() && TargetPrefix(target) == kCloudWatchJsonPrefix) {
+        r.exchange.wire = Wire::kJson10;
+        r.exchange.query_compatible = true;
+        break;
+      }
+      r.exchange.wire = Wire::kQuery;
+      std::string storage;
+      if (!CollectForm(req)) {
+        r.status = Error{"MalformedQueryString", "The request body or query string is not valid "
+                         "application/x-www-form-urlencoded data", 400, true};
+        return r;
+      }
+      std::string_view action = FormValue(req, "Action", storage);
+      if (action.empty()) {
+        r.status = Error{"MissingAction", "The request must contain the parameter Action", 400,
+                         true};
+        return r;
+      }
+      r.exchange.operation = service.FindOperation(action);
+      if (!r.exchange.operation) {
+        r.status = Error{"InvalidAction",
+                         "Could not find operation " + std::string(action) + " for version " +
+                             std::string(service.api_version),
+                         400, true};
+      }
+      return r;
+    }
+    case model::Protocol::kJson:
+      r.exchange.wire = service.json_version == "1.0" ? Wire::kJson10 : Wire::kJson11;
+      break;
+    case model::Protocol::kRestJson:
+    case model::Protocol::kRestXml:
+      r.exchange.wire =
+          service.protocol == model::Protocol::kRestJson ? Wire::kRestJson : Wire::kRestXml;
+      r.exchange.operation = MatchRestOperation(service, req);
+      if (!r.exchange.operation) {
+        if (r.exchange.wire == Wire::kRestXml) {
+          r.status = Error{"MethodNotAllowed",
+                           "The specified method is not allowed against this resource.", 405, true};
+        } else {
+          r.status = Error{"UnknownOperationException",
+                           "No operation matches " + std::string(req.method) + " " +
+                               std::string(req.path),
+                           404, true};
+        }
+      }
+      return r;
+  }
+  // awsJson (and CloudWatch over JSON).
+  if (target.empty()) {
+    r.status = Error{"UnknownOperationException", "Missing X-Amz-Target header", 400, true};
+    return r;
+  }
+  std::string_view op_name = target.substr(target.rfind('.') + 1);
+  r.exchange.operation = service.FindOperation(op_name);
+  if (!r.exchange.operation) {
+    r.status = Error{"UnknownOperationException",
+                     "Unknown operation " + std::string(target), 400, true};
+  }
+  return r;
+}
+
+Result<json::value> DecodeInput(const Exchange& ex, const WireRequest& req) {
+  switch (ex.wire) {
+    case Wire::kQuery: {
+      auto form = CollectForm(req);
+      if (!form) {
+        return Error{"MalformedQueryString", "The request body is not valid form data", 400,
+                     true};
+      }
+      return QueryDecode(ex, *form);
+    }
+    case Wire::kJson10:
+    case Wire::kJson11:
+      return JsonDecode(ex, req.body);
+    case Wire::kRestJson:
+    case Wire::kRestXml:
+      return RestDecode(ex, req);
+  }
+  return Error::Internal("unknown wire");
+}
+
+WireResponse EncodeOutput(const Exchange& ex, const json::value& output,
+                          std::string_view request_id) {
+  switch (ex.wire) {
+    case Wire::kQuery: return QueryEncode(ex, output, request_id);
+    case Wire::kJson10:
+    case Wire::kJson11: return JsonEncode(ex, output, request_id);
+    case Wire::kRestJson:
+    case Wire::kRestXml: return RestEncode(ex, output, request_id);
+  }
+  return {};
+}
+
+WireResponse EncodeError(const Exchange& ex, const Error& error, std::string_view request_id) {
+  switch (ex.wire) {
+    case Wire::kQuery: return QueryEncodeError(ex, error, request_id);
+    case Wire::kJson10:
+    case Wire::kJson11: return JsonEncodeError(ex, error, request_id);
+    case Wire::kRestJson:
+    case Wire::kRestXml: return RestEncodeError(ex, error, request_id);
+  }
+  return {};
+}
+
+Error NotImplementedError(const Exchange& ex) {
+  std::string op = ex.operation ? std::string(ex.operation->name) : "this operation";
+  std::string svc = ex.service ? std::string(ex.service->id) : "this service";
+  std::string message = "Rampart does not implement " + svc + ":" + op + " yet";
+  switch (ex.wire) {
+    case Wire::kQuery: return {"InvalidAction", message, 400, true};
+    case Wire::kRestXml: return {"NotImplemented", message, 501, false};
+    default: return {"UnknownOperationException", message, 400, true};
+  }
+}
+
+namespace internal {
+
+std::string LowerFirst(std::string_view s) {
+  std::string out(s);
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] + 32);
+  return out;
+}
+
+Error ValidationFailure(const Exchange& ex, std::string message) {
+  if (ex.wire == Wire::kQuery || ex.query_compatible) {
+    return {"ValidationError", std::move(message), 400, true};
+  }
+  return {"ValidationException", std::move(message), 400, true};
+}
+
+Error SerializationFailure(const Exchange& ex, std::string message) {
+  if (ex.wire == Wire::kQuery) return {"MalformedInput", std::move(message), 400, true};
+  if (ex.wire == Wire::kRestXml) return {"MalformedXML", std::move(message), 400, true};
+  return {"SerializationException", std::move(message), 400, true};
+}
+
+Result<json::value> ScalarFromText(const model::Shape& shape, std::string_view text,
+                                   std::string_view path, bool header_timestamps) {
+  auto bad = [&](std::string_view what) {
+    return Error{"ValidationError",
+                 "Value '" + std::string(text) + "' at '" + std::string(path) +
+                     "' failed to satisfy constraint: Member must be " + std::string(what),
+                 400, true};
+  };
+  switch (shape.type) {
+    case model::ShapeType::kString: return json::value(json::string(text));
+    case model::ShapeType::kInteger:
+    case model::ShapeType::kLong: {
+      int64_t v = 0;
+      auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+      if (ec != std::errc() || ptr != text.data() + text.size()) return bad("an integer");
+      if (shape.type == model::ShapeType::kInteger && (v > INT32_MAX || v < INT32_MIN))
+        return bad("a 32-bit integer");
+      return json::value(v);
+    }
+    case model::ShapeType::kFloat:
+    case model::ShapeType::kDouble: {
+      std::string tmp(text);
+      char* end = nullptr;
+      double d = std::strtod(tmp.c_str(), &end);
+      if (tmp.empty() || end != tmp.c_str() + tmp.size() || !std::isfinite(d))
+        return bad("a number");
+      return json::value(d);
+    }
+    case model::ShapeType::kBoolean:
+      if (IEquals(text, "true")) return json::value(true);
+      if (IEquals(text, "false")) return json::value(false);
+      return bad("a boolean (true or false)");
+    case model::ShapeType::kTimestamp: {
+      std::optional<double> t;
+      if (header_timestamps && text.find(',') != std::string_view::npos) {
+        std::tm tm{};
+        std::string tmp(text);
+        if (strptime(tmp.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) {
+          t = static_cast<double>(timegm(&tm));
+        }
+      } else {
+        t = ParseTimestamp(text);
+      }
+      if (!t) return bad("a timestamp (ISO 8601 or epoch seconds)");
+      return json::value(*t);
+    }
+    case model::ShapeType::kBlob: {
+      auto raw = crypto::Base64Decode(text);
+      if (!raw.ok()) return bad("base64-encoded binary data");
+      return json::value(json::string(*raw));
+    }
+    default: return bad("a scalar");
+  }
+}
+
+std::string ScalarToText(const model::Shape& shape, const json::value& v,
+                         std::string_view default_timestamp_format) {
+  switch (shape.type) {
+    case model::ShapeType::kString:
+      return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
+    case model::ShapeType::kInteger:
+    case model::ShapeType::kLong:
+      if (v.is_double()) return std::to_string(static_cast<int64_t>(v.as_double()));
+      return json::serialize(v);
+    case model::ShapeType::kFloat:
+    case model::ShapeType::kDouble: {
+      double d = v.is_double() ? v.as_double() : v.is_int64() ? static_cast<double>(v.as_int64())
+                                                              : 0.0;
+      char buf[64];
+      auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
+      (void)ec;
+      return std::string(buf, ptr);
+    }
+    case model::ShapeType::kBoolean:
+      return v.is_bool() && v.as_bool() ? "true" : "false";
+    case model::ShapeType::kTimestamp: {
+      double t = v.is_double() ? v.as_double() : v.is_int64() ? static_cast<double>(v.as_int64())
+                                                              : 0.0;
+      std::string_view fmt =
+          shape.timestamp_format.empty() ? default_timestamp_format : shape.timestamp_format;
+      if (fmt == "unixTimestamp") {
+        char buf[64];
+        auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, t);
+        (void)ec;
+        return std::string(buf, ptr);
+      }
+      if (fmt == "rfc822") return FormatRfc822(t);
+      return FormatIso8601(t);
+    }
+    case model::ShapeType::kBlob:
+      return v.is_string() ? crypto::Base64Encode(std::string_view(v.as_string())) : "";
+    default: return "";
+  }
+}
+
+}  // namespace internal
+}  // namespace rampart::protocol

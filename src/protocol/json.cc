@@ -1,0 +1,245 @@
+// awsJson 1.0/1.1 bodies, shared with rest-json bodies.
+#include <cmath>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "protocol/internal.h"
+
+namespace rampart::protocol::internal {
+
+namespace {
+using model::Member;
+using model::Service;
+using model::Shape;
+using model::ShapeType;
+
+std::string TypeName(const json::value& v) {
+  switch (v.kind()) {
+    case json::kind::null: return "null";
+    case json::kind::bool_: return "boolean";
+    case json::kind::int64:
+    case json::kind::uint64:
+    case json::kind::double_: return "number";
+    case json::kind::string: return "string";
+    case json::kind::array: return "array";
+    case json::kind::object: return "object";
+  }
+  return "value";
+}
+
+std::optional<double> AsNumber(const json::value& v) {
+  if (v.is_int64()) return static_cast<double>(v.as_int64());
+  if (v.is_uint64()) return static_cast<double>(v.as_uint64());
+  if (v.is_double()) return v.as_double();
+  return std::nullopt;
+}
+
+json::value NumberOut(double d) {
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) {
+    return json::value(static_cast<int64_t>(d));
+  }
+  return json::value(d);
+}
+}  // namespace
+
+Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape_idx, const json::value& in,
+                                   std::string_view path) {
+  const Service& svc = *ex.service;
+  const Shape& shape = svc.shape(shape_idx);
+  auto mismatch = [&](std::string_view expected) {
+    return SerializationFailure(ex, "Expected " + std::string(expected) + " at '" +
+                                        std::string(path) + "' but found " + TypeName(in));
+  };
+  switch (shape.type) {
+    case ShapeType::kStructure: {
+      if (!in.is_object()) return mismatch("an object");
+      json::object out;
+      for (const Member& m : svc.StructMembers(shape)) {
+        if (m.location != model::Location::kBody) continue;
+        auto it = in.as_object().find(WireMemberName(m));
+        if (it == in.as_object().end() || it->value().is_null()) continue;
+        std::string mpath = path.empty() ? LowerFirst(m.name)
+                                         : std::string(path) + "." + LowerFirst(m.name);
+        auto v = JsonToDocument(ex, m.shape, it->value(), mpath);
+        if (!v.ok()) return v;
+        out.emplace(m.name, std::move(*v));
+      }
+      return json::value(std::move(out));
+    }
+    case ShapeType::kList: {
+      if (!in.is_array()) return mismatch("an array");
+      json::array out;
+      const Member& elem = svc.members[shape.first_member];
+      size_t i = 0;
+      for (const auto& item : in.as_array()) {
+        ++i;
+        if (item.is_null()) continue;
+        auto v = JsonToDocument(ex, elem.shape, item,
+                                std::string(path) + "." + std::to_string(i) + ".member");
+        if (!v.ok()) return v;
+        out.push_back(std::move(*v));
+      }
+      return json::value(std::move(out));
+    }
+    case ShapeType::kMap: {
+      if (!in.is_object()) return mismatch("an object");
+      json::object out;
+      const Member& val = svc.members[shape.first_member + 1];
+      for (const auto& kv : in.as_object()) {
+        if (kv.value().is_null()) continue;
+        auto v = JsonToDocument(ex, val.shape, kv.value(),
+                                std::string(path) + "." + std::string(kv.key()));
+        if (!v.ok()) return v;
+        out.emplace(kv.key(), std::move(*v));
+      }
+      return json::value(std::move(out));
+    }
+    case ShapeType::kString:
+      if (!in.is_string()) return mismatch("a string");
+      return in;
+    case ShapeType::kBoolean:
+      if (!in.is_bool()) return mismatch("a boolean");
+      return in;
+    case ShapeType::kInteger:
+    case ShapeType::kLong: {
+      auto n = AsNumber(in);
+      if (!n || *n != std::floor(*n)) return mismatch("an integer");
+      if (shape.type == ShapeType::kInteger && (*n > INT32_MAX || *n < INT32_MIN))
+        return mismatch("a 32-bit integer");
+      if (std::fabs(*n) > 9.2e18) return mismatch("a 64-bit integer");
+      return json::value(static_cast<int64_t>(*n));
+    }
+    case ShapeType::kFloat:
+    case ShapeType::kDouble: {
+      auto n = AsNumber(in);
+      if (n) return json::value(*n);
+      if (in.is_string() && (in.as_string() == "NaN" || in.as_string() == "Infinity" ||
+                             in.as_string() == "-Infinity")) {
+        return json::value(in.as_string() == "NaN" ? NAN
+                           : in.as_string() == "Infinity" ? INFINITY : -INFINITY);
+      }
+      return mismatch("a number");
+    }
+    case ShapeType::kTimestamp: {
+      if (auto n = AsNumber(in)) return json::value(*n);
+      if (in.is_string()) {
+        if (auto t = ParseTimestamp(in.as_string())) return json::value(*t);
+      }
+      return mismatch("a timestamp");
+    }
+    case ShapeType::kBlob: {
+      if (!in.is_string()) return mismatch("a base64 string");
+      auto raw = crypto::Base64Decode(in.as_string());
+      if (!raw.ok()) {
+        return SerializationFailure(ex, "Value at '" + std::string(path) +
+                                            "' is not valid base64-encoded binary data");
+      }
+      return json::value(json::string(*raw));
+    }
+  }
+  return mismatch("a value");
+}
+
+json::value DocumentToJson(const Service& svc, uint32_t shape_idx, const json::value& doc,
+                           bool body_members_only) {
+  const Shape& shape = svc.shape(shape_idx);
+  switch (shape.type) {
+    case ShapeType::kStructure: {
+      json::object out;
+      if (!doc.is_object()) return out;
+      for (const Member& m : svc.StructMembers(shape)) {
+        if (body_members_only && m.location != model::Location::kBody) continue;
+        auto it = doc.as_object().find(m.name);
+        if (it == doc.as_object().end() || it->value().is_null()) continue;
+        out.emplace(WireMemberName(m), DocumentToJson(svc, m.shape, it->value(), false));
+      }
+      return out;
+    }
+    case ShapeType::kList: {
+      json::array out;
+      if (!doc.is_array()) return out;
+      const Member& elem = svc.members[shape.first_member];
+      for (const auto& item : doc.as_array()) {
+        out.push_back(DocumentToJson(svc, elem.shape, item, false));
+      }
+      return out;
+    }
+    case ShapeType::kMap: {
+      json::object out;
+      if (!doc.is_object()) return out;
+      const Member& val = svc.members[shape.first_member + 1];
+      for (const auto& kv : doc.as_object()) {
+        out.emplace(kv.key(), DocumentToJson(svc, val.shape, kv.value(), false));
+      }
+      return out;
+    }
+    case ShapeType::kTimestamp: {
+      auto n = AsNumber(doc);
+      if (!n) return doc;
+      if (shape.timestamp_format == "iso8601") return json::string(FormatIso8601(*n));
+      return NumberOut(*n);
+    }
+    case ShapeType::kBlob:
+      if (doc.is_string()) return json::string(crypto::Base64Encode(doc.as_string()));
+      return doc;
+    case ShapeType::kFloat:
+    case ShapeType::kDouble: {
+      auto n = AsNumber(doc);
+      if (n && std::isnan(*n)) return json::string("NaN");
+      if (n && std::isinf(*n)) return json::string(*n > 0 ? "Infinity" : "-Infinity");
+      return doc;
+    }
+    default:
+      return doc;
+  }
+}
+
+Result<json::value> JsonDecode(const Exchange& ex, std::string_view body) {
+  if (ex.operation->input == model::kNoShape) return json::value(json::object());
+  json::value parsed;
+  if (Trim(body).empty()) {
+    parsed = json::object();
+  } else {
+    boost::system::error_code ec;
+    json::parse_options opts;
+    opts.max_depth = 64;
+    parsed = json::parse(body, ec, {}, opts);
+    if (ec) {
+      return SerializationFailure(ex, "The request body is not valid JSON: " + ec.message());
+    }
+  }
+  return JsonToDocument(ex, ex.operation->input, parsed, "");
+}
+
+WireResponse JsonEncode(const Exchange& ex, const json::value& output, std::string_view rid) {
+  WireResponse r;
+  r.status = 200;
+  r.headers.push_back({"Content-Type", ex.wire == Wire::kJson10 ? "application/x-amz-json-1.0"
+                                                                : "application/x-amz-json-1.1"});
+  r.headers.push_back({"x-amzn-RequestId", std::string(rid)});
+  if (ex.operation->output == model::kNoShape) {
+    r.body = "{}";
+  } else {
+    r.body = json::serialize(DocumentToJson(*ex.service, ex.operation->output, output, true));
+  }
+  return r;
+}
+
+WireResponse JsonEncodeError(const Exchange& ex, const Error& e, std::string_view rid) {
+  WireResponse r;
+  r.status = e.http_status;
+  r.headers.push_back({"Content-Type", ex.wire == Wire::kJson10 ? "application/x-amz-json-1.0"
+                                                                : "application/x-amz-json-1.1"});
+  r.headers.push_back({"x-amzn-RequestId", std::string(rid)});
+  if (ex.query_compatible) {
+    r.headers.push_back(
+        {"x-amzn-query-error", e.code + ";" + (e.sender_fault ? "Sender" : "Receiver")});
+  }
+  json::object body;
+  body["__type"] = e.code;
+  body["message"] = e.message;
+  r.body = json::serialize(body);
+  return r;
+}
+
+}  // namespace rampart::protocol::internal

@@ -1,0 +1,1 @@
+// Service dispatch tables; filled in by services/<svc>/.
