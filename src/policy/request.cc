@@ -1,0 +1,192 @@
+#include "policy/request.h"
+
+#include <algorithm>
+
+namespace rampart::policy {
+namespace {
+
+// Splits "arn:partition:service:region:account:resource" into its six parts.
+bool SplitArn(std::string_view arn, std::string_view (&parts)[6]) {
+  for (int i = 0; i < 5; ++i) {
+    std::size_t colon = arn.find(':');
+    if (colon == std::string_view::npos) return false;
+    parts[i] = arn.substr(0, colon);
+    arn.remove_prefix(colon + 1);
+  }
+  parts[5] = arn;
+  return parts[0] == "arn";
+}
+
+bool IsAccountId(std::string_view s) {
+  return s.size() == 12 && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+std::string_view LastSegment(std::string_view path) {
+  std::size_t slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+}  // namespace
+
+Result<Principal> ParsePrincipal(std::string_view arn) {
+  Principal p;
+  p.arn = std::string(arn);
+  if (arn == "anonymous" || arn == "*") {
+    p.kind = PrincipalKind::kAnonymous;
+    return p;
+  }
+  if (arn.starts_with("service:")) {
+    p.kind = PrincipalKind::kService;
+    p.service = std::string(arn.substr(8));
+    if (p.service.empty()) return Error::Validation("principal \"service:\" names no service");
+    return p;
+  }
+  if (arn.starts_with("federated:")) {
+    p.kind = PrincipalKind::kWebIdentity;
+    p.service = std::string(arn.substr(10));
+    if (p.service.empty()) return Error::Validation("principal \"federated:\" names no provider");
+    return p;
+  }
+  std::string_view parts[6];
+  if (!SplitArn(arn, parts)) {
+    return Error::Validation("principal \"" + std::string(arn) +
+                             "\" is not an ARN, \"anonymous\", \"service:NAME\" or "
+                             "\"federated:PROVIDER\"");
+  }
+  p.partition = std::string(parts[1]);
+  p.account = std::string(parts[4]);
+  std::string_view service = parts[2], res = parts[5];
+  auto bad = [&](std::string_view why) {
+    return Error::Validation("principal \"" + std::string(arn) + "\": " + std::string(why));
+  };
+  if (!IsAccountId(parts[4])) return bad("the account must be a 12-digit account id");
+  if (service == "iam") {
+    if (res == "root") {
+      p.kind = PrincipalKind::kAccountRoot;
+    } else if (res.starts_with("user/")) {
+      p.kind = PrincipalKind::kUser;
+      p.name = std::string(LastSegment(res));
+    } else if (res.starts_with("role/")) {
+      p.kind = PrincipalKind::kRole;
+      p.name = std::string(LastSegment(res));
+      p.service_linked = res.starts_with("role/aws-service-role/");
+    } else {
+      return bad("an IAM caller is root, user/NAME or role/NAME");
+    }
+  } else if (service == "sts") {
+    if (res.starts_with("assumed-role/")) {
+      std::string_view rest = res.substr(13);
+      std::size_t slash = rest.find('/');
+      if (slash == std::string_view::npos || slash == 0 || slash + 1 == rest.size()) {
+        return bad("expected assumed-role/ROLE/SESSION");
+      }
+      p.kind = PrincipalKind::kRoleSession;
+      p.name = std::string(rest.substr(0, slash));
+      p.session = std::string(rest.substr(slash + 1));
+    } else if (res.starts_with("federated-user/")) {
+      p.kind = PrincipalKind::kFederatedUser;
+      p.name = std::string(res.substr(15));
+    } else {
+      return bad("an STS caller is assumed-role/ROLE/SESSION or federated-user/NAME");
+    }
+  } else {
+    return bad("callers are iam or sts ARNs");
+  }
+  if (p.name.empty() && p.kind != PrincipalKind::kAccountRoot) return bad("the name is empty");
+  if (p.kind == PrincipalKind::kRoleSession && p.name.starts_with("AWSServiceRoleFor")) {
+    p.service_linked = true;
+  }
+  if (p.kind == PrincipalKind::kRole && p.name.starts_with("AWSServiceRoleFor")) {
+    p.service_linked = true;
+  }
+  return p;
+}
+
+Result<Request> Request::Create(std::string_view principal_arn, std::string_view action,
+                                std::string_view resource, std::string_view resource_account) {
+  Request r;
+  RAMPART_ASSIGN_OR_RETURN(r.principal_, ParsePrincipal(principal_arn));
+  if (action.empty()) return Error::Validation("the request has no action");
+  std::size_t colon = action.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == action.size()) {
+    return Error::Validation("action \"" + std::string(action) + "\" is not service:Action");
+  }
+  r.action_ = std::string(action);
+  r.action_lower_ = ToLower(action);
+  r.service_len_ = colon;
+  if (resource.empty()) return Error::Validation("the request has no resource (use \"*\")");
+  r.resource_ = std::string(resource);
+  r.resource_account_ =
+      resource_account.empty() ? r.principal_.account : std::string(resource_account);
+
+  const Principal& p = r.principal_;
+  switch (p.kind) {
+    case PrincipalKind::kAccountRoot:
+      r.SetContext("aws:PrincipalType", "Account");
+      break;
+    case PrincipalKind::kUser:
+      r.SetContext("aws:PrincipalType", "User");
+      r.SetContext("aws:username", p.name);
+      break;
+    case PrincipalKind::kRole:
+    case PrincipalKind::kRoleSession:
+      r.SetContext("aws:PrincipalType", "AssumedRole");
+      break;
+    case PrincipalKind::kFederatedUser:
+      r.SetContext("aws:PrincipalType", "FederatedUser");
+      break;
+    case PrincipalKind::kService:
+    case PrincipalKind::kWebIdentity:
+    case PrincipalKind::kAnonymous:
+      break;
+  }
+  if (p.is_iam()) {
+    std::string principal_arn_key = p.arn;
+    if (p.kind == PrincipalKind::kRoleSession) {
+      principal_arn_key = "arn:" + p.partition + ":iam::" + p.account + ":role/" + p.name;
+    }
+    r.SetContext("aws:PrincipalArn", principal_arn_key);
+    r.SetContext("aws:PrincipalAccount", p.account);
+  }
+  r.SetContext("aws:PrincipalIsAWSService", p.kind == PrincipalKind::kService ? "true" : "false");
+  if (!r.resource_account_.empty()) r.SetContext("aws:ResourceAccount", r.resource_account_);
+  return r;
+}
+
+void Request::Put(std::string_view key, std::vector<std::string> values, bool multivalued) {
+  std::string lower = ToLower(key);
+  auto it = std::lower_bound(context_.begin(), context_.end(), lower,
+                             [](const ContextEntry& e, const std::string& k) { return e.key_lower < k; });
+  if (it != context_.end() && it->key_lower == lower) {
+    it->key = std::string(key);
+    it->values = std::move(values);
+    it->multivalued = multivalued;
+    return;
+  }
+  context_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values), multivalued});
+}
+
+void Request::SetContext(std::string_view key, std::string_view value) {
+  Put(key, {std::string(value)}, false);
+}
+
+void Request::SetContextValues(std::string_view key, std::vector<std::string> values) {
+  Put(key, std::move(values), true);
+}
+
+const ContextEntry* Request::Find(std::string_view key_lower) const {
+  auto it = std::lower_bound(
+      context_.begin(), context_.end(), key_lower,
+      [](const ContextEntry& e, std::string_view k) { return std::string_view(e.key_lower) < k; });
+  if (it != context_.end() && it->key_lower == key_lower) return &*it;
+  return nullptr;
+}
+
+std::optional<std::string_view> Request::SingleValue(std::string_view key_lower) const {
+  const ContextEntry* e = Find(key_lower);
+  // Multivalued keys cannot be used as variables (IAM User Guide, single vs multivalued keys).
+  if (e == nullptr || e->multivalued || e->values.size() != 1) return std::nullopt;
+  return std::string_view(e->values[0]);
+}
+
+}  // namespace rampart::policy
