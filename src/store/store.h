@@ -10,7 +10,9 @@
 //  - A mutation either commits completely or not at all. When it returns OK the change is
 //    durable (survives kill -9 of the process and, for SQLite with synchronous=FULL, power loss).
 //  - Errors are values. "Already exists" and "not found" use the codes below so callers can
-//    branch on them (IsAlreadyExists / IsNotFound); anything else is an InternalFailure (500).
+//    branch on them (IsAlreadyExists / IsNotFound); a malformed argument is a ValidationError
+//    (400); another process holding the database past the busy timeout is ServiceUnavailable
+//    (503, retryable); anything else is an InternalFailure (500) whose message names the cause.
 //  - Times are epoch seconds supplied by the caller (the store never reads the clock for data).
 
 #include <cstdint>
