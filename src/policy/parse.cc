@@ -233,9 +233,18 @@ class StatementParser {
     RAMPART_ASSIGN_OR_RETURN(auto list, StringList((r != o.end() ? r : nr)->value(), field));
     if (list.empty()) return Fail("Policy statement must contain resources.");
     for (const std::string& s : list) {
-      bool arn = s.starts_with("arn:") && std::count(s.begin(), s.end(), ':') >= 5;
-      if (s != "*" && !arn) {
-        return Fail("Resource " + s + " must be in ARN format or \"*\".");
+      if (s != "*") {
+        // arn:partition:service:... ; wildcards may appear in any segment but the service.
+        if (!s.starts_with("arn:") || std::count(s.begin(), s.end(), ':') < 3) {
+          return Fail("Resource " + s + " must be in ARN format or \"*\".");
+        }
+        std::size_t p1 = s.find(':', 4);
+        std::size_t p2 = s.find(':', p1 + 1);
+        std::string_view vendor = std::string_view(s).substr(p1 + 1, p2 - p1 - 1);
+        if (vendor.empty() || vendor.find_first_of("*?") != std::string_view::npos) {
+          return Fail("Resource vendor must be fully qualified and cannot contain regexes. (" + s +
+                      ")");
+        }
       }
       auto p = Pattern::Compile(s, {true, variables_, false});
       if (!p) return Fail("Resource " + s + " uses more than 16 policy variables");
