@@ -1,1 +1,323 @@
-// HTTP listener.
+#include "http/listener.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <chrono>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace rampart::http {
+
+namespace beast = boost::beast;
+namespace bhttp = beast::http;
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+using tcp = net::ip::tcp;
+
+namespace {
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// A canned AWS-style error for failures before a request could be parsed.
+bhttp::response<bhttp::string_body> TransportError(unsigned status, std::string_view code,
+                                                    std::string_view message) {
+  bhttp::response<bhttp::string_body> res{static_cast<bhttp::status>(status), 11};
+  res.set(bhttp::field::content_type, "text/xml");
+  res.set(bhttp::field::server, "Rampart");
+  res.body() = "<ErrorResponse><Error><Type>Sender</Type><Code>" + std::string(code) +
+               "</Code><Message>" + std::string(message) + "</Message></Error></ErrorResponse>";
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+}  // namespace
+
+struct Listener::Impl {
+  ListenerOptions opts;
+  Handler handler;
+  ListenerStats stats;
+  std::vector<std::unique_ptr<net::io_context>> contexts;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>> guards;
+  std::unique_ptr<tcp::acceptor> acceptor;
+  std::optional<ssl::context> tls;
+  std::vector<std::thread> threads;
+  std::atomic<bool> stopping{false};
+  std::atomic<int64_t> active_requests{0};
+  size_t next_context = 0;
+
+  void DoAccept();
+};
+
+namespace {
+
+template <class Stream>
+class Session : public std::enable_shared_from_this<Session<Stream>> {
+ public:
+  Session(Stream stream, Listener::Impl* impl, std::string remote_ip)
+      : stream_(std::move(stream)), impl_(impl), remote_ip_(std::move(remote_ip)) {
+    impl_->stats.open_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~Session() { impl_->stats.open_connections.fetch_sub(1, std::memory_order_relaxed); }
+
+  void Run() {
+    if constexpr (kTls) {
+      Layer().expires_after(std::chrono::seconds(impl_->opts.request_timeout_seconds));
+      stream_.async_handshake(ssl::stream_base::server,
+                              [self = this->shared_from_this()](beast::error_code ec) {
+                                if (!ec) self->ReadHeader();
+                              });
+    } else {
+      ReadHeader();
+    }
+  }
+
+ private:
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+  beast::tcp_stream& Layer() { return beast::get_lowest_layer(stream_); }
+
+  void ReadHeader() {
+    if (impl_->stopping.load()) return Close();
+    parser_.emplace();
+    parser_->header_limit(static_cast<uint32_t>(impl_->opts.max_header_bytes));
+    parser_->body_limit(impl_->opts.max_body_bytes);
+    int timeout = requests_served_ == 0 ? impl_->opts.request_timeout_seconds
+                                        : impl_->opts.idle_timeout_seconds;
+    Layer().expires_after(std::chrono::seconds(timeout));
+    bhttp::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+  }
+
+  void OnHeader(beast::error_code ec) {
+    if (ec) return OnReadError(ec);
+    started_ns_ = NowNs();
+    impl_->active_requests.fetch_add(1);
+    in_request_ = true;
+    Layer().expires_after(std::chrono::seconds(impl_->opts.request_timeout_seconds));
+    auto& req = parser_->get();
+    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+      auto cont = std::make_shared<bhttp::response<bhttp::empty_body>>(bhttp::status::continue_,
+                                                                         req.version());
+      bhttp::async_write(stream_, *cont,
+                         [self = this->shared_from_this(), cont](beast::error_code wec, size_t) {
+                           if (wec) return self->Finish(true);
+                           self->ReadBody();
+                         });
+      return;
+    }
+    ReadBody();
+  }
+
+  void ReadBody() {
+    bhttp::async_read(stream_, buffer_, *parser_,
+                      [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                        if (ec) return self->OnReadError(ec);
+                        self->Handle();
+                      });
+  }
+
+  void OnReadError(beast::error_code ec) {
+    if (ec == bhttp::error::end_of_stream || ec == net::error::operation_aborted ||
+        ec == beast::error::timeout || ec == net::error::eof ||
+        ec == net::error::connection_reset) {
+      return Finish(true);
+    }
+    if (ec == bhttp::error::body_limit) {
+      return WriteCanned(TransportError(413, "RequestEntityTooLarge",
+                                        "The request body exceeds the maximum allowed size"));
+    }
+    if (ec == bhttp::error::header_limit) {
+      return WriteCanned(TransportError(431, "RequestHeaderSectionTooLarge",
+                                        "The request header section exceeds the maximum size"));
+    }
+    if (ec.category() == beast::error_code(bhttp::error::bad_target).category() ||
+        ec == bhttp::error::partial_message) {
+      return WriteCanned(TransportError(400, "MalformedHTTPRequest",
+                                        "The request is not a valid HTTP/1.1 message"));
+    }
+    Finish(true);
+  }
+
+  void Handle() {
+    auto& breq = parser_->get();
+    Request req;
+    req.method = std::string(breq.method_string());
+    req.target = std::string(breq.target());
+    req.headers.reserve(16);
+    for (const auto& f : breq) {
+      req.headers.push_back({std::string(f.name_string()), std::string(f.value())});
+    }
+    req.body = std::move(breq.body());
+    req.remote_ip = remote_ip_;
+    req.tls = kTls;
+    req.received_ns = started_ns_;
+    Response out = impl_->handler(req);
+
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
+        static_cast<bhttp::status>(out.status), breq.version());
+    res->set(bhttp::field::server, "Rampart");
+    for (auto& h : out.headers) res->insert(h.name, h.value);
+    res->body() = std::move(out.body);
+    res->keep_alive(breq.keep_alive() && !impl_->stopping.load());
+    res->prepare_payload();
+    ++requests_served_;
+    Write(res);
+  }
+
+  void WriteCanned(bhttp::response<bhttp::string_body> canned) {
+    auto res = std::make_shared<bhttp::response<bhttp::string_body>>(std::move(canned));
+    Write(res);
+  }
+
+  void Write(std::shared_ptr<bhttp::response<bhttp::string_body>> res) {
+    bool keep = res->keep_alive();
+    bhttp::async_write(stream_, *res,
+                       [self = this->shared_from_this(), res, keep](beast::error_code ec, size_t) {
+                         self->Finish(ec || !keep);
+                         if (!ec && keep) self->ReadHeader();
+                       });
+  }
+
+  void Finish(bool close) {
+    if (in_request_) {
+      impl_->active_requests.fetch_sub(1);
+      in_request_ = false;
+    }
+    if (close) Close();
+  }
+
+  void Close() {
+    beast::error_code ec;
+    if constexpr (kTls) {
+      Layer().expires_after(std::chrono::seconds(2));
+      stream_.async_shutdown([self = this->shared_from_this()](beast::error_code) {
+        beast::error_code ignored;
+        self->Layer().socket().shutdown(tcp::socket::shutdown_both, ignored);
+      });
+    } else {
+      Layer().socket().shutdown(tcp::socket::shutdown_send, ec);
+    }
+  }
+
+  Stream stream_;
+  Listener::Impl* impl_;
+  std::string remote_ip_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  int64_t started_ns_ = 0;
+  int64_t requests_served_ = 0;
+  bool in_request_ = false;
+};
+
+}  // namespace
+
+void Listener::Impl::DoAccept() {
+  auto& ctx = *contexts[next_context];
+  next_context = (next_context + 1) % contexts.size();
+  acceptor->async_accept(ctx, [this](beast::error_code ec, tcp::socket socket) {
+    if (ec) {
+      if (ec == net::error::operation_aborted || stopping.load()) return;
+      return DoAccept();
+    }
+    stats.accepted_total.fetch_add(1, std::memory_order_relaxed);
+    if (static_cast<size_t>(stats.open_connections.load()) >= opts.max_connections) {
+      stats.rejected_total.fetch_add(1, std::memory_order_relaxed);
+      static constexpr std::string_view kBusy =
+          "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/xml\r\nConnection: close\r\n"
+          "Content-Length: 124\r\n\r\n<ErrorResponse><Error><Type>Receiver</Type><Code>"
+          "ServiceUnavailable</Code><Message>Too many connections</Message></Error></ErrorRe"
+          "sponse>";
+      beast::error_code ignored;
+      socket.non_blocking(true, ignored);
+      socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ignored);
+      socket.close(ignored);
+      return DoAccept();
+    }
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    std::string ip = socket.remote_endpoint(ignored).address().to_string();
+    if (tls) {
+      auto s = std::make_shared<Session<ssl::stream<beast::tcp_stream>>>(
+          ssl::stream<beast::tcp_stream>(beast::tcp_stream(std::move(socket)), *tls), this,
+          std::move(ip));
+      s->Run();
+    } else {
+      auto s = std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)),
+                                                            this, std::move(ip));
+      s->Run();
+    }
+    DoAccept();
+  });
+}
+
+Listener::Listener(ListenerOptions opts, Handler handler) : impl_(std::make_unique<Impl>()) {
+  impl_->opts = std::move(opts);
+  impl_->handler = std::move(handler);
+}
+
+Listener::~Listener() { Stop(0); }
+
+const ListenerStats& Listener::stats() const { return impl_->stats; }
+
+Result<uint16_t> Listener::Start() {
+  auto& o = impl_->opts;
+  int n = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
+    impl_->tls.emplace(ssl::context::tls_server);
+    beast::error_code ec;
+    impl_->tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                            ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
+                            ssl::context::no_tlsv1_1);
+    impl_->tls->use_certificate_chain_file(o.tls_cert_file, ec);
+    if (!ec) impl_->tls->use_private_key_file(o.tls_key_file, ssl::context::pem, ec);
+    if (ec) return Error::Internal("cannot load TLS certificate/key: " + ec.message());
+  }
+  for (int i = 0; i < n; ++i) {
+    impl_->contexts.push_back(std::make_unique<net::io_context>(1));
+    impl_->guards.push_back(net::make_work_guard(*impl_->contexts.back()));
+  }
+  beast::error_code ec;
+  auto addr = net::ip::make_address(o.host, ec);
+  if (ec) return Error::Internal("invalid listen address '" + o.host + "'");
+  tcp::endpoint ep(addr, o.port);
+  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  impl_->acceptor->open(ep.protocol(), ec);
+  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) impl_->acceptor->bind(ep, ec);
+  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  if (ec) return Error::Internal("cannot listen on " + o.host + ":" + std::to_string(o.port) +
+                                 ": " + ec.message());
+  uint16_t port = impl_->acceptor->local_endpoint().port();
+  impl_->DoAccept();
+  for (auto& ctx : impl_->contexts) {
+    impl_->threads.emplace_back([c = ctx.get()] { c->run(); });
+  }
+  return port;
+}
+
+void Listener::Stop(int drain_seconds) {
+  if (!impl_ || impl_->threads.empty()) return;
+  impl_->stopping.store(true);
+  net::post(*impl_->contexts[0], [a = impl_->acceptor.get()] {
+    beast::error_code ec;
+    a->close(ec);
+  });
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(drain_seconds);
+  while (impl_->active_requests.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (auto& g : impl_->guards) g.reset();
+  for (auto& ctx : impl_->contexts) ctx->stop();
+  for (auto& t : impl_->threads) t.join();
+  impl_->threads.clear();
+}
+
+}  // namespace rampart::http

@@ -1,1 +1,106 @@
-int main() { return 0; }
+// The `rampart` executable: serve, version, coverage, policy eval.
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "server/server.h"
+#ifdef RAMPART_HAVE_POLICY
+#include "policy/case_runner.h"
+#endif
+
+#ifndef RAMPART_VERSION
+#define RAMPART_VERSION "0.1.0"
+#endif
+
+int main(int argc, char** argv) {
+  CLI::App app{"Rampart: AWS security and monitoring services on a machine you own"};
+  app.require_subcommand(1);
+
+  rampart::server::ServerConfig cfg;
+  bool data_dir_given = false;
+  auto* serve = app.add_subcommand("serve", "Run the API server");
+  serve->add_option("--listen", cfg.listen, "HOST:PORT to listen on (port 0 picks one)")
+      ->envname("RAMPART_LISTEN")
+      ->capture_default_str();
+  auto* dd = serve->add_option("--data-dir", cfg.data_dir, "Data directory (SQLite, keys)")
+                 ->envname("RAMPART_DATA_DIR")
+                 ->capture_default_str();
+  serve->add_flag("--dev", cfg.dev,
+                  "Dev mode: in-memory state, any key accepted as root until /moto-api/reset-auth")
+      ->envname("RAMPART_DEV");
+  serve->add_option("--account-id", cfg.account_id, "Default account id (12 digits)")
+      ->envname("RAMPART_ACCOUNT_ID");
+  serve->add_option("--root-key-file", cfg.root_key_file,
+                    "Server root key (32 bytes) encrypting secrets at rest")
+      ->envname("RAMPART_ROOT_KEY_FILE");
+  serve->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain (enables TLS)")
+      ->envname("RAMPART_TLS_CERT");
+  serve->add_option("--tls-key", cfg.tls_key, "PEM private key")->envname("RAMPART_TLS_KEY");
+  serve->add_option("--threads", cfg.threads, "IO threads (0 = one per core)")
+      ->envname("RAMPART_THREADS");
+  serve->add_option("--access-log", cfg.access_log, "JSON-lines access log: -, off or a path")
+      ->envname("RAMPART_ACCESS_LOG")
+      ->capture_default_str();
+  serve->add_option("--max-body-bytes", cfg.max_body_bytes, "Largest accepted request body")
+      ->envname("RAMPART_MAX_BODY_BYTES");
+  serve->add_option("--max-connections", cfg.max_connections, "Open connection limit")
+      ->envname("RAMPART_MAX_CONNECTIONS");
+  serve->add_option("--request-timeout", cfg.request_timeout_seconds,
+                    "Seconds a client has to send a whole request")
+      ->envname("RAMPART_REQUEST_TIMEOUT");
+  serve->add_option("--idle-timeout", cfg.idle_timeout_seconds,
+                    "Seconds an idle keep-alive connection is kept")
+      ->envname("RAMPART_IDLE_TIMEOUT");
+
+  app.add_subcommand("version", "Print the version");
+  app.add_subcommand("coverage", "Implemented/total operations per service");
+
+  std::string case_path;
+  auto* policy = app.add_subcommand("policy", "Policy engine tools");
+  auto* eval = policy->add_subcommand("eval", "Evaluate one policy case (docs/POLICY.md)");
+  eval->add_option("--input", case_path, "Case file (JSON), - for stdin")->required();
+  policy->require_subcommand(1);
+
+  CLI11_PARSE(app, argc, argv);
+
+  if (app.got_subcommand("version")) {
+    std::printf("rampart %s\n", RAMPART_VERSION);
+    return 0;
+  }
+  if (app.got_subcommand("coverage")) {
+    std::fputs(rampart::server::CoverageReport().c_str(), stdout);
+    return 0;
+  }
+  if (app.got_subcommand("policy")) {
+#ifdef RAMPART_HAVE_POLICY
+    std::stringstream buf;
+    if (case_path == "-") {
+      buf << std::cin.rdbuf();
+    } else {
+      std::ifstream f(case_path);
+      if (!f) {
+        std::fprintf(stderr, "rampart: cannot read %s\n", case_path.c_str());
+        return 2;
+      }
+      buf << f.rdbuf();
+    }
+    auto out = rampart::policy::EvaluateCaseJson(buf.str());
+    if (!out.ok()) {
+      std::fprintf(stderr, "%s: %s\n", out.error().code.c_str(), out.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", out->c_str());
+    return 0;
+#else
+    std::fprintf(stderr, "rampart: built without the policy engine\n");
+    return 2;
+#endif
+  }
+  data_dir_given = dd->count() > 0 || std::getenv("RAMPART_DATA_DIR") != nullptr;
+  if (cfg.dev && !data_dir_given) cfg.data_dir.clear();  // dev mode keeps nothing on disk
+  if (const char* k = std::getenv("RAMPART_ROOT_ACCESS_KEY_ID")) cfg.root_access_key_id = k;
+  if (const char* s = std::getenv("RAMPART_ROOT_SECRET_ACCESS_KEY")) cfg.root_secret_access_key = s;
+  return rampart::server::RunServer(cfg);
+}

@@ -1,1 +1,172 @@
-// Server wiring.
+#include "server/server.h"
+
+#include <fmt/format.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "common/crypto.h"
+#include "http/gateway.h"
+#include "http/listener.h"
+#include "services/identity/credentials.h"
+#include "services/sts/sts.h"
+
+namespace rampart::server {
+
+services::Dispatch BuildDispatch(store::Store& store) {
+  std::vector<services::ServiceTable> tables;
+  tables.push_back(services::sts::Operations());
+  return services::Dispatch(std::move(tables));
+}
+
+std::string CoverageReport() {
+  auto mem = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
+  if (!mem.ok()) return "error: " + mem.error().message + "\n";
+  services::Dispatch dispatch = BuildDispatch(**mem);
+  std::string out = fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "service", "protocol",
+                                "implemented", "total");
+  size_t impl_total = 0, ops_total = 0;
+  for (const model::Service* s : model::AllServices()) {
+    static constexpr const char* kProto[] = {"query", "json", "rest-json", "rest-xml"};
+    size_t n = dispatch.ImplementedCount(s->id);
+    impl_total += n;
+    ops_total += s->operations.size();
+    out += fmt::format("{:<16} {:<10} {:>11} {:>6}\n", s->id,
+                       kProto[static_cast<int>(s->protocol)], n, s->operations.size());
+  }
+  out += fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "all", "", impl_total, ops_total);
+  return out;
+}
+
+namespace {
+
+Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
+  size_t colon = listen.rfind(':');
+  if (colon == std::string::npos) return Error::Validation("--listen must be HOST:PORT");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  int port = -1;
+  try {
+    port = std::stoi(listen.substr(colon + 1));
+  } catch (...) {  // start-up configuration only
+  }
+  if (port < 0 || port > 65535) return Error::Validation("--listen port must be 0-65535");
+  return std::make_pair(host, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+int RunServer(const ServerConfig& config) {
+  auto fail = [](const std::string& msg) {
+    std::fprintf(stderr, "rampart: %s\n", msg.c_str());
+    return 1;
+  };
+  auto listen = ParseListen(config.listen);
+  if (!listen.ok()) return fail(listen.error().message);
+
+  // Block the shutdown signals before any thread starts so only sigwait() sees them.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string root_key;
+  std::string db_path = ":memory:";
+  if (!config.data_dir.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(config.data_dir, ec);
+    if (ec) return fail("cannot create data directory " + config.data_dir + ": " + ec.message());
+    ::chmod(config.data_dir.c_str(), 0700);
+  }
+  if (config.dev) {
+    root_key = crypto::RandomBytes(32);  // dev state lives in memory only
+  } else {
+    auto key = store::LoadOrCreateRootKey(
+        config.root_key_file.empty() ? store::RootKeyPath(config.data_dir) : config.root_key_file);
+    if (!key.ok()) return fail(key.error().message);
+    root_key = *key;
+    db_path = config.data_dir + "/rampart.db";
+  }
+  auto opened = store::OpenSqliteStore({db_path, root_key});
+  if (!opened.ok()) return fail(opened.error().message);
+  store::Store& store = **opened;
+
+  auto boot = BootstrapAccount(store, config);
+  if (!boot.ok()) return fail(boot.error().message);
+  if (boot->created_credentials) {
+    std::fprintf(stderr,
+                 "rampart: root credentials for account %s (shown once%s):\n"
+                 "  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n",
+                 boot->account_id.c_str(),
+                 config.data_dir.empty()
+                     ? ""
+                     : (", kept in " + config.data_dir + "/root-credentials").c_str(),
+                 boot->root_access_key_id.c_str(), boot->root_secret_access_key.c_str());
+  }
+
+  services::Dispatch dispatch = BuildDispatch(store);
+  services::CredentialResolver credentials(store);
+
+  std::FILE* access_log = nullptr;
+  if (config.access_log == "-") {
+    access_log = stdout;
+  } else if (config.access_log != "off" && !config.access_log.empty()) {
+    access_log = std::fopen(config.access_log.c_str(), "a");
+    if (!access_log) return fail("cannot open access log " + config.access_log);
+  }
+
+  http::Listener* listener_ptr = nullptr;
+  http::GatewayOptions gopts;
+  gopts.dev_mode = config.dev;
+  gopts.default_account_id = boot->account_id;
+  gopts.access_log = access_log;
+  gopts.reset_state = [&store, &config]() -> Status {
+    RAMPART_RETURN_IF_ERROR(store.WipeAll());
+    auto b = BootstrapAccount(store, config);
+    if (!b.ok()) return std::move(b).error();
+    return {};
+  };
+  gopts.open_connections = [&listener_ptr]() -> int64_t {
+    return listener_ptr ? listener_ptr->stats().open_connections.load() : 0;
+  };
+  http::Gateway gateway(std::move(gopts), dispatch, credentials);
+
+  http::ListenerOptions lopts;
+  lopts.host = listen->first;
+  lopts.port = listen->second;
+  lopts.threads = config.threads;
+  lopts.tls_cert_file = config.tls_cert;
+  lopts.tls_key_file = config.tls_key;
+  lopts.max_body_bytes = config.max_body_bytes;
+  lopts.max_connections = config.max_connections;
+  lopts.request_timeout_seconds = config.request_timeout_seconds;
+  lopts.idle_timeout_seconds = config.idle_timeout_seconds;
+  http::Listener listener(lopts, [&gateway](http::Request& r) { return gateway.Handle(r); });
+  listener_ptr = &listener;
+  auto port = listener.Start();
+  if (!port.ok()) return fail(port.error().message);
+  std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]"
+                                                                 : listen->first;
+  std::fprintf(stderr, "rampart: listening on %s://%s:%u (account %s%s)\n",
+               config.tls_cert.empty() ? "http" : "https", host.c_str(),
+               static_cast<unsigned>(*port), boot->account_id.c_str(),
+               config.dev ? ", dev mode" : "");
+  std::fflush(stderr);
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::fprintf(stderr, "rampart: signal %d, draining\n", sig);
+  listener.Stop(10);
+  listener_ptr = nullptr;
+  if (access_log && access_log != stdout) std::fclose(access_log);
+  std::fprintf(stderr, "rampart: stopped\n");
+  return 0;
+}
+
+}  // namespace rampart::server

@@ -1,0 +1,290 @@
+#include "http/gateway.h"
+
+#include <boost/json.hpp>
+#include <chrono>
+#include <cstdlib>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "protocol/codec.h"
+
+namespace rampart::http {
+
+namespace json = boost::json;
+using protocol::Exchange;
+using protocol::WireRequest;
+using protocol::WireResponse;
+
+struct Gateway::Outcome {
+  std::string request_id;
+  const model::Service* service = nullptr;
+  const model::Operation* operation = nullptr;
+  std::string principal_arn;
+  std::string error_code;
+};
+
+namespace {
+
+int64_t SteadyNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// AWS request ids are UUIDs.
+std::string NewRequestId() {
+  std::string r = crypto::RandomBytes(16);
+  r[6] = static_cast<char>((r[6] & 0x0f) | 0x40);
+  r[8] = static_cast<char>((r[8] & 0x3f) | 0x80);
+  std::string hex = crypto::HexEncode(r);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+Response FromWire(WireResponse&& w) {
+  Response r;
+  r.status = w.status;
+  r.headers = std::move(w.headers);
+  r.body = std::move(w.body);
+  return r;
+}
+
+Response PlainJson(int status, std::string body) {
+  Response r;
+  r.status = status;
+  r.headers.push_back({"Content-Type", "application/json"});
+  r.body = std::move(body);
+  return r;
+}
+
+sigv4::Protocol SigProtocol(const Exchange& ex) {
+  switch (ex.wire) {
+    case protocol::Wire::kQuery: return sigv4::Protocol::kQuery;
+    case protocol::Wire::kRestXml: return sigv4::Protocol::kS3;
+    default: return ex.query_compatible ? sigv4::Protocol::kQuery : sigv4::Protocol::kJson;
+  }
+}
+
+// Message AWS gives for an access key id it does not know (query and JSON services).
+Error UnknownKey(const Exchange& ex) {
+  if (ex.wire == protocol::Wire::kRestXml) {
+    return {"InvalidAccessKeyId",
+            "The AWS Access Key Id you provided does not exist in our records.", 403, true};
+  }
+  if (ex.wire == protocol::Wire::kQuery || ex.query_compatible) {
+    return {"InvalidClientTokenId", "The security token included in the request is invalid.",
+            403, true};
+  }
+  return {"UnrecognizedClientException", "The security token included in the request is invalid.",
+          400, true};
+}
+
+Error MissingAuth(const Exchange& ex) {
+  if (ex.wire == protocol::Wire::kRestXml) {
+    return {"AccessDenied", "Access Denied", 403, true};
+  }
+  if (ex.wire == protocol::Wire::kQuery || ex.query_compatible) {
+    return {"MissingAuthenticationToken", "Request is missing Authentication Token", 403, true};
+  }
+  return {"MissingAuthenticationTokenException", "Request is missing Authentication Token", 400,
+          true};
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
+                 services::CredentialResolver& credentials)
+    : opts_(std::move(opts)),
+      dispatch_(dispatch),
+      credentials_(credentials),
+      auth_countdown_(opts_.dev_mode ? -1 : 0) {}
+
+void Gateway::EnforceAuthAfter(int64_t n) { auth_countdown_.store(n < 0 ? -1 : n); }
+
+bool Gateway::AuthEnforced() const { return auth_countdown_.load() == 0; }
+
+Response Gateway::Handle(Request& req) {
+  int64_t start = req.received_ns ? req.received_ns : SteadyNs();
+  std::string_view target = req.target;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string_view query = q == std::string_view::npos ? "" : target.substr(q + 1);
+
+  bool handled = false;
+  Response control = HandleControl(req, path, &handled);
+  if (handled) return control;
+
+  Outcome outcome;
+  outcome.request_id = NewRequestId();
+  Response res = HandleApi(req, path, query, outcome);
+  double seconds = static_cast<double>(SteadyNs() - start) / 1e9;
+  metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
+                   outcome.operation ? outcome.operation->name : "unknown", res.status, seconds);
+  LogAccess(req, outcome, res.status, seconds);
+  return res;
+}
+
+Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {
+  *handled = true;
+  if (path == "/_rampart/health") {
+    return PlainJson(200, "{\"status\":\"ok\"}");
+  }
+  if (path == "/metrics" && req.method == "GET") {
+    Response r;
+    r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
+    r.body = metrics_.Render(opts_.open_connections ? opts_.open_connections() : 0);
+    return r;
+  }
+  bool reset = path == "/moto-api/reset" || path == "/_rampart/reset";
+  if ((reset || path == "/moto-api/reset-auth") && req.method == "POST") {
+    if (!opts_.dev_mode) {
+      return PlainJson(404, "{\"message\":\"control endpoints exist only in --dev mode\"}");
+    }
+    if (reset) {
+      Status st = opts_.reset_state ? opts_.reset_state() : Status();
+      credentials_.Invalidate();
+      if (!st.ok()) return PlainJson(500, json::serialize(json::object{{"message", st.error().message}}));
+      return PlainJson(200, "{\"status\": \"ok\"}");
+    }
+    char* end = nullptr;
+    std::string body(Trim(req.body));
+    long n = std::strtol(body.c_str(), &end, 10);
+    if (body.empty() || *end != '\0' || n < 0) {
+      return PlainJson(400, "{\"message\":\"body must be a non-negative integer\"}");
+    }
+    EnforceAuthAfter(n);
+    return PlainJson(200, "{\"PASS\": \"The IAM authentication process has changed\"}");
+  }
+  *handled = false;
+  return {};
+}
+
+Response Gateway::HandleApi(Request& req, std::string_view path, std::string_view query,
+                            Outcome& outcome) {
+  const std::string& rid = outcome.request_id;
+  WireRequest wire{req.method, path, query, &req.headers, req.body};
+  sigv4::RequestView sig_view{req.method, req.target, &req.headers, req.body};
+
+  // 1. Route: which service? The credential scope names it for signed requests.
+  bool has_auth = sigv4::HasAuth(sig_view);
+  std::optional<Result<sigv4::Credential>> cred;
+  std::string scope_service;
+  if (has_auth) {
+    cred.emplace(sigv4::ParseCredential(sig_view));
+    if (cred->ok()) scope_service = (*cred)->service;
+  }
+  const model::Service* service = protocol::RouteService(wire, scope_service);
+  Exchange ex;
+  if (!service) {
+    // Without a service there is no protocol to answer in; AWS's front door answers in XML.
+    ex.wire = protocol::Wire::kQuery;
+    Error e = has_auth && cred->ok()
+                  ? Error{"UnknownService",
+                          "No service named '" + scope_service + "' is served here", 400, true}
+              : has_auth ? cred->error()
+                         : MissingAuth(ex);
+    outcome.error_code = e.code;
+    return FromWire(protocol::EncodeError(ex, e, rid));
+  }
+  outcome.service = service;
+  protocol::Resolved resolved = protocol::ResolveOperation(*service, wire);
+  ex = resolved.exchange;
+  outcome.operation = ex.operation;
+  auto fail = [&](const Error& e) {
+    outcome.error_code = e.code;
+    return FromWire(protocol::EncodeError(ex, e, rid));
+  };
+
+  // 2. Authenticate.
+  int64_t now = opts_.now_epoch_seconds ? opts_.now_epoch_seconds()
+                                        : static_cast<int64_t>(std::time(nullptr));
+  bool enforce = true;
+  if (opts_.dev_mode) {
+    int64_t left = auth_countdown_.load();
+    while (left > 0 && !auth_countdown_.compare_exchange_weak(left, left - 1)) {
+    }
+    enforce = left == 0;
+  }
+  bool unsigned_op = ex.operation && (ex.operation->flags & model::kOpUnsigned);
+  services::Principal principal;
+  std::string region = opts_.default_region;
+  if (has_auth && cred->ok()) region = (*cred)->region;
+  if (!enforce) {
+    // Dev mode before enforcement: any key is accepted as the default account's root, or as the
+    // principal it belongs to when it exists.
+    principal = services::RootPrincipal(opts_.default_account_id);
+    if (has_auth && cred->ok()) {
+      auto rc = credentials_.Resolve((*cred)->access_key_id);
+      if (rc.ok() && rc->has_value()) principal = (*rc)->principal;
+      principal.access_key_id = (*cred)->access_key_id;
+    }
+  } else if (!(unsigned_op && !has_auth)) {
+    if (!has_auth) return fail(MissingAuth(ex));
+    if (!cred->ok()) return fail(sigv4::ToProtocolError(cred->error(), SigProtocol(ex)));
+    const sigv4::Credential& c = **cred;
+    auto rc = credentials_.Resolve(c.access_key_id);
+    if (!rc.ok()) return fail(rc.error());
+    if (!rc->has_value() || !(*rc)->active) return fail(UnknownKey(ex));
+    sigv4::VerifyOptions vo;
+    vo.now_epoch_seconds = now;
+    vo.normalize_path = ex.wire != protocol::Wire::kRestXml;
+    vo.s3 = ex.wire == protocol::Wire::kRestXml;
+    Status st = sigv4::Verify(sig_view, c, (*rc)->secret_access_key, vo, &key_cache_);
+    if (!st.ok()) return fail(sigv4::ToProtocolError(st.error(), SigProtocol(ex), c.presigned));
+    principal = (*rc)->principal;
+  }
+  outcome.principal_arn = principal.arn;
+
+  // 3. The operation must exist (after authentication, as AWS answers unknown actions).
+  if (!resolved.status.ok()) return fail(resolved.status.error());
+
+  // 4. Decode and validate.
+  auto input = protocol::DecodeInput(ex, wire);
+  if (!input.ok()) return fail(input.error());
+  Status valid = protocol::ValidateInput(ex, *input);
+  if (!valid.ok()) return fail(valid.error());
+
+  // 5. Authorize. GetCallerIdentity is never denied; the account root may do everything.
+  //    IAM users and roles are authorized by the policy engine once IAM lands (issue 4); until
+  //    then no non-root principal can exist.
+  bool always_allowed = service->id == "sts" && ex.operation->name == "GetCallerIdentity";
+  if (enforce && !always_allowed && principal.type != services::Principal::Type::kRoot) {
+    std::string action = std::string(service->signing_name) + ":" + std::string(ex.operation->name);
+    return fail({"AccessDenied",
+                 "User: " + principal.arn + " is not authorized to perform: " + action +
+                     " because no identity-based policy allows the " + action + " action",
+                 403, true});
+  }
+
+  // 6. Execute.
+  const services::OperationFn* fn = dispatch_.Find(*service, *ex.operation);
+  if (!fn) return fail(protocol::NotImplementedError(ex));
+  services::Call call{principal, rid, region, req.remote_ip, now};
+  Result<json::value> output = (*fn)(call, *input);
+  if (!output.ok()) return fail(output.error());
+
+  // 7. Encode.
+  return FromWire(protocol::EncodeOutput(ex, *output, rid));
+}
+
+void Gateway::LogAccess(const Request& req, const Outcome& o, int status, double seconds) {
+  if (!opts_.access_log) return;
+  json::object line;
+  line["time"] = FormatIso8601(static_cast<double>(std::time(nullptr)));
+  line["request_id"] = o.request_id;
+  line["remote"] = req.remote_ip;
+  line["method"] = req.method;
+  line["service"] = o.service ? std::string(o.service->id) : "";
+  line["operation"] = o.operation ? std::string(o.operation->name) : "";
+  line["principal"] = o.principal_arn;
+  line["status"] = status;
+  if (!o.error_code.empty()) line["error"] = o.error_code;
+  line["latency_ms"] = seconds * 1000.0;
+  std::string text = json::serialize(line);
+  text.push_back('\n');
+  std::lock_guard lock(log_mu_);
+  std::fwrite(text.data(), 1, text.size(), opts_.access_log);
+  std::fflush(opts_.access_log);
+}
+
+}  // namespace rampart::http

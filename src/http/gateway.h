@@ -1,0 +1,62 @@
+#pragma once
+// The request lifecycle, one linear function:
+//   route -> authenticate -> decode -> validate -> authorize -> execute -> encode -> audit/log.
+// Each step returns a Result; the first error is encoded as the AWS error of the request's
+// protocol. Nothing else in the program writes API responses.
+//
+// Thread-safety: Handle() is called concurrently from io threads; all members are immutable after
+// construction or internally synchronized.
+
+#include <atomic>
+#include <cstdio>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "http/metrics.h"
+#include "http/sigv4/sigv4.h"
+#include "http/types.h"
+#include "services/call.h"
+#include "services/identity/credentials.h"
+
+namespace rampart::http {
+
+struct GatewayOptions {
+  bool dev_mode = false;
+  std::string default_account_id;
+  std::string default_region = "us-east-1";
+  std::FILE* access_log = nullptr;  // JSON lines; null = off. Not owned.
+  std::function<int64_t()> now_epoch_seconds;  // injected clock
+  std::function<Status()> reset_state;         // dev mode: wipe all state and re-bootstrap
+  std::function<int64_t()> open_connections;   // gauge for /metrics
+};
+
+class Gateway {
+ public:
+  Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
+          services::CredentialResolver& credentials);
+
+  Response Handle(Request& req);
+
+  // Dev mode: after `n` more API requests, SigV4 and authorization are enforced (moto's
+  // /moto-api/reset-auth). n < 0 means never.
+  void EnforceAuthAfter(int64_t n);
+  bool AuthEnforced() const;
+
+ private:
+  struct Outcome;
+  Response HandleControl(Request& req, std::string_view path, bool* handled);
+  Response HandleApi(Request& req, std::string_view path, std::string_view query,
+                     Outcome& outcome);
+  void LogAccess(const Request& req, const Outcome& outcome, int status, double seconds);
+
+  GatewayOptions opts_;
+  const services::Dispatch& dispatch_;
+  services::CredentialResolver& credentials_;
+  sigv4::SigningKeyCache key_cache_;
+  Metrics metrics_;
+  std::atomic<int64_t> auth_countdown_;  // dev: <0 never enforce; 0 enforce; >0 requests left
+  std::mutex log_mu_;
+};
+
+}  // namespace rampart::http

@@ -1,0 +1,134 @@
+#include <sys/stat.h>
+
+#include <cstdio>
+#include <ctime>
+#include <fstream>
+
+#include "common/crypto.h"
+#include "server/server.h"
+
+namespace rampart::server {
+
+namespace {
+
+constexpr std::string_view kDevAccountId = "123456789012";  // moto's and LocalStack's default
+
+std::string RandomAccountId() {
+  std::string r = crypto::RandomBytes(12);
+  std::string id;
+  for (size_t i = 0; i < 12; ++i) id.push_back(static_cast<char>('0' + static_cast<uint8_t>(r[i]) % 10));
+  if (id[0] == '0') id[0] = '1';
+  return id;
+}
+
+// AWS key ids: "AKIA" + 16 characters of [A-Z2-7]; secrets: 40 characters of base64 alphabet.
+std::string NewAccessKeyId() {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string r = crypto::RandomBytes(16);
+  std::string id = "AKIA";
+  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
+  return id;
+}
+
+std::string NewSecret() {
+  std::string s = crypto::Base64Encode(crypto::RandomBytes(30));
+  for (char& c : s) {
+    if (c == '=') c = 'A';
+  }
+  return s.substr(0, 40);
+}
+
+bool ValidAccountId(std::string_view id) {
+  if (id.size() != 12) return false;
+  for (char c : id) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+Status WriteCredentialsFile(const std::string& path, const Bootstrap& b) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    if (!f) return Error::Internal("cannot write " + tmp);
+    ::chmod(tmp.c_str(), 0600);
+    f << "# Rampart root credentials for account " << b.account_id << " (arn:aws:iam::"
+      << b.account_id << ":root)\n"
+      << "[default]\n"
+      << "aws_access_key_id = " << b.root_access_key_id << "\n"
+      << "aws_secret_access_key = " << b.root_secret_access_key << "\n";
+    if (!f.flush()) return Error::Internal("cannot write " + tmp);
+  }
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error::Internal("cannot write " + path);
+  return {};
+}
+
+}  // namespace
+
+Result<Bootstrap> BootstrapAccount(store::Store& store, const ServerConfig& config) {
+  Bootstrap b;
+  auto existing = store.GetSetting("default_account_id");
+  if (!existing.ok()) return std::move(existing).error();
+  if (existing->has_value()) {
+    b.account_id = **existing;
+    if (!config.account_id.empty() && config.account_id != b.account_id) {
+      return Error::Validation("the data directory belongs to account " + b.account_id +
+                               ", not " + config.account_id);
+    }
+  } else {
+    b.account_id = !config.account_id.empty() ? config.account_id
+                   : config.dev               ? std::string(kDevAccountId)
+                                              : RandomAccountId();
+    if (!ValidAccountId(b.account_id)) {
+      return Error::Validation("account id must be 12 digits, got '" + b.account_id + "'");
+    }
+    store::Account acct{b.account_id, "default", "", static_cast<int64_t>(std::time(nullptr))};
+    auto created = store.accounts().CreateAccount(acct);
+    if (!created.ok()) return std::move(created).error();
+    RAMPART_RETURN_IF_ERROR(store.PutSetting("default_account_id", b.account_id));
+  }
+
+  bool fixed = !config.root_access_key_id.empty() || !config.root_secret_access_key.empty();
+  if (fixed && (config.root_access_key_id.empty() || config.root_secret_access_key.empty())) {
+    return Error::Validation(
+        "RAMPART_ROOT_ACCESS_KEY_ID and RAMPART_ROOT_SECRET_ACCESS_KEY must be set together");
+  }
+  auto keys = store.accounts().ListAccessKeys(b.account_id, "");
+  if (!keys.ok()) return std::move(keys).error();
+  if (fixed) {
+    b.root_access_key_id = config.root_access_key_id;
+    b.root_secret_access_key = config.root_secret_access_key;
+    auto current = store.accounts().GetAccessKey(b.root_access_key_id);
+    if (!current.ok()) return std::move(current).error();
+    if (current->has_value() && (*current)->secret_access_key != b.root_secret_access_key) {
+      RAMPART_RETURN_IF_ERROR(store.accounts().DeleteAccessKey(b.root_access_key_id));
+      current = std::optional<store::AccessKey>();
+    }
+    if (!current->has_value()) {
+      b.created_credentials = true;
+    }
+  } else if (!keys->empty()) {
+    b.root_access_key_id = keys->front().access_key_id;
+    b.root_secret_access_key = keys->front().secret_access_key;
+  } else {
+    b.root_access_key_id = NewAccessKeyId();
+    b.root_secret_access_key = NewSecret();
+    b.created_credentials = true;
+  }
+  if (b.created_credentials) {
+    store::AccessKey k;
+    k.access_key_id = b.root_access_key_id;
+    k.secret_access_key = b.root_secret_access_key;
+    k.account_id = b.account_id;
+    k.principal_arn = "arn:aws:iam::" + b.account_id + ":root";
+    k.created_epoch = static_cast<int64_t>(std::time(nullptr));
+    RAMPART_RETURN_IF_ERROR(store.accounts().PutAccessKey(k));
+  }
+  // Dev mode runs without a data directory unless one is given.
+  if (!config.data_dir.empty()) {
+    RAMPART_RETURN_IF_ERROR(WriteCredentialsFile(config.data_dir + "/root-credentials", b));
+  }
+  return b;
+}
+
+}  // namespace rampart::server

@@ -1,0 +1,49 @@
+#pragma once
+// Wiring only: config -> store -> services -> gateway -> listener; lifecycle and signals.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "common/result.h"
+#include "services/call.h"
+#include "store/store.h"
+
+namespace rampart::server {
+
+struct ServerConfig {
+  std::string listen = "127.0.0.1:4566";
+  std::string data_dir = "./data";
+  bool dev = false;
+  std::string account_id;          // fixed default account id (else generated and kept)
+  std::string root_key_file;       // else <data-dir>/root.key
+  std::string root_access_key_id;  // fix the root key pair (CI); both or neither
+  std::string root_secret_access_key;
+  std::string tls_cert, tls_key;
+  int threads = 0;
+  std::string access_log = "off";  // "-" stdout, "off", or a file path
+  size_t max_body_bytes = 16 * 1024 * 1024;
+  size_t max_connections = 10000;
+  int request_timeout_seconds = 30;
+  int idle_timeout_seconds = 60;
+};
+
+// Runs until SIGINT/SIGTERM, then drains and returns the exit code.
+int RunServer(const ServerConfig& config);
+
+// The default account and its root credentials, created on first start.
+struct Bootstrap {
+  std::string account_id;
+  std::string root_access_key_id;
+  std::string root_secret_access_key;
+  bool created_credentials = false;  // true the first time: print them once
+};
+Result<Bootstrap> BootstrapAccount(store::Store& store, const ServerConfig& config);
+
+// Every service's dispatch table, wired explicitly (no registration by static initializers).
+services::Dispatch BuildDispatch(store::Store& store);
+
+// `rampart coverage`: implemented/total operations per served service.
+std::string CoverageReport();
+
+}  // namespace rampart::server

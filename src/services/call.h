@@ -1,0 +1,68 @@
+#pragma once
+// What a service handler sees of one API call, and the dispatch table that maps operations to
+// handlers. Handlers take a request document and return a response document (protocol/codec.h);
+// they know nothing of XML, JSON or HTTP.
+
+#include <boost/json/value.hpp>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/result.h"
+#include "protocol/model.h"
+
+namespace rampart::services {
+
+// The authenticated caller, as AWS's userIdentity describes it.
+struct Principal {
+  enum class Type { kRoot, kIamUser, kAssumedRole, kFederatedUser, kAnonymous };
+  Type type = Type::kAnonymous;
+  std::string account_id;
+  std::string arn;        // arn:aws:iam::123456789012:root, ...:user/alice, ...
+  std::string user_id;    // root: the account id; users: AIDA...; sessions: AROA...:name
+  std::string user_name;  // empty for root
+  std::string access_key_id;
+  bool mfa_authenticated = false;
+};
+
+std::string_view PrincipalTypeName(Principal::Type t);  // "Root", "IAMUser", "AssumedRole", ...
+
+// Per-call state. Lives for the duration of one request; handlers must not keep references.
+struct Call {
+  const Principal& principal;
+  std::string_view request_id;
+  std::string_view region;
+  std::string_view source_ip;
+  int64_t now_epoch_seconds;
+};
+
+using OperationFn = std::function<Result<boost::json::value>(const Call&, const boost::json::value&)>;
+
+struct OperationEntry {
+  std::string_view operation;  // model operation name, e.g. "GetCallerIdentity"
+  OperationFn fn;
+};
+
+// One service's dispatch table: every implemented operation of one model service.
+struct ServiceTable {
+  std::string_view service_id;  // model folder name, e.g. "sts"
+  std::vector<OperationEntry> operations;
+};
+
+// All tables, wired by server/. Immutable after construction; safe to read from any thread.
+class Dispatch {
+ public:
+  explicit Dispatch(std::vector<ServiceTable> tables);
+  // Null if the operation exists in the model but has no handler yet.
+  const OperationFn* Find(const model::Service& svc, const model::Operation& op) const;
+  // Implemented operation count of a service (for `rampart coverage`).
+  size_t ImplementedCount(std::string_view service_id) const;
+  bool IsImplemented(std::string_view service_id, std::string_view operation) const;
+
+ private:
+  std::unordered_map<std::string, OperationFn> fns_;  // key "svc:Operation"
+};
+
+}  // namespace rampart::services

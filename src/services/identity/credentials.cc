@@ -1,0 +1,56 @@
+#include "services/identity/credentials.h"
+
+#include <mutex>
+
+#include "common/strings.h"
+
+namespace rampart::services {
+
+Principal RootPrincipal(std::string_view account_id) {
+  Principal p;
+  p.type = Principal::Type::kRoot;
+  p.account_id = std::string(account_id);
+  p.arn = "arn:aws:iam::" + std::string(account_id) + ":root";
+  p.user_id = std::string(account_id);
+  return p;
+}
+
+Result<std::optional<ResolvedCredential>> CredentialResolver::Resolve(
+    std::string_view access_key_id) {
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(std::string(access_key_id));
+    if (it != cache_.end()) return std::optional<ResolvedCredential>(*it->second);
+  }
+  auto key = store_.accounts().GetAccessKey(access_key_id);
+  if (!key.ok()) return std::move(key).error();
+  if (!key->has_value()) return std::optional<ResolvedCredential>();
+  const store::AccessKey& k = **key;
+  ResolvedCredential rc;
+  if (k.user_name.empty()) {
+    rc.principal = RootPrincipal(k.account_id);
+  } else {
+    rc.principal.type = Principal::Type::kIamUser;
+    rc.principal.account_id = k.account_id;
+    rc.principal.arn = k.principal_arn;
+    rc.principal.user_name = k.user_name;
+    rc.principal.user_id = k.principal_arn;
+  }
+  rc.principal.access_key_id = k.access_key_id;
+  rc.secret_access_key = k.secret_access_key;
+  rc.active = k.status == "Active";
+  auto shared = std::make_shared<const ResolvedCredential>(rc);
+  {
+    std::unique_lock lock(mu_);
+    if (cache_.size() > 100000) cache_.clear();  // bound memory under key-id spraying
+    cache_.emplace(std::string(access_key_id), shared);
+  }
+  return std::optional<ResolvedCredential>(std::move(rc));
+}
+
+void CredentialResolver::Invalidate() {
+  std::unique_lock lock(mu_);
+  cache_.clear();
+}
+
+}  // namespace rampart::services
