@@ -1,0 +1,283 @@
+// Unit tests of the policy engine's pieces and public API. Behaviour vectors live in
+// tests/data/policy/ (golden_test.cc); these cover what data files cannot: the API surface,
+// the action index, allocation-freedom of Evaluate, and the primitive parsers.
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+
+#include "policy/case_runner.h"
+#include "policy/condition.h"
+#include "policy/evaluate.h"
+#include "policy/pattern.h"
+#include "policy/policy.h"
+#include "policy/request.h"
+
+// Counts heap allocations so a test can assert that Evaluate makes none.
+namespace {
+std::atomic<long> g_allocations{0};
+}  // namespace
+void* operator new(std::size_t n) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(n ? n : 1)) return p;
+  throw std::bad_alloc();
+}
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+
+namespace rampart::policy {
+namespace {
+
+Policy MustParse(std::string_view json, PolicyType type = PolicyType::kManaged) {
+  auto p = ParsePolicy(json, type, "test");
+  EXPECT_TRUE(p.ok()) << (p.ok() ? "" : p.error().message);
+  return p.ok() ? std::move(p).value() : Policy();
+}
+
+Request MustRequest(std::string_view principal, std::string_view action, std::string_view resource,
+                    std::string_view account = {}) {
+  auto r = Request::Create(principal, action, resource, account);
+  EXPECT_TRUE(r.ok()) << (r.ok() ? "" : r.error().message);
+  return std::move(r).value();
+}
+
+TEST(Pattern, GlobIsGreedyAcrossSeparators) {
+  auto p = Pattern::Compile("arn:aws:s3:::b/*/z", {true, false, false});
+  ASSERT_TRUE(p);
+  EXPECT_TRUE(p->Matches("arn:aws:s3:::b/x/y/z", nullptr));
+  EXPECT_TRUE(p->Matches("arn:aws:s3:::b//z", nullptr));
+  EXPECT_FALSE(p->Matches("arn:aws:s3:::b/x/y/z2", nullptr));
+  auto q = Pattern::Compile("*a*b*c", {true, false, false});
+  EXPECT_TRUE(q->Matches("xxaxxbxxbxc", nullptr));
+  EXPECT_FALSE(q->Matches("abcx", nullptr));
+}
+
+TEST(Pattern, QuestionMarkAndCase) {
+  auto p = Pattern::Compile("s3:get?bject", {true, false, true});
+  EXPECT_TRUE(p->Matches("S3:GetObject", nullptr));
+  EXPECT_FALSE(p->Matches("s3:getbject", nullptr));
+  auto lit = Pattern::Compile("a*b", {false, false, false});
+  EXPECT_TRUE(lit->Matches("a*b", nullptr));
+  EXPECT_FALSE(lit->Matches("axb", nullptr));
+}
+
+TEST(Pattern, VariablesAreLiteralAndCapped) {
+  Request r = MustRequest("arn:aws:iam::111122223333:user/a*b", "s3:GetObject", "*");
+  auto p = Pattern::Compile("home/${aws:username}/*", {true, true, false});
+  EXPECT_TRUE(p->Matches("home/a*b/x", &r));
+  EXPECT_FALSE(p->Matches("home/aXb/x", &r));
+  std::string many;
+  for (int i = 0; i < 17; ++i) many += "${aws:username}";
+  EXPECT_FALSE(Pattern::Compile(many, {true, true, false}).has_value());
+}
+
+TEST(Primitives, Dates) {
+  EXPECT_EQ(ParseDate("1970-01-01T00:00:00Z"), 0);
+  EXPECT_EQ(ParseDate("1700000000"), 1700000000000LL);
+  EXPECT_EQ(ParseDate("2024-02-29T12:00:00+02:00"), ParseDate("2024-02-29T10:00:00Z"));
+  EXPECT_EQ(ParseDate("2024-02-29T10:00:00.5Z"), *ParseDate("2024-02-29T10:00:00Z") + 500);
+  EXPECT_FALSE(ParseDate("2024-13-01").has_value());
+  EXPECT_FALSE(ParseDate("yesterday").has_value());
+  EXPECT_FALSE(ParseDate("2024-01-01T10:00:00Zjunk").has_value());
+}
+
+TEST(Primitives, NumbersAndIps) {
+  EXPECT_EQ(ParseNumber("+10"), 10.0);
+  EXPECT_EQ(ParseNumber("1.5e1"), 15.0);
+  EXPECT_FALSE(ParseNumber("10 ").has_value());
+  auto v4 = ParseIpRange("10.0.0.0/8");
+  ASSERT_TRUE(v4);
+  EXPECT_TRUE(IpInRange(*v4, "10.255.0.1"));
+  EXPECT_FALSE(IpInRange(*v4, "11.0.0.1"));
+  EXPECT_FALSE(IpInRange(*v4, "garbage"));
+  auto v6 = ParseIpRange("2001:db8::/127");
+  EXPECT_TRUE(IpInRange(*v6, "2001:db8::1"));
+  EXPECT_FALSE(IpInRange(*v6, "2001:db8::2"));
+  EXPECT_FALSE(ParseIpRange("1.2.3.4/").has_value());
+}
+
+TEST(Request, PrincipalKinds) {
+  EXPECT_EQ(ParsePrincipal("arn:aws:iam::111122223333:root")->kind, PrincipalKind::kAccountRoot);
+  auto s = ParsePrincipal("arn:aws:sts::111122223333:assumed-role/R/S");
+  EXPECT_EQ(s->kind, PrincipalKind::kRoleSession);
+  EXPECT_EQ(s->name, "R");
+  EXPECT_EQ(s->session, "S");
+  EXPECT_TRUE(ParsePrincipal("arn:aws:iam::111122223333:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX")
+                  ->service_linked);
+  EXPECT_EQ(ParsePrincipal("anonymous")->kind, PrincipalKind::kAnonymous);
+  EXPECT_EQ(ParsePrincipal("service:s3.amazonaws.com")->service, "s3.amazonaws.com");
+  EXPECT_FALSE(ParsePrincipal("arn:aws:iam::1:user/x").ok());
+  EXPECT_FALSE(ParsePrincipal("arn:aws:iam::111122223333:group/g").ok());
+}
+
+TEST(Request, ContextKeysAreCaseInsensitiveAndOverrideDerivedOnes) {
+  Request r = MustRequest("arn:aws:iam::111122223333:user/alice", "s3:GetObject", "*");
+  EXPECT_EQ(r.SingleValue("aws:username"), "alice");
+  r.SetContext("AWS:UserName", "override");
+  EXPECT_EQ(r.SingleValue("aws:username"), "override");
+  r.SetContextValues("aws:TagKeys", {"a"});
+  EXPECT_FALSE(r.SingleValue("aws:tagkeys").has_value());  // multivalued: not a variable
+  EXPECT_NE(r.Find("aws:tagkeys"), nullptr);
+}
+
+TEST(Parse, ErrorsNameStatementAndElement) {
+  auto p = ParsePolicy(R"({"Version":"2012-10-17","Statement":[{"Sid":"A","Effect":"Allow",
+      "Action":"s3:*","Resource":"*"},{"Sid":"B","Effect":"Allow","Action":"s3:*",
+      "Resource":"*","Condition":{"StringEquals":{"k":[["x"]]}}}]})",
+                       PolicyType::kManaged);
+  ASSERT_FALSE(p.ok());
+  EXPECT_EQ(p.error().code, "MalformedPolicyDocument");
+  EXPECT_NE(p.error().message.find("Statement[1] (Sid \"B\")"), std::string::npos);
+  EXPECT_NE(p.error().message.find("StringEquals key k"), std::string::npos);
+}
+
+TEST(Parse, SizeLimitsCountWhitespaceByType) {
+  std::string padded = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]})";
+  padded.insert(1, 7000, ' ');
+  EXPECT_TRUE(ParsePolicy(padded, PolicyType::kManaged).ok());  // IAM ignores whitespace
+  auto scp = ParsePolicy(padded, PolicyType::kScp);
+  ASSERT_FALSE(scp.ok());
+  EXPECT_EQ(scp.error().code, "LimitExceeded");
+  EXPECT_EQ(SizeLimitFor(PolicyType::kRoleInline).max_chars, 10240u);
+}
+
+TEST(Parse, NeverCrashesOnGarbage) {
+  const char* inputs[] = {"", "{", "null", "{\"Statement\":null}", "{\"Statement\":[null]}",
+                          "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":[1],\"Resource\":\"*\"}}",
+                          "{\"Statement\":{\"Effect\":\"Allow\",\"Action\":\"a:b\",\"Resource\":\"*\","
+                          "\"Condition\":{\"ForAllValues:\":{}}}}",
+                          "\xff\xfe", "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]]]"};
+  for (const char* in : inputs) {
+    auto p = ParsePolicy(in, PolicyType::kResource);
+    EXPECT_FALSE(p.ok()) << in;
+  }
+}
+
+TEST(Index, CandidatesMatchLinearScan) {
+  std::string doc = R"({"Version":"2012-10-17","Statement":[)";
+  const char* actions[] = {"s3:GetObject", "s3:Get*", "ec2:*", "*", "iam:CreateUser",
+                           "s3:PutObject", "*:Describe*", "sqs:Send?essage"};
+  for (int i = 0; i < 40; ++i) {
+    if (i) doc += ",";
+    if (i % 9 == 4) {
+      doc += R"({"Effect":"Allow","NotAction":"s3:*","Resource":"*"})";
+    } else {
+      doc += std::string(R"({"Effect":"Allow","Action":")") + actions[i % 8] + R"(","Resource":"*"})";
+    }
+  }
+  doc += "]}";
+  Policy p = MustParse(doc);
+  for (const char* a : {"s3:GetObject", "s3:getobjectacl", "ec2:RunInstances", "iam:CreateUser",
+                        "sqs:SendMessage", "kms:Decrypt", "ec2:DescribeVpcs"}) {
+    Request r = MustRequest("arn:aws:iam::111122223333:user/alice", a, "*");
+    const Policy* ptrs[] = {&p};
+    PolicySet set;
+    set.identity = ptrs;
+    EvaluationResult indexed = Evaluate(r, set, {true});
+    EvaluationResult linear = Evaluate(r, set, {false});
+    ASSERT_EQ(indexed.decision, linear.decision) << a;
+    ASSERT_EQ(indexed.matched.size(), linear.matched.size()) << a;
+    for (std::size_t i = 0; i < indexed.matched.size(); ++i) {
+      EXPECT_EQ(indexed.matched[i].statement, linear.matched[i].statement) << a;
+    }
+  }
+}
+
+TEST(Evaluate, AllocatesNothing) {
+  Policy id = MustParse(R"({"Version":"2012-10-17","Statement":[
+    {"Sid":"Home","Effect":"Allow","Action":["s3:GetObject","s3:PutObject"],
+     "Resource":"arn:aws:s3:::bucket/home/${aws:username}/*",
+     "Condition":{"IpAddress":{"aws:SourceIp":"203.0.113.0/24"},"Bool":{"aws:SecureTransport":"true"},
+                  "ForAllValues:StringLike":{"aws:TagKeys":["env*","team"]},
+                  "DateLessThan":{"aws:CurrentTime":"2030-01-01T00:00:00Z"}}},
+    {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*"}]})");
+  Policy scp = MustParse(R"({"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}})",
+                         PolicyType::kScp);
+  Request r = MustRequest("arn:aws:iam::111122223333:user/alice", "s3:GetObject",
+                          "arn:aws:s3:::bucket/home/alice/x");
+  r.SetContext("aws:SourceIp", "203.0.113.9");
+  r.SetContext("aws:SecureTransport", "true");
+  r.SetContext("aws:CurrentTime", "2025-01-01T00:00:00Z");
+  r.SetContextValues("aws:TagKeys", {"env", "team"});
+  const Policy* ids[] = {&id};
+  const Policy* scps[] = {&scp};
+  PolicyLevel levels[] = {{"r-root", scps}, {"111122223333", scps}};
+  PolicySet set;
+  set.identity = ids;
+  set.scp = levels;
+  long before = g_allocations.load();
+  EvaluationResult res = Evaluate(r, set);
+  long after = g_allocations.load();
+  EXPECT_EQ(res.decision, Decision::kAllow);
+  EXPECT_EQ(after - before, 0);
+  // The counter itself works: building a request does allocate.
+  before = g_allocations.load();
+  Request other = MustRequest("arn:aws:iam::111122223333:user/someone-with-a-long-name",
+                              "s3:GetObject", "arn:aws:s3:::bucket/a/fairly/long/key/name");
+  EXPECT_GT(g_allocations.load(), before);
+}
+
+TEST(Evaluate, ReportsMissingContextKeysAndMatchedSids) {
+  Policy id = MustParse(R"({"Version":"2012-10-17","Statement":[
+    {"Sid":"NeedsMfa","Effect":"Allow","Action":"s3:*","Resource":"*",
+     "Condition":{"Bool":{"aws:MultiFactorAuthPresent":"true"},"StringEquals":{"s3:x-amz-acl":"private"}}},
+    {"Sid":"Read","Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]})");
+  Request r = MustRequest("arn:aws:iam::111122223333:user/alice", "s3:GetObject", "arn:aws:s3:::b/k");
+  const Policy* ids[] = {&id};
+  PolicySet set;
+  set.identity = ids;
+  EvaluationResult res = Evaluate(r, set);
+  EXPECT_EQ(res.decision, Decision::kAllow);
+  ASSERT_EQ(res.matched.size(), 1u);
+  EXPECT_EQ(res.matched[0].sid, "Read");
+  ASSERT_EQ(res.missing_context_keys.size(), 2u);
+  EXPECT_EQ(res.missing_context_keys[0], "aws:MultiFactorAuthPresent");
+  EXPECT_EQ(res.missing_context_keys[1], "s3:x-amz-acl");
+}
+
+TEST(Evaluate, DenialMessagesReadLikeAws) {
+  Request r = MustRequest("arn:aws:iam::111122223333:user/bob", "s3:GetObject", "arn:aws:s3:::b/k");
+  EvaluationResult res = Evaluate(r, PolicySet{});
+  EXPECT_EQ(DenialMessage(res, r),
+            "User: arn:aws:iam::111122223333:user/bob is not authorized to perform: s3:GetObject on "
+            "resource: arn:aws:s3:::b/k because no identity-based policy allows the s3:GetObject "
+            "action");
+  Policy scp = MustParse(R"({"Statement":{"Effect":"Deny","Action":"*","Resource":"*"}})", PolicyType::kScp);
+  const Policy* scps[] = {&scp};
+  PolicyLevel levels[] = {{"r-root", scps}};
+  PolicySet set;
+  set.scp = levels;
+  EXPECT_NE(DenialMessage(Evaluate(r, set), r).find("with an explicit deny in a service control policy"),
+            std::string::npos);
+}
+
+TEST(CaseRunner, OutputFormat) {
+  auto out = EvaluateCaseJson(R"({"name":"n","request":{"principal":"arn:aws:iam::111122223333:user/a",
+    "action":"s3:GetObject","resource":"*"},"policies":{"identity":[{"Version":"2012-10-17",
+    "Statement":[{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}]}]}})");
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(*out,
+            "{\"name\":\"n\",\"decision\":\"Allow\",\"decidedBy\":\"identity\",\"matched\":[{\"type\":"
+            "\"identity\",\"policy\":0,\"statement\":0,\"sid\":\"S\",\"effect\":\"Allow\"}]}\n");
+}
+
+TEST(CaseRunner, ErrorsAreActionable) {
+  auto bad_policy = EvaluateCaseJson(R"([{"name":"x","request":{"principal":"arn:aws:iam::111122223333:user/a",
+    "action":"s3:GetObject","resource":"*"},"policies":{"identity":[{"Statement":[{"Effect":"Allow",
+    "Action":"s3:*"}]}]}}])");
+  ASSERT_FALSE(bad_policy.ok());
+  EXPECT_EQ(bad_policy.error().code, "MalformedPolicyDocument");
+  EXPECT_EQ(bad_policy.error().message,
+            "case[0] (\"x\").policies.identity[0]: Statement[0]: Policy statement must contain "
+            "resources.");
+  auto bad_case = EvaluateCaseJson(R"({"request":{"action":"s3:GetObject"}})");
+  ASSERT_FALSE(bad_case.ok());
+  EXPECT_EQ(bad_case.error().code, "ValidationError");
+  EXPECT_NE(bad_case.error().message.find("\"principal\" is required"), std::string::npos);
+  EXPECT_FALSE(EvaluateCaseJson("not json").ok());
+}
+
+}  // namespace
+}  // namespace rampart::policy
