@@ -5,7 +5,9 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
+#include <array>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -235,10 +237,32 @@ void Listener::Impl::DoAccept() {
           "Content-Length: 124\r\n\r\n<ErrorResponse><Error><Type>Receiver</Type><Code>"
           "ServiceUnavailable</Code><Message>Too many connections</Message></Error></ErrorRe"
           "sponse>";
+      // Answer 503, stop sending, and drain what the client already sent for a moment so the
+      // close does not turn into a reset that discards our answer.
+      auto sock = std::make_shared<tcp::socket>(std::move(socket));
+      auto timer = std::make_shared<net::steady_timer>(sock->get_executor());
+      auto sink = std::make_shared<std::array<char, 4096>>();
       beast::error_code ignored;
-      socket.non_blocking(true, ignored);
-      socket.write_some(net::buffer(kBusy.data(), kBusy.size()), ignored);
-      socket.close(ignored);
+      net::write(*sock, net::buffer(kBusy.data(), kBusy.size()), ignored);
+      sock->shutdown(tcp::socket::shutdown_send, ignored);
+      timer->expires_after(std::chrono::seconds(1));
+      timer->async_wait([sock, timer](beast::error_code) {
+        beast::error_code e;
+        sock->close(e);
+      });
+      auto drain = std::make_shared<std::function<void()>>();
+      *drain = [sock, sink, timer, drain]() {
+        sock->async_read_some(net::buffer(*sink), [sock, sink, timer, drain](beast::error_code e,
+                                                                              size_t) {
+          if (e) {
+            timer->cancel();
+            *drain = nullptr;  // break the self-reference
+            return;
+          }
+          (*drain)();
+        });
+      };
+      (*drain)();
       return DoAccept();
     }
     beast::error_code ignored;

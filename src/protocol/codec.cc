@@ -226,6 +226,7 @@ Error NotImplementedError(const Exchange& ex) {
   std::string op = ex.operation ? std::string(ex.operation->name) : "this operation";
   std::string svc = ex.service ? std::string(ex.service->id) : "this service";
   std::string message = "Rampart does not implement " + svc + ":" + op + " yet";
+  if (ex.query_compatible) return {"InvalidAction", message, 400, true};
   switch (ex.wire) {
     case Wire::kQuery: return {"InvalidAction", message, 400, true};
     case Wire::kRestXml: return {"NotImplemented", message, 501, false};

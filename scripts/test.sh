@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Installs build and test dependencies, builds everything (Release) and runs the whole suite:
+# the gtest unit tests through ctest, then the integration tests (pytest, driving the real
+# binary with Debian's aws CLI v2 and boto3, and the newer boto3 of the pyenv Python if present).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/deps.sh test
+jobs=$(nproc)
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_TESTS=ON -DRAMPART_BENCH=ON >/dev/null
+cmake --build build -j "$jobs"
+(cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
+RAMPART_BIN="$PWD/build/rampart" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration

@@ -1,0 +1,122 @@
+"""The HTTP server: health, metrics, access log, limits, malformed input, shutdown."""
+import json
+import os
+import signal
+import socket
+import time
+
+import pytest
+import requests
+
+
+def raw_exchange(port, data, timeout=5):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        chunks = []
+        try:
+            while True:
+                b = s.recv(65536)
+                if not b:
+                    break
+                chunks.append(b)
+        except socket.timeout:
+            pass
+        return b"".join(chunks)
+
+
+def test_health(server):
+    r = requests.get(server.endpoint + "/_rampart/health")
+    assert r.status_code == 200 and r.json() == {"status": "ok"}
+
+
+def test_metrics_count_requests_by_operation(server):
+    server.client("sts").get_caller_identity()
+    text = requests.get(server.endpoint + "/metrics").text
+    assert 'rampart_requests_total{service="sts",operation="GetCallerIdentity",status="200"}' in text
+    assert "rampart_request_duration_seconds_bucket" in text
+    assert "rampart_open_connections" in text
+
+
+def test_access_log_is_json_lines(make_server, tmp_path):
+    log = tmp_path / "access.log"
+    s = make_server("--access-log", str(log))
+    s.client("sts").get_caller_identity()
+    s.stop()
+    lines = [json.loads(l) for l in log.read_text().splitlines()]
+    entry = [l for l in lines if l["operation"] == "GetCallerIdentity"][0]
+    assert entry["status"] == 200 and entry["service"] == "sts"
+    assert entry["principal"].endswith(":root")
+    assert len(entry["request_id"]) == 36 and entry["latency_ms"] >= 0
+
+
+def test_malformed_http_gets_400_not_a_crash(server):
+    resp = raw_exchange(server.port, b"GARBAGE\x00\x01 / HTTP/9.9\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.1 400")
+    assert requests.get(server.endpoint + "/_rampart/health").status_code == 200
+
+
+def test_truncated_body_does_not_hang_server(make_server):
+    s = make_server("--request-timeout", "1")
+    start = time.time()
+    resp = raw_exchange(s.port, b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nAction=",
+                        timeout=5)
+    assert time.time() - start < 4  # the server closed the connection after its timeout
+    assert resp == b"" or resp.startswith(b"HTTP/1.1")
+    assert requests.get(s.endpoint + "/_rampart/health").status_code == 200
+
+
+def test_oversized_body_is_413(make_server):
+    s = make_server("--max-body-bytes", "1024")
+    r = requests.post(s.endpoint + "/", data="A" * 4096,
+                      headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 413
+    assert "RequestEntityTooLarge" in r.text
+
+
+def test_oversized_headers_are_431(server):
+    r = requests.get(server.endpoint + "/_rampart/health", headers={"X-Big": "a" * 20000})
+    assert r.status_code == 431
+
+
+def test_slow_client_does_not_block_others(make_server):
+    s = make_server("--request-timeout", "2", "--threads", "1")
+    slow = socket.create_connection(("127.0.0.1", s.port))
+    slow.sendall(b"POST / HTTP/1.1\r\nHost: x\r\n")  # never finishes its headers
+    try:
+        t0 = time.time()
+        for _ in range(5):
+            assert s.client("sts").get_caller_identity()["Arn"].endswith(":root")
+        assert time.time() - t0 < 2
+    finally:
+        slow.close()
+
+
+def test_max_connections(make_server):
+    s = make_server("--max-connections", "2")
+    held = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(2)]
+    time.sleep(0.2)
+    resp = raw_exchange(s.port, b"GET /_rampart/health HTTP/1.1\r\nHost: x\r\n\r\n")
+    assert resp.startswith(b"HTTP/1.1 503")
+    for h in held:
+        h.close()
+    time.sleep(0.2)
+    assert requests.get(s.endpoint + "/_rampart/health").status_code == 200
+
+
+def test_keep_alive_reuses_connection(server):
+    sess = requests.Session()
+    for _ in range(3):
+        assert sess.get(server.endpoint + "/_rampart/health").status_code == 200
+    assert len(sess.adapters["http://"].poolmanager.pools) == 1
+
+
+def test_sigterm_drains_and_exits_zero(make_server):
+    s = make_server()
+    s.client("sts").get_caller_identity()
+    assert s.stop(signal.SIGTERM) == 0
+    assert "stopped" in s.proc.stderr.read()
+
+
+def test_sigint_exits_zero(make_server):
+    s = make_server()
+    assert s.stop(signal.SIGINT) == 0

@@ -1,0 +1,88 @@
+"""Model-driven wire layer seen from real clients: unknown and unimplemented operations, and
+validation errors in AWS's message form, for each protocol."""
+import json
+
+import botocore.exceptions
+import pytest
+
+
+def error_of(call):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        call()
+    return e.value.response
+
+
+def test_unimplemented_query_operation_is_invalid_action(server):
+    r = error_of(lambda: server.client("iam").list_users())
+    assert r["Error"]["Code"] == "InvalidAction"
+    assert "iam:ListUsers" in r["Error"]["Message"]
+
+
+def test_unimplemented_json_operation_is_unknown_operation(server):
+    r = error_of(lambda: server.client("kms").list_keys())
+    assert r["Error"]["Code"] == "UnknownOperationException"
+
+
+def test_unimplemented_rest_json_operation(server):
+    r = error_of(lambda: server.client("guardduty").list_detectors())
+    assert r["Error"]["Code"] == "UnknownOperationException"
+
+
+def test_unimplemented_rest_xml_operation(server):
+    r = error_of(lambda: server.client("s3").list_buckets())
+    assert r["Error"]["Code"] == "NotImplemented"
+    assert r["ResponseMetadata"]["HTTPStatusCode"] == 501
+
+
+def test_validation_pattern_error_query(server):
+    out = server.cli("iam", "create-user", "--user-name", "bad name!")
+    assert out.returncode != 0
+    assert ("ValidationError" in out.stderr and "1 validation error detected: Value 'bad name!' "
+            "at 'userName' failed to satisfy constraint: Member must satisfy regular expression "
+            "pattern: [\\w+=,.@-]+") in out.stderr
+
+
+def test_validation_length_error_json(server):
+    # KMS Encrypt: Plaintext max 4096 bytes; KeyId min length 1.
+    r = error_of(lambda: server.client("kms").encrypt(KeyId="alias/x", Plaintext=b"a" * 4097))
+    assert r["Error"]["Code"] == "ValidationException"
+    assert r["Error"]["Message"].startswith("1 validation error detected: ")
+    assert "at 'plaintext' failed to satisfy constraint: Member must have length less than or " \
+           "equal to 4096" in r["Error"]["Message"]
+    assert "a" * 100 not in r["Error"]["Message"]  # sensitive values are not echoed
+
+
+def test_validation_range_and_enum_errors_are_joined(server):
+    # SimulateCustomPolicy MaxItems range 1..1000 and a required list.
+    c = server.client("iam", parameter_validation=False)
+    r = error_of(lambda: c.get_account_authorization_details(Filter=["Bogus"], MaxItems=0))
+    msg = r["Error"]["Message"]
+    assert msg.startswith("2 validation errors detected: ")
+    assert "Value '0' at 'maxItems' failed to satisfy constraint: Member must have value " \
+           "greater than or equal to 1" in msg
+    assert "Member must satisfy enum value set: [" in msg
+    assert "; " in msg
+
+
+def test_required_member_missing_is_not_null_error(server):
+    c = server.client("iam", parameter_validation=False)
+    r = error_of(lambda: c.create_user())
+    assert r["Error"]["Message"] == ("1 validation error detected: Value null at 'userName' "
+                                     "failed to satisfy constraint: Member must not be null")
+
+
+def test_unknown_action_is_invalid_action(server):
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    import requests
+    key, secret = server.credentials()
+    req = botocore.awsrequest.AWSRequest(
+        method="POST", url=server.endpoint + "/", data="Action=NoSuchThing&Version=2011-06-15",
+        headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"})
+    botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "sts",
+                            "us-east-1").add_auth(req)
+    r = requests.post(server.endpoint + "/", data=req.body, headers=dict(req.headers.items()))
+    assert r.status_code == 400
+    assert "<Code>InvalidAction</Code>" in r.text
+    assert "Could not find operation NoSuchThing for version 2011-06-15" in r.text
