@@ -176,6 +176,32 @@ Result<json::value> XmlToDocument(const Exchange& ex, uint32_t shape_idx, const 
   }
 }
 
+// Operations sharing a URI template differ by required header and querystring members (S3:
+// PutObject, CopyObject (x-amz-copy-source), UploadPart (partNumber, uploadId), UploadPartCopy
+// (both)). -1 if one is missing, else a bonus per present one so the most specific wins.
+int RequiredBindingScore(const Service& svc, const model::Operation& op, const WireRequest& req,
+                         const std::vector<std::pair<std::string, std::string>>& query) {
+  if (op.input == model::kNoShape) return 0;
+  int score = 0;
+  for (const Member& m : svc.StructMembers(svc.shape(op.input))) {
+    if (!(m.flags & model::kMemberRequired)) continue;
+    if (svc.shape(m.shape).type == ShapeType::kMap) continue;  // headers/query maps: any name
+    std::string_view wire = WireMemberName(m);
+    bool present = true;
+    if (m.location == Location::kHeader) {
+      present = req.headers && HasHeader(*req.headers, wire);
+    } else if (m.location == Location::kQueryString) {
+      present = std::any_of(query.begin(), query.end(),
+                            [&](const auto& p) { return p.first == wire; });
+    } else {
+      continue;
+    }
+    if (!present) return -1;
+    score += 3;
+  }
+  return score;
+}
+
 }  // namespace
 
 const model::Operation* MatchRestOperation(const Service& svc, const WireRequest& req) {
@@ -186,7 +212,16 @@ const model::Operation* MatchRestOperation(const Service& svc, const WireRequest
   for (const model::Operation& op : svc.operations) {
     if (op.http_method != req.method) continue;
     int score = Match(ParseTemplate(op.request_uri), segs, query, nullptr);
-    if (score > best_score) {
+    if (score < 0) continue;
+    int bindings = RequiredBindingScore(svc, op, req, query);
+    if (bindings < 0) continue;
+    score += bindings;
+    // The only ties left in the models are S3 operations and their deprecated predecessors on
+    // the same URI (GetBucketLifecycle / GetBucketLifecycleConfiguration, ...Notification...):
+    // the successor's name extends the predecessor's, and current SDKs call the successor.
+    bool successor = best && score == best_score && op.name.size() > best->name.size() &&
+                     StartsWith(op.name, best->name);
+    if (score > best_score || successor) {
       best_score = score;
       best = &op;
     }
@@ -204,6 +239,8 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
   if (!query) return SerializationFailure(ex, "The query string is not valid URL encoding");
   Match(ParseTemplate(op.request_uri), PathSegments(req.path), *query, &labels);
 
+  static const std::vector<HttpHeader> kNoHeaders;
+  const std::vector<HttpHeader>& headers = req.headers ? *req.headers : kNoHeaders;
   json::object doc;
   bool has_body_members = false;
   for (const Member& m : svc.StructMembers(input)) {
@@ -250,8 +287,8 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
         break;
       }
       case Location::kHeader: {
-        if (!HasHeader(*req.headers, wire)) break;
-        std::string_view hv = FindHeader(*req.headers, wire);
+        if (!HasHeader(headers, wire)) break;
+        std::string_view hv = FindHeader(headers, wire);
         if (ms.type == ShapeType::kList) {
           json::array arr;
           const Shape& es = svc.shape(svc.members[ms.first_member].shape);
@@ -271,7 +308,7 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
       case Location::kHeaders: {
         json::object map;
         std::string prefix = ToLower(wire);
-        for (const auto& h : *req.headers) {
+        for (const auto& h : headers) {
           std::string lname = ToLower(h.name);
           if (StartsWith(lname, prefix)) map.insert_or_assign(lname.substr(prefix.size()), h.value);
         }
