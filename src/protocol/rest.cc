@@ -202,6 +202,12 @@ int RequiredBindingScore(const Service& svc, const model::Operation& op, const W
   return score;
 }
 
+// The S3 model sets its namespace per member, not in the metadata; S3 puts it on every root.
+std::string_view ResponseNamespace(const Service& svc) {
+  if (svc.xml_namespace.empty() && svc.id == "s3") return "http://s3.amazonaws.com/doc/2006-03-01/";
+  return svc.xml_namespace;
+}
+
 }  // namespace
 
 const model::Operation* MatchRestOperation(const Service& svc, const WireRequest& req) {
@@ -418,14 +424,27 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
     }
     return r;
   }
+  if (xml && svc.id == "s3" && op.name == "GetBucketLocation") {
+    // The one S3 body the model cannot describe: the root element itself carries the value
+    // (<LocationConstraint xmlns=...>eu-west-1</LocationConstraint>), and every SDK special-cases
+    // it (botocore's parse_get_bucket_location reads the root's text).
+    r.headers.push_back({"Content-Type", "application/xml"});
+    r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<LocationConstraint xmlns=\"" +
+             std::string(ResponseNamespace(svc)) + "\">";
+    auto it = obj.find("LocationConstraint");
+    if (it != obj.end() && it->value().is_string()) AppendXmlEscaped(r.body, it->value().as_string());
+    r.body += "</LocationConstraint>";
+    return r;
+  }
   if (xml) {
     r.headers.push_back({"Content-Type", "application/xml"});
     std::string name(out_shape.location_name.empty() ? out_shape.name : out_shape.location_name);
     std::string inner;
     XmlEncodeValue(svc, op.output, output, name, inner);
     // Add the namespace to the root element.
-    if (!svc.xml_namespace.empty() && inner.size() > name.size() + 1) {
-      inner.insert(name.size() + 1, " xmlns=\"" + std::string(svc.xml_namespace) + "\"");
+    std::string_view ns = ResponseNamespace(svc);
+    if (!ns.empty() && inner.size() > name.size() + 1) {
+      inner.insert(name.size() + 1, " xmlns=\"" + std::string(ns) + "\"");
     }
     r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + inner;
   } else {

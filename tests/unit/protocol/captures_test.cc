@@ -38,7 +38,7 @@ TEST_P(CaptureTest, RoutesResolvesDecodesAndValidates) {
 // Query operations are also reachable unsigned (STS federation calls): Action and Version name
 // the service without a credential scope.
 TEST_P(CaptureTest, QueryRoutesWithoutScope) {
-  if (Str(capture_.at("wire")) != "query") GTEST_SKIP() << "not a query capture";
+  if (Str(capture_.at("wire")) != "query") return;
   OwnedRequest req = FromCapture(capture_);
   const model::Service* svc = RouteService(req.View(), "");
   ASSERT_NE(svc, nullptr);
