@@ -36,6 +36,16 @@ CREATE TABLE access_keys (
 );
 CREATE INDEX access_keys_by_owner ON access_keys (account_id, user_name);
 )sql"},
+    {3, "entities",
+     R"sql(
+CREATE TABLE entities (
+  account_id TEXT NOT NULL,
+  kind       TEXT NOT NULL,
+  key        TEXT NOT NULL,
+  doc        TEXT NOT NULL,
+  PRIMARY KEY (account_id, kind, key)
+);
+)sql"},
 };
 
 }  // namespace

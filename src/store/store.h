@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "store/entities.h"
 #include "store/migrations.h"
 
 namespace rampart::store {
@@ -93,6 +94,12 @@ class Store {
   virtual ~Store() = default;
 
   virtual AccountStore& accounts() = 0;
+  // Service state as JSON documents (store/entities.h).
+  virtual EntityStore& entities() = 0;
+  // Seals/opens a secret under the server's root key; `aad` binds it to where it is stored.
+  virtual Result<std::string> Seal(std::string_view aad, std::string_view plaintext) = 0;
+  virtual Result<std::string> Open(std::string_view aad, std::string_view sealed,
+                                   std::string_view what) = 0;
 
   // Small server settings (e.g. the default account id). nullopt if unset.
   virtual Result<std::optional<std::string>> GetSetting(std::string_view key) = 0;

@@ -9,6 +9,7 @@
 #include "store/sqlite/account_store.h"
 #include "store/sqlite/context.h"
 #include "store/sqlite/database.h"
+#include "store/sqlite/entity_store.h"
 #include "store/store.h"
 
 namespace rampart::store {
@@ -31,12 +32,20 @@ std::string QuoteIdentifier(std::string_view name) {
 class SqliteStore final : public Store {
  public:
   SqliteStore(std::unique_ptr<Database> db, std::string root_key, int schema_version)
-      : accounts_(ctx_), schema_version_(schema_version) {
+      : accounts_(ctx_), entities_(ctx_), schema_version_(schema_version) {
     ctx_.db = std::move(db);
     ctx_.root_key = std::move(root_key);
   }
 
   AccountStore& accounts() override { return accounts_; }
+  EntityStore& entities() override { return entities_; }
+  Result<std::string> Seal(std::string_view aad, std::string_view plaintext) override {
+    return SealSecret(ctx_.root_key, aad, plaintext);
+  }
+  Result<std::string> Open(std::string_view aad, std::string_view sealed,
+                           std::string_view what) override {
+    return OpenSecret(ctx_.root_key, aad, sealed, what);
+  }
 
   Result<std::optional<std::string>> GetSetting(std::string_view key) override {
     std::lock_guard lock(ctx_.mu);
@@ -93,6 +102,7 @@ class SqliteStore final : public Store {
  private:
   Context ctx_;
   SqliteAccountStore accounts_;
+  SqliteEntityStore entities_;
   const int schema_version_;
 };
 

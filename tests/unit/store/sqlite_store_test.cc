@@ -76,8 +76,8 @@ TEST_F(SqliteStoreTest, UsesWalAndPrivateFileMode) {
 TEST_F(SqliteStoreTest, SchemaHasExpectedTables) {
   ASSERT_OK(OpenSqliteStore(Options()));
   EXPECT_EQ(RawQuery(path_, "SELECT name FROM sqlite_master WHERE type='table' ORDER BY name"),
-            "access_keys\naccounts\nschema_migrations\nsettings\nstore_meta");
-  EXPECT_EQ(RawQuery(path_, "SELECT group_concat(version) FROM schema_migrations"), "1,2");
+            "access_keys\naccounts\nentities\nschema_migrations\nsettings\nstore_meta");
+  EXPECT_EQ(RawQuery(path_, "SELECT group_concat(version) FROM schema_migrations"), "1,2,3");
 }
 
 TEST_F(SqliteStoreTest, UnopenablePathIsAnError) {

@@ -465,6 +465,82 @@ class SqliteMemoryBackend : public StoreBackend {
   std::optional<std::string> RawBytes() const override { return std::nullopt; }
 };
 
+// ---- Entities -----------------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, EntityInsertGetPutDelete) {
+  EntityStore& es = store_->entities();
+  ASSERT_OK(es.Transact([](EntityTx& tx) -> Status {
+    RAMPART_RETURN_IF_ERROR(tx.Insert("111122223333", "user", "alice", R"({"n":1})"));
+    return tx.Insert("111122223333", "user", "bob", R"({"n":2})");
+  }));
+  Status dup = es.Transact(
+      [](EntityTx& tx) { return tx.Insert("111122223333", "user", "alice", "{}"); });
+  ASSERT_FALSE(dup.ok());
+  EXPECT_TRUE(IsAlreadyExists(dup.error()));
+  ASSERT_OK(es.Transact([](EntityTx& tx) -> Status {
+    auto got = tx.Get("111122223333", "user", "alice");
+    if (!got.ok()) return got.error();
+    EXPECT_EQ(got->value_or(""), R"({"n":1})");
+    auto other_account = tx.Get("999999999999", "user", "alice");
+    EXPECT_FALSE(other_account->has_value());
+    RAMPART_RETURN_IF_ERROR(tx.Put("111122223333", "user", "alice", R"({"n":3})"));
+    RAMPART_RETURN_IF_ERROR(tx.Delete("111122223333", "user", "bob"));
+    Status missing = tx.Delete("111122223333", "user", "bob");
+    EXPECT_TRUE(!missing.ok() && IsNotFound(missing.error()));
+    auto n = tx.Count("111122223333", "user", "");
+    EXPECT_EQ(n.ok() ? *n : -1, 1);
+    return {};
+  }));
+}
+
+TEST_P(StoreConformanceTest, EntityTransactionRollsBackOnError) {
+  EntityStore& es = store_->entities();
+  Status st = es.Transact([](EntityTx& tx) -> Status {
+    RAMPART_RETURN_IF_ERROR(tx.Insert("111122223333", "role", "r1", "{}"));
+    return Error::Validation("abort");
+  });
+  EXPECT_FALSE(st.ok());
+  ASSERT_OK(es.Transact([](EntityTx& tx) -> Status {
+    auto got = tx.Get("111122223333", "role", "r1");
+    EXPECT_TRUE(got.ok() && !got->has_value());
+    return {};
+  }));
+}
+
+TEST_P(StoreConformanceTest, EntityListIsOrderedPrefixScanWithPaging) {
+  EntityStore& es = store_->entities();
+  ASSERT_OK(es.Transact([](EntityTx& tx) -> Status {
+    for (const char* k : {"/a/x", "/a/y", "/a/z", "/b/x", "/a"}) {
+      RAMPART_RETURN_IF_ERROR(tx.Insert("111122223333", "p", k, k));
+    }
+    return {};
+  }));
+  ASSERT_OK(es.Transact([](EntityTx& tx) -> Status {
+    auto page1 = tx.List("111122223333", "p", "/a/", "", 2);
+    EXPECT_TRUE(page1.ok());
+    EXPECT_EQ(page1->size(), 2u);
+    EXPECT_EQ((*page1)[0].key, "/a/x");
+    EXPECT_EQ((*page1)[1].doc, "/a/y");
+    auto page2 = tx.List("111122223333", "p", "/a/", (*page1)[1].key, 10);
+    EXPECT_EQ(page2->size(), 1u);
+    EXPECT_EQ((*page2)[0].key, "/a/z");
+    auto all = tx.List("111122223333", "p", "", "", 100);
+    EXPECT_EQ(all->size(), 5u);
+    EXPECT_EQ(*tx.Count("111122223333", "p", "/a/"), 3);
+    return {};
+  }));
+}
+
+TEST_P(StoreConformanceTest, SealAndOpenSecrets) {
+  auto sealed = store_->Seal("mfa/alice", "seed-bytes");
+  ASSERT_OK(sealed);
+  EXPECT_EQ(sealed->find("seed-bytes"), std::string::npos);
+  auto opened = store_->Open("mfa/alice", *sealed, "MFA seed");
+  ASSERT_OK(opened);
+  EXPECT_EQ(*opened, "seed-bytes");
+  EXPECT_FALSE(store_->Open("mfa/bob", *sealed, "MFA seed").ok());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Engines, StoreConformanceTest,
     ::testing::Values(
