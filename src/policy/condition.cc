@@ -1,7 +1,5 @@
 #include "policy/condition.h"
 
-#include <arpa/inet.h>
-
 #include <charconv>
 #include <cstring>
 
@@ -45,15 +43,6 @@ constexpr OperatorInfo kOperators[] = {
     {"Null", ConditionFamily::kNull, Comparison::kEquals, false},
 };
 
-char Lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
-
-bool IsDigits(std::string_view s) {
-  if (s.empty()) return false;
-  for (char c : s) {
-    if (c < '0' || c > '9') return false;
-  }
-  return true;
-}
 
 // Splits an ARN-like text at its first five colons, ignoring colons inside `${...}`.
 // Returns the number of parts (1..6).
@@ -127,38 +116,21 @@ bool CompareInt(std::int64_t a, std::int64_t b, Comparison c) {
   return false;
 }
 
-std::optional<bool> ParseBool(std::string_view s) {
-  if (s.size() == 4 && Lower(s[0]) == 't' && Lower(s[1]) == 'r' && Lower(s[2]) == 'u' &&
-      Lower(s[3]) == 'e') {
-    return true;
-  }
-  if (s.size() == 5 && Lower(s[0]) == 'f' && Lower(s[1]) == 'a' && Lower(s[2]) == 'l' &&
-      Lower(s[3]) == 's' && Lower(s[4]) == 'e') {
-    return false;
-  }
-  return std::nullopt;
-}
-
-// Does one request value satisfy the base (non-negated) operator for one policy value?
+// Does request value v (text and pre-parsed forms) satisfy the base (non-negated) operator for
+// one policy value?
 bool BaseMatch(const ConditionClause& c, const ConditionValue& pv, std::string_view v,
-               const Request& req) {
+               const TypedValue& tv, const Request& req) {
   switch (c.family) {
     case ConditionFamily::kString:
     case ConditionFamily::kStringIgnoreCase:
     case ConditionFamily::kStringLike:
       return pv.pattern.Matches(v, &req);
-    case ConditionFamily::kNumeric: {
-      auto n = ParseNumber(v);
-      return n && Compare(*n, pv.number, c.comparison);
-    }
-    case ConditionFamily::kDate: {
-      auto d = ParseDate(v);
-      return d && CompareInt(*d, pv.date_ms, c.comparison);
-    }
-    case ConditionFamily::kBool: {
-      auto b = ParseBool(v);
-      return b && *b == pv.boolean;
-    }
+    case ConditionFamily::kNumeric:
+      return tv.number && Compare(*tv.number, pv.number, c.comparison);
+    case ConditionFamily::kDate:
+      return tv.date_ms && CompareInt(*tv.date_ms, pv.date_ms, c.comparison);
+    case ConditionFamily::kBool:
+      return tv.boolean && *tv.boolean == pv.boolean;
     case ConditionFamily::kBinary: {
       std::size_t i = 0;
       bool ok = DecodeBase64(v, [&](char byte) {
@@ -169,7 +141,7 @@ bool BaseMatch(const ConditionClause& c, const ConditionValue& pv, std::string_v
       return ok && i == pv.bytes.size();
     }
     case ConditionFamily::kIpAddress:
-      return IpInRange(pv.ip, v);
+      return tv.ip && IpInRange(pv.ip, *tv.ip);
     case ConditionFamily::kArn: {
       std::string_view parts[6];
       std::size_t want = pv.arn_segments.size();
@@ -195,149 +167,15 @@ bool BaseMatch(const ConditionClause& c, const ConditionValue& pv, std::string_v
   return false;
 }
 
-bool AnyPolicyValueMatches(const ConditionClause& c, std::string_view v, const Request& req) {
+bool AnyPolicyValueMatches(const ConditionClause& c, const ContextEntry& e, std::size_t i,
+                           const Request& req) {
   for (const ConditionValue& pv : c.values) {
-    if (BaseMatch(c, pv, v, req)) return true;
+    if (BaseMatch(c, pv, e.values[i], e.typed[i], req)) return true;
   }
   return false;
 }
 
 }  // namespace
-
-std::optional<double> ParseNumber(std::string_view s) {
-  if (!s.empty() && s.front() == '+') s.remove_prefix(1);
-  if (s.empty()) return std::nullopt;
-  double out = 0;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), out);
-  if (ec != std::errc() || ptr != s.data() + s.size()) return std::nullopt;
-  return out;
-}
-
-namespace {
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-std::int64_t DaysFromCivil(std::int64_t y, unsigned m, unsigned d) {
-  y -= m <= 2;
-  const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-  const unsigned yoe = static_cast<unsigned>(y - era * 400);
-  const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-bool TakeDigits(std::string_view& s, std::size_t n, int* out) {
-  if (s.size() < n) return false;
-  int v = 0;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (s[i] < '0' || s[i] > '9') return false;
-    v = v * 10 + (s[i] - '0');
-  }
-  *out = v;
-  s.remove_prefix(n);
-  return true;
-}
-
-bool TakeChar(std::string_view& s, char c) {
-  if (s.empty() || s.front() != c) return false;
-  s.remove_prefix(1);
-  return true;
-}
-
-}  // namespace
-
-std::optional<std::int64_t> ParseDate(std::string_view s) {
-  if (IsDigits(s) || (s.size() > 1 && s.front() == '-' && IsDigits(s.substr(1)))) {
-    if (s.size() > 15) return std::nullopt;  // out of any sensible range
-    std::int64_t secs = 0;
-    auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), secs);
-    if (ec != std::errc()) return std::nullopt;
-    return secs * 1000;
-  }
-  int year, month, day, hour = 0, minute = 0, second = 0, millis = 0;
-  if (!TakeDigits(s, 4, &year) || !TakeChar(s, '-') || !TakeDigits(s, 2, &month) ||
-      !TakeChar(s, '-') || !TakeDigits(s, 2, &day)) {
-    return std::nullopt;
-  }
-  if (month < 1 || month > 12 || day < 1 || day > 31) return std::nullopt;
-  int offset_minutes = 0;
-  if (!s.empty()) {
-    if (!TakeChar(s, 'T') && !TakeChar(s, 't')) return std::nullopt;
-    if (!TakeDigits(s, 2, &hour) || !TakeChar(s, ':') || !TakeDigits(s, 2, &minute)) {
-      return std::nullopt;
-    }
-    if (TakeChar(s, ':')) {
-      if (!TakeDigits(s, 2, &second)) return std::nullopt;
-      if (TakeChar(s, '.')) {
-        int digits = 0;
-        while (!s.empty() && s.front() >= '0' && s.front() <= '9') {
-          if (digits < 3) millis = millis * 10 + (s.front() - '0');
-          ++digits;
-          s.remove_prefix(1);
-        }
-        if (digits == 0) return std::nullopt;
-        for (int i = digits; i < 3; ++i) millis *= 10;
-      }
-    }
-    if (hour > 24 || minute > 59 || second > 60) return std::nullopt;
-    if (TakeChar(s, 'Z') || TakeChar(s, 'z')) {
-      // UTC
-    } else if (!s.empty() && (s.front() == '+' || s.front() == '-')) {
-      int sign = s.front() == '-' ? -1 : 1;
-      s.remove_prefix(1);
-      int oh, om = 0;
-      if (!TakeDigits(s, 2, &oh)) return std::nullopt;
-      TakeChar(s, ':');
-      if (!s.empty() && !TakeDigits(s, 2, &om)) return std::nullopt;
-      offset_minutes = sign * (oh * 60 + om);
-    }
-    if (!s.empty()) return std::nullopt;
-  }
-  std::int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-  std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offset_minutes * 60;
-  return secs * 1000 + millis;
-}
-
-std::optional<IpRange> ParseIpRange(std::string_view s) {
-  IpRange r;
-  std::string_view addr = s;
-  int prefix = -1;
-  std::size_t slash = s.find('/');
-  if (slash != std::string_view::npos) {
-    addr = s.substr(0, slash);
-    std::string_view p = s.substr(slash + 1);
-    if (!IsDigits(p) || p.size() > 3) return std::nullopt;
-    prefix = 0;
-    for (char c : p) prefix = prefix * 10 + (c - '0');
-  }
-  char buf[64];
-  if (addr.empty() || addr.size() >= sizeof(buf)) return std::nullopt;
-  std::memcpy(buf, addr.data(), addr.size());
-  buf[addr.size()] = '\0';
-  if (inet_pton(AF_INET, buf, r.addr.data()) == 1) {
-    r.v6 = false;
-    if (prefix < 0) prefix = 32;
-    if (prefix > 32) return std::nullopt;
-  } else if (inet_pton(AF_INET6, buf, r.addr.data()) == 1) {
-    r.v6 = true;
-    if (prefix < 0) prefix = 128;
-    if (prefix > 128) return std::nullopt;
-  } else {
-    return std::nullopt;
-  }
-  r.prefix = prefix;
-  return r;
-}
-
-bool IpInRange(const IpRange& range, std::string_view address) {
-  auto ip = ParseIpRange(address);
-  if (!ip || ip->v6 != range.v6) return false;
-  int bits = range.prefix;
-  for (int i = 0; bits > 0; ++i, bits -= 8) {
-    std::uint8_t mask = bits >= 8 ? 0xFF : static_cast<std::uint8_t>(0xFF << (8 - bits));
-    if ((ip->addr[i] & mask) != (range.addr[i] & mask)) return false;
-  }
-  return true;
-}
 
 Result<ConditionClause> CompileCondition(std::string_view op, std::string_view key,
                                          const std::vector<std::string>& values, bool variables) {
@@ -466,8 +304,8 @@ ClauseOutcome EvaluateCondition(const ConditionClause& c, const Request& req) {
   switch (c.qualifier) {
     case SetQualifier::kNone: {
       bool any = false;
-      for (const std::string& v : e->values) {
-        if (AnyPolicyValueMatches(c, v, req)) {
+      for (std::size_t i = 0; i < e->values.size(); ++i) {
+        if (AnyPolicyValueMatches(c, *e, i, req)) {
           any = true;
           break;
         }
@@ -475,13 +313,13 @@ ClauseOutcome EvaluateCondition(const ConditionClause& c, const Request& req) {
       return {c.negated ? !any : any, false};
     }
     case SetQualifier::kForAnyValue:
-      for (const std::string& v : e->values) {
-        if (AnyPolicyValueMatches(c, v, req) != c.negated) return {true, false};
+      for (std::size_t i = 0; i < e->values.size(); ++i) {
+        if (AnyPolicyValueMatches(c, *e, i, req) != c.negated) return {true, false};
       }
       return {false, false};
     case SetQualifier::kForAllValues:
-      for (const std::string& v : e->values) {
-        if (AnyPolicyValueMatches(c, v, req) == c.negated) return {false, false};
+      for (std::size_t i = 0; i < e->values.size(); ++i) {
+        if (AnyPolicyValueMatches(c, *e, i, req) == c.negated) return {false, false};
       }
       return {true, false};
   }

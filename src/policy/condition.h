@@ -24,6 +24,7 @@
 #include "common/result.h"
 #include "policy/pattern.h"
 #include "policy/request.h"
+#include "policy/values.h"
 
 namespace rampart::policy {
 
@@ -42,12 +43,6 @@ enum class ConditionFamily : std::uint8_t {
 
 enum class Comparison : std::uint8_t { kEquals, kLessThan, kLessThanEquals, kGreaterThan, kGreaterThanEquals };
 enum class SetQualifier : std::uint8_t { kNone, kForAllValues, kForAnyValue };
-
-struct IpRange {
-  bool v6 = false;
-  std::array<std::uint8_t, 16> addr{};
-  int prefix = 0;
-};
 
 // One policy value, pre-parsed for its operator.
 struct ConditionValue {
@@ -86,12 +81,5 @@ struct ClauseOutcome {
 
 // Evaluates a compiled clause against a request. Allocates nothing.
 ClauseOutcome EvaluateCondition(const ConditionClause& clause, const Request& request);
-
-// Parsers shared with tests. Dates: ISO 8601 (YYYY-MM-DD[Thh:mm[:ss[.fff]]][Z|±hh:mm]) or epoch
-// seconds. nullopt when the text is not of the type. None allocates.
-std::optional<double> ParseNumber(std::string_view s);
-std::optional<std::int64_t> ParseDate(std::string_view s);  // milliseconds since the epoch
-std::optional<IpRange> ParseIpRange(std::string_view s);     // a bare address is /32 or /128
-bool IpInRange(const IpRange& range, std::string_view address);
 
 }  // namespace rampart::policy

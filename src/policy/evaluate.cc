@@ -163,7 +163,8 @@ ScanResult Scan(const Policy& policy, PolicyKind type, std::uint16_t level,
                 std::uint16_t policy_index, State& st, const EvaluateOptions& opts) {
   ScanResult out;
   if (opts.use_action_index) {
-    policy.ForEachCandidate(st.req.action_lower(), st.req.service_lower(), [&](std::uint32_t i) {
+    const ActionKey key = st.req.action_key();
+    policy.ForEachCandidate(key, [&](std::uint32_t i) {
       ScanStatement(policy, i, type, level, policy_index, st, out);
     });
   } else {

@@ -1,21 +1,35 @@
 #pragma once
 // A fixed-capacity vector that lives inline (no heap), for results on the decision path.
+// Storage is left uninitialized until pushed, so an empty InlineVec costs nothing to create.
 // Pushing past the capacity drops the element and sets truncated().
 
-#include <array>
 #include <cstddef>
+#include <new>
+#include <type_traits>
 
 namespace rampart::policy {
 
 template <typename T, std::size_t N>
 class InlineVec {
+  static_assert(std::is_trivially_copyable_v<T> && std::is_trivially_destructible_v<T>,
+                "InlineVec holds plain values");
+
  public:
+  InlineVec() = default;
+  InlineVec(const InlineVec& other) { *this = other; }
+  InlineVec& operator=(const InlineVec& other) {
+    for (std::size_t i = 0; i < other.size_; ++i) new (&storage_[i]) T(other[i]);
+    size_ = other.size_;
+    truncated_ = other.truncated_;
+    return *this;
+  }
+
   bool push_back(const T& v) {
     if (size_ >= N) {
       truncated_ = true;
       return false;
     }
-    items_[size_++] = v;
+    new (&storage_[size_++]) T(v);
     return true;
   }
   void clear() {
@@ -25,14 +39,17 @@ class InlineVec {
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
   bool truncated() const { return truncated_; }
-  const T& operator[](std::size_t i) const { return items_[i]; }
-  T& operator[](std::size_t i) { return items_[i]; }
-  const T* begin() const { return items_.data(); }
-  const T* end() const { return items_.data() + size_; }
+  const T& operator[](std::size_t i) const { return *std::launder(reinterpret_cast<const T*>(&storage_[i])); }
+  T& operator[](std::size_t i) { return *std::launder(reinterpret_cast<T*>(&storage_[i])); }
+  const T* begin() const { return size_ ? &(*this)[0] : nullptr; }
+  const T* end() const { return size_ ? &(*this)[0] + size_ : nullptr; }
   static constexpr std::size_t capacity() { return N; }
 
  private:
-  std::array<T, N> items_{};
+  struct alignas(T) Slot {
+    unsigned char bytes[sizeof(T)];
+  };
+  Slot storage_[N];
   std::size_t size_ = 0;
   bool truncated_ = false;
 };

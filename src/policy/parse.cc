@@ -522,15 +522,24 @@ void Policy::BuildIndex() {
       }
     }
   }
-  by_action_.assign(actions.begin(), actions.end());
-  by_service_.assign(services.begin(), services.end());
+  auto flatten = [](std::map<std::string, Postings, std::less<>>& m) {
+    std::vector<IndexEntry> out;
+    for (auto& [k, v] : m) out.push_back({HashKey(k), k, std::move(v)});
+    std::sort(out.begin(), out.end(),
+              [](const IndexEntry& a, const IndexEntry& b) { return a.hash < b.hash; });
+    return out;
+  };
+  by_action_ = flatten(actions);
+  by_service_ = flatten(services);
 }
 
-const Policy::Postings* Policy::Lookup(const std::vector<std::pair<std::string, Postings>>& table,
+const Policy::Postings* Policy::Lookup(const std::vector<IndexEntry>& table, std::uint64_t hash,
                                        std::string_view key) {
-  auto it = std::lower_bound(table.begin(), table.end(), key,
-                             [](const auto& e, std::string_view k) { return std::string_view(e.first) < k; });
-  if (it != table.end() && it->first == key) return &it->second;
+  auto it = std::lower_bound(table.begin(), table.end(), hash,
+                             [](const IndexEntry& e, std::uint64_t h) { return e.hash < h; });
+  for (; it != table.end() && it->hash == hash; ++it) {
+    if (it->key == key) return &it->postings;
+  }
   return nullptr;
 }
 

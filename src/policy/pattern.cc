@@ -1,6 +1,8 @@
 #include "policy/pattern.h"
 
+#include <algorithm>
 #include <array>
+#include <cstring>
 
 namespace rampart::policy {
 namespace {
@@ -86,7 +88,83 @@ std::optional<Pattern> Pattern::Compile(std::string_view text, PatternOptions op
     for (const Unit& u : p.units_) p.literal_.push_back(u.ch);
   }
   p.is_any_ = p.units_.size() == 1 && p.units_[0].kind == Kind::kStar;
+  p.has_question_ = std::any_of(p.units_.begin(), p.units_.end(),
+                                [](const Unit& u) { return u.kind == Kind::kQuestion; });
+  p.star_only_ = p.variables_.empty() && p.has_wildcards_ && !p.has_question_;
+  if (!p.units_.empty()) {
+    p.leading_star_ = p.units_.front().kind == Kind::kStar;
+    p.trailing_star_ = p.units_.back().kind == Kind::kStar;
+  }
+  for (const Unit& u : p.units_) {
+    if (u.kind == Kind::kChar) {
+      if (p.pieces_.empty() || p.pieces_.back().kind != Kind::kChar) {
+        p.pieces_.push_back({Kind::kChar, 0, static_cast<std::uint32_t>(p.piece_text_.size()), 0});
+      }
+      p.piece_text_.push_back(u.ch);
+      ++p.pieces_.back().len;
+    } else {
+      p.pieces_.push_back({u.kind, u.var, 0, 0});
+    }
+  }
+  if (p.star_only_) {
+    bool open = false;
+    for (const Unit& u : p.units_) {
+      if (u.kind == Kind::kStar) {
+        if (open) p.seg_ends_.push_back(static_cast<std::uint32_t>(p.seg_text_.size()));
+        open = false;
+      } else {
+        p.seg_text_.push_back(u.ch);
+        open = true;
+      }
+    }
+    if (open) p.seg_ends_.push_back(static_cast<std::uint32_t>(p.seg_text_.size()));
+  }
   return p;
+}
+
+bool Pattern::MatchSegments(std::string_view value, std::string_view text,
+                            const std::uint32_t* ends, std::size_t n, bool leading_star,
+                            bool trailing_star) const {
+  auto seg = [&](std::size_t i) {
+    std::uint32_t b = i == 0 ? 0 : ends[i - 1];
+    return text.substr(b, ends[i] - b);
+  };
+  auto eq = [&](std::string_view a, std::string_view b) {
+    return ignore_case_ ? EqualsIgnoreCase(a, b) : a == b;
+  };
+  std::size_t lo = 0, hi = n, pos = 0, end = value.size();
+  if (n == 0) return leading_star || value.empty();
+  if (!leading_star) {
+    std::string_view s = seg(0);
+    if (value.size() < s.size() || !eq(value.substr(0, s.size()), s)) return false;
+    pos = s.size();
+    lo = 1;
+  }
+  if (!trailing_star && hi > lo) {
+    std::string_view s = seg(hi - 1);
+    if (end - pos < s.size() || !eq(value.substr(end - s.size()), s)) return false;
+    end -= s.size();
+    --hi;
+  }
+  for (std::size_t i = lo; i < hi; ++i) {
+    std::string_view s = seg(i);
+    std::string_view window = value.substr(pos, end - pos);
+    std::size_t at;
+    if (ignore_case_) {
+      at = std::string_view::npos;
+      for (std::size_t k = 0; k + s.size() <= window.size(); ++k) {
+        if (EqualsIgnoreCase(window.substr(k, s.size()), s)) {
+          at = k;
+          break;
+        }
+      }
+    } else {
+      at = window.find(s);
+    }
+    if (at == std::string_view::npos) return false;
+    pos += at + s.size();
+  }
+  return true;
 }
 
 bool Pattern::Matches(std::string_view value, const VariableSource* vars) const {
@@ -94,7 +172,15 @@ bool Pattern::Matches(std::string_view value, const VariableSource* vars) const 
   if (is_literal()) {
     return ignore_case_ ? EqualsIgnoreCase(literal_, value) : literal_ == value;
   }
-  std::array<std::string_view, kMaxVariables> resolved{};
+  if (star_only_) {
+    return MatchSegments(value, seg_text_, seg_ends_.data(), seg_ends_.size(), leading_star_,
+                         trailing_star_);
+  }
+  return MatchGeneric(value, vars);
+}
+
+bool Pattern::MatchGeneric(std::string_view value, const VariableSource* vars) const {
+  std::string_view resolved[kMaxVariables];
   for (std::size_t i = 0; i < variables_.size(); ++i) {
     std::optional<std::string_view> v;
     if (vars != nullptr) v = vars->SingleValue(variables_[i].key_lower);
@@ -104,6 +190,58 @@ bool Pattern::Matches(std::string_view value, const VariableSource* vars) const 
       resolved[i] = variables_[i].default_value;
     } else {
       return false;  // an unresolved variable matches nothing
+    }
+  }
+
+  if (!has_question_) {
+    // Substitute into a stack buffer (the values are literal text) and match by segments.
+    constexpr std::size_t kBuf = 1024, kMaxSegs = 64;
+    char buf[kBuf];
+    std::uint32_t ends[kMaxSegs];
+    std::size_t len = 0, n = 0;
+    bool open = false, fits = true, leading = false, any_star = false;
+    for (const Piece& pc : pieces_) {
+      if (pc.kind == Kind::kStar) {
+        any_star = true;
+        if (len == 0) leading = true;
+        if (open) {
+          if (n == kMaxSegs) {
+            fits = false;
+            break;
+          }
+          ends[n++] = static_cast<std::uint32_t>(len);
+        }
+        open = false;
+        continue;
+      }
+      std::string_view piece = pc.kind == Kind::kVar
+                                   ? resolved[pc.var]
+                                   : std::string_view(piece_text_).substr(pc.off, pc.len);
+      if (piece.empty()) continue;
+      if (len + piece.size() > kBuf) {
+        fits = false;
+        break;
+      }
+      std::memcpy(buf + len, piece.data(), piece.size());
+      if (ignore_case_ && pc.kind == Kind::kVar) {
+        for (std::size_t k = len; k < len + piece.size(); ++k) buf[k] = Lower(buf[k]);
+      }
+      len += piece.size();
+      open = true;
+    }
+    if (fits && open) {
+      if (n == kMaxSegs) {
+        fits = false;
+      } else {
+        ends[n++] = static_cast<std::uint32_t>(len);
+      }
+    }
+    if (fits) {
+      if (!has_wildcards_) {
+        std::string_view whole(buf, len);
+        return ignore_case_ ? EqualsIgnoreCase(whole, value) : whole == value;
+      }
+      return MatchSegments(value, std::string_view(buf, len), ends, n, leading, any_star && !open);
     }
   }
 

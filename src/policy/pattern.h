@@ -70,13 +70,53 @@ class Pattern {
     bool has_default = false;
   };
 
+  // Fast path for patterns whose only wildcard is `*` (most actions and resources): the text
+  // between stars, as offsets into seg_text_, matched by prefix / ordered find / suffix.
+  bool MatchSegments(std::string_view value, std::string_view text, const std::uint32_t* ends,
+                     std::size_t n, bool leading_star, bool trailing_star) const;
+  bool MatchGeneric(std::string_view value, const VariableSource* vars) const;
+
   std::string source_;
   std::string literal_;
+  // The units grouped into runs for substitution by memcpy: a literal run (offset/length into
+  // piece_text_), a variable, or a star.
+  struct Piece {
+    Kind kind;
+    std::uint16_t var;
+    std::uint32_t off;
+    std::uint32_t len;
+  };
+  std::vector<Piece> pieces_;
+  std::string piece_text_;
+  std::string seg_text_;                 // star-free runs, concatenated
+  std::vector<std::uint32_t> seg_ends_;  // end offset of each run in seg_text_
+  bool star_only_ = false;               // no `?`, no variables: use MatchSegments
+  bool has_question_ = false;
+  bool leading_star_ = false;
+  bool trailing_star_ = false;
   std::vector<Unit> units_;
   std::vector<Variable> variables_;
   bool ignore_case_ = false;
   bool has_wildcards_ = false;
   bool is_any_ = false;
+};
+
+// FNV-1a, for the action index (keys are lowercased before hashing).
+constexpr std::uint64_t HashKey(std::string_view s) {
+  std::uint64_t h = 14695981039346656037ull;
+  for (char c : s) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 1099511628211ull;
+  }
+  return h;
+}
+
+// What the action index is looked up by: the lowercased action and service with their hashes.
+struct ActionKey {
+  std::string_view action;  // "s3:getobject"
+  std::uint64_t action_hash = 0;
+  std::string_view service;  // "s3"
+  std::uint64_t service_hash = 0;
 };
 
 // ASCII lowercase copy.

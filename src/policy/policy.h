@@ -89,17 +89,21 @@ class Policy {
   const std::vector<Statement>& statements() const { return statements_; }
 
   // Calls fn(statement_index) in ascending order for every statement whose Action/NotAction
-  // could match `action_lower` ("service:action", lowercased), using the action index (exact
+  // could match key.action ("service:action", lowercased), using the action index (exact
   // actions, per-service wildcards, NotAction and cross-service wildcards). Allocates nothing.
   template <typename Fn>
-  void ForEachCandidate(std::string_view action_lower, std::string_view service_lower,
-                        Fn&& fn) const;
+  void ForEachCandidate(const ActionKey& key, Fn&& fn) const;
 
  private:
   friend Result<Policy> ParsePolicy(std::string_view, PolicyType, std::string);
   using Postings = std::vector<std::uint32_t>;
+  struct IndexEntry {
+    std::uint64_t hash;
+    std::string key;
+    Postings postings;
+  };
   void BuildIndex();
-  static const Postings* Lookup(const std::vector<std::pair<std::string, Postings>>& table,
+  static const Postings* Lookup(const std::vector<IndexEntry>& table, std::uint64_t hash,
                                 std::string_view key);
 
   std::string id_;
@@ -107,8 +111,8 @@ class Policy {
   std::string version_;
   PolicyType type_ = PolicyType::kManaged;
   std::vector<Statement> statements_;
-  std::vector<std::pair<std::string, Postings>> by_action_;   // sorted; exact "svc:action"
-  std::vector<std::pair<std::string, Postings>> by_service_;  // sorted; "svc:Get*"-style
+  std::vector<IndexEntry> by_action_;   // sorted by hash; exact "svc:action"
+  std::vector<IndexEntry> by_service_;  // sorted by hash; "svc:Get*"-style, keyed by "svc"
   Postings any_service_;  // NotAction, "*", "*:..." or a wildcard in the service prefix
 };
 
@@ -121,10 +125,10 @@ Result<Policy> ParsePolicy(std::string_view json, PolicyType type, std::string i
 
 // ---- implementation of the template ----
 template <typename Fn>
-void Policy::ForEachCandidate(std::string_view action_lower, std::string_view service_lower,
-                              Fn&& fn) const {
-  const Postings* a = Lookup(by_action_, action_lower);
-  const Postings* b = Lookup(by_service_, service_lower);
+void Policy::ForEachCandidate(const ActionKey& key, Fn&& fn) const {
+  const Postings* a = by_action_.empty() ? nullptr : Lookup(by_action_, key.action_hash, key.action);
+  const Postings* b =
+      by_service_.empty() ? nullptr : Lookup(by_service_, key.service_hash, key.service);
   std::span<const std::uint32_t> x, y, z(any_service_);
   if (a != nullptr) x = *a;
   if (b != nullptr) y = *b;

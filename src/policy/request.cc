@@ -114,6 +114,8 @@ Result<Request> Request::Create(std::string_view principal_arn, std::string_view
   r.action_ = std::string(action);
   r.action_lower_ = ToLower(action);
   r.service_len_ = colon;
+  r.action_hash_ = HashKey(r.action_lower_);
+  r.service_hash_ = HashKey(r.service_lower());
   if (resource.empty()) return Error::Validation("the request has no resource (use \"*\")");
   r.resource_ = std::string(resource);
   r.resource_account_ =
@@ -155,15 +157,20 @@ Result<Request> Request::Create(std::string_view principal_arn, std::string_view
 
 void Request::Put(std::string_view key, std::vector<std::string> values, bool multivalued) {
   std::string lower = ToLower(key);
+  std::vector<TypedValue> typed;
+  typed.reserve(values.size());
+  for (const std::string& v : values) typed.push_back(TypedValue::Of(v));
   auto it = std::lower_bound(context_.begin(), context_.end(), lower,
                              [](const ContextEntry& e, const std::string& k) { return e.key_lower < k; });
   if (it != context_.end() && it->key_lower == lower) {
     it->key = std::string(key);
     it->values = std::move(values);
+    it->typed = std::move(typed);
     it->multivalued = multivalued;
     return;
   }
-  context_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values), multivalued});
+  context_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values),
+                                  std::move(typed), multivalued});
 }
 
 void Request::SetContext(std::string_view key, std::string_view value) {

@@ -6,6 +6,7 @@
 // Evaluate. Building allocates; evaluating against a built Request does not. A Request is
 // immutable once built and safe to read from several threads.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,6 +14,7 @@
 
 #include "common/result.h"
 #include "policy/pattern.h"
+#include "policy/values.h"
 
 namespace rampart::policy {
 
@@ -58,6 +60,7 @@ struct ContextEntry {
   std::string key_lower;  // condition keys are case-insensitive
   std::string key;        // as given, for messages
   std::vector<std::string> values;
+  std::vector<TypedValue> typed;  // values[i] pre-parsed for typed operators
   bool multivalued = false;  // given as an array (even of one element)
 };
 
@@ -83,6 +86,9 @@ class Request : public VariableSource {
   std::string_view service_lower() const {
     return std::string_view(action_lower_).substr(0, service_len_);
   }
+  ActionKey action_key() const {
+    return {action_lower_, action_hash_, service_lower(), service_hash_};
+  }
   const std::string& resource() const { return resource_; }
   const std::string& resource_account() const { return resource_account_; }
 
@@ -99,6 +105,8 @@ class Request : public VariableSource {
   std::string action_;
   std::string action_lower_;
   std::size_t service_len_ = 0;  // length of the service prefix in action_lower_
+  std::uint64_t action_hash_ = 0;
+  std::uint64_t service_hash_ = 0;
   std::string resource_;
   std::string resource_account_;
   std::vector<ContextEntry> context_;  // sorted by key_lower

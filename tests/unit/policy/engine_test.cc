@@ -73,6 +73,41 @@ TEST(Pattern, VariablesAreLiteralAndCapped) {
   EXPECT_FALSE(Pattern::Compile(many, {true, true, false}).has_value());
 }
 
+// Reference glob matcher (exponential, tiny inputs only) to cross-check the fast paths.
+bool RefGlob(std::string_view p, std::string_view v) {
+  if (p.empty()) return v.empty();
+  if (p[0] == '*') return RefGlob(p.substr(1), v) || (!v.empty() && RefGlob(p, v.substr(1)));
+  if (v.empty()) return false;
+  return (p[0] == '?' || p[0] == v[0]) && RefGlob(p.substr(1), v.substr(1));
+}
+
+TEST(Pattern, FastPathsAgreeWithReferenceGlob) {
+  const char alphabet[] = "ab*?/";
+  unsigned seed = 12345;
+  auto next = [&seed] { return seed = seed * 1103515245u + 12345u, (seed >> 16) & 0x7fff; };
+  Request r = MustRequest("arn:aws:iam::111122223333:user/ab", "s3:GetObject", "*");
+  for (int iter = 0; iter < 20000; ++iter) {
+    std::string pat, val;
+    int pl = next() % 7, vl = next() % 8;
+    for (int i = 0; i < pl; ++i) pat += alphabet[next() % 5];
+    for (int i = 0; i < vl; ++i) val += "ab/"[next() % 3];
+    auto p = Pattern::Compile(pat, {true, false, false});
+    ASSERT_EQ(p->Matches(val, nullptr), RefGlob(pat, val)) << pat << " vs " << val;
+    // The same pattern with "ab" spelled as a variable goes through substitution.
+    std::string with_var;
+    for (std::size_t i = 0; i < pat.size(); ++i) {
+      if (pat.compare(i, 2, "ab") == 0) {
+        with_var += "${aws:username}";
+        ++i;
+      } else {
+        with_var += pat[i];
+      }
+    }
+    auto pv = Pattern::Compile(with_var, {true, true, false});
+    ASSERT_EQ(pv->Matches(val, &r), RefGlob(pat, val)) << with_var << " vs " << val;
+  }
+}
+
 TEST(Primitives, Dates) {
   EXPECT_EQ(ParseDate("1970-01-01T00:00:00Z"), 0);
   EXPECT_EQ(ParseDate("1700000000"), 1700000000000LL);
