@@ -105,7 +105,7 @@ struct ScanResult {
 bool ActionMatches(const Statement& s, const Request& r) {
   bool any = false;
   for (const Pattern& a : s.actions) {
-    if (a.Matches(r.action_lower(), nullptr)) {
+    if (a.MatchesLowercase(r.action_lower())) {
       any = true;
       break;
     }

@@ -124,13 +124,13 @@ std::optional<Pattern> Pattern::Compile(std::string_view text, PatternOptions op
 
 bool Pattern::MatchSegments(std::string_view value, std::string_view text,
                             const std::uint32_t* ends, std::size_t n, bool leading_star,
-                            bool trailing_star) const {
+                            bool trailing_star, bool ignore_case) const {
   auto seg = [&](std::size_t i) {
     std::uint32_t b = i == 0 ? 0 : ends[i - 1];
     return text.substr(b, ends[i] - b);
   };
   auto eq = [&](std::string_view a, std::string_view b) {
-    return ignore_case_ ? EqualsIgnoreCase(a, b) : a == b;
+    return ignore_case ? EqualsIgnoreCase(a, b) : a == b;
   };
   std::size_t lo = 0, hi = n, pos = 0, end = value.size();
   if (n == 0) return leading_star || value.empty();
@@ -150,7 +150,7 @@ bool Pattern::MatchSegments(std::string_view value, std::string_view text,
     std::string_view s = seg(i);
     std::string_view window = value.substr(pos, end - pos);
     std::size_t at;
-    if (ignore_case_) {
+    if (ignore_case) {
       at = std::string_view::npos;
       for (std::size_t k = 0; k + s.size() <= window.size(); ++k) {
         if (EqualsIgnoreCase(window.substr(k, s.size()), s)) {
@@ -174,9 +174,19 @@ bool Pattern::Matches(std::string_view value, const VariableSource* vars) const 
   }
   if (star_only_) {
     return MatchSegments(value, seg_text_, seg_ends_.data(), seg_ends_.size(), leading_star_,
-                         trailing_star_);
+                         trailing_star_, ignore_case_);
   }
   return MatchGeneric(value, vars);
+}
+
+bool Pattern::MatchesLowercase(std::string_view value_lower) const {
+  if (is_any_) return true;
+  if (is_literal()) return literal_ == value_lower;
+  if (star_only_) {
+    return MatchSegments(value_lower, seg_text_, seg_ends_.data(), seg_ends_.size(), leading_star_,
+                         trailing_star_, false);
+  }
+  return Matches(value_lower, nullptr);
 }
 
 bool Pattern::MatchGeneric(std::string_view value, const VariableSource* vars) const {
@@ -241,7 +251,8 @@ bool Pattern::MatchGeneric(std::string_view value, const VariableSource* vars) c
         std::string_view whole(buf, len);
         return ignore_case_ ? EqualsIgnoreCase(whole, value) : whole == value;
       }
-      return MatchSegments(value, std::string_view(buf, len), ends, n, leading, any_star && !open);
+      return MatchSegments(value, std::string_view(buf, len), ends, n, leading, any_star && !open,
+                           ignore_case_);
     }
   }
 

@@ -47,6 +47,8 @@ class Pattern {
 
   // True if `value` matches. `vars` may be null when the pattern has no variables.
   bool Matches(std::string_view value, const VariableSource* vars) const;
+  // For ignore_case patterns whose value is already ASCII-lowercased (actions): compares bytes.
+  bool MatchesLowercase(std::string_view value_lower) const;
 
   const std::string& source() const { return source_; }
   bool is_any() const { return is_any_; }  // exactly "*" with wildcards on
@@ -73,7 +75,7 @@ class Pattern {
   // Fast path for patterns whose only wildcard is `*` (most actions and resources): the text
   // between stars, as offsets into seg_text_, matched by prefix / ordered find / suffix.
   bool MatchSegments(std::string_view value, std::string_view text, const std::uint32_t* ends,
-                     std::size_t n, bool leading_star, bool trailing_star) const;
+                     std::size_t n, bool leading_star, bool trailing_star, bool ignore_case) const;
   bool MatchGeneric(std::string_view value, const VariableSource* vars) const;
 
   std::string source_;
