@@ -13,20 +13,33 @@
 #include "http/gateway.h"
 #include "http/listener.h"
 #include "services/identity/credentials.h"
+#include "services/iam/common.h"
 #include "services/sts/sts.h"
 
 namespace rampart::server {
 
-services::Dispatch BuildDispatch(store::Store& store) {
+struct Services {
+  explicit Services(store::Store& store) : iam(store) {}
+  services::iam::IamService iam;
+  std::unique_ptr<services::Dispatch> dispatch;
+};
+
+std::unique_ptr<Services> BuildServices(store::Store& store) {
+  auto s = std::make_unique<Services>(store);
   std::vector<services::ServiceTable> tables;
   tables.push_back(services::sts::Operations());
-  return services::Dispatch(std::move(tables));
+  tables.push_back(services::iam::Operations(s->iam));
+  s->dispatch = std::make_unique<services::Dispatch>(std::move(tables));
+  return s;
 }
+
+const services::Dispatch& DispatchOf(const Services& s) { return *s.dispatch; }
 
 std::string CoverageReport() {
   auto mem = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
   if (!mem.ok()) return "error: " + mem.error().message + "\n";
-  services::Dispatch dispatch = BuildDispatch(**mem);
+  auto built = BuildServices(**mem);
+  const services::Dispatch& dispatch = DispatchOf(*built);
   std::string out = fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "service", "protocol",
                                 "implemented", "total");
   size_t impl_total = 0, ops_total = 0;
@@ -110,8 +123,10 @@ int RunServer(const ServerConfig& config) {
                  boot->root_access_key_id.c_str(), boot->root_secret_access_key.c_str());
   }
 
-  services::Dispatch dispatch = BuildDispatch(store);
+  auto built = BuildServices(store);
+  const services::Dispatch& dispatch = DispatchOf(*built);
   services::CredentialResolver credentials(store);
+  built->iam.OnChange([&credentials] { credentials.Invalidate(); });
 
   std::FILE* access_log = nullptr;
   if (config.access_log == "-") {

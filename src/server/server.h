@@ -40,8 +40,11 @@ struct Bootstrap {
 };
 Result<Bootstrap> BootstrapAccount(store::Store& store, const ServerConfig& config);
 
-// Every service's dispatch table, wired explicitly (no registration by static initializers).
-services::Dispatch BuildDispatch(store::Store& store);
+// The service objects and their dispatch tables, wired explicitly (no registration by static
+// initializers). Owns the service objects; the Dispatch refers to them.
+struct Services;
+std::unique_ptr<Services> BuildServices(store::Store& store);
+const services::Dispatch& DispatchOf(const Services& s);
 
 // `rampart coverage`: implemented/total operations per served service.
 std::string CoverageReport();
