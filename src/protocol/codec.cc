@@ -201,6 +201,11 @@ Result<json::value> DecodeInput(const Exchange& ex, const WireRequest& req) {
 
 WireResponse EncodeOutput(const Exchange& ex, const json::value& output,
                           std::string_view request_id) {
+  if (!ex.service || !ex.operation) {
+    // A caller bug (encoding a result for a request that never resolved): answer 500 rather
+    // than dereference null.
+    return EncodeError(ex, Error::Internal("no operation to encode a result for"), request_id);
+  }
   switch (ex.wire) {
     case Wire::kQuery: return QueryEncode(ex, output, request_id);
     case Wire::kJson10:
@@ -317,8 +322,16 @@ std::string ScalarToText(const model::Shape& shape, const json::value& v,
       return v.is_string() ? std::string(v.as_string()) : json::serialize(v);
     case model::ShapeType::kInteger:
     case model::ShapeType::kLong:
-      if (v.is_double()) return std::to_string(static_cast<int64_t>(v.as_double()));
-      return json::serialize(v);
+      if (v.is_double()) {
+        double d = v.as_double();
+        // Casting NaN, infinities or |d| >= 2^63 to int64 is undefined behaviour.
+        if (std::isfinite(d) && std::fabs(d) < 9.2e18) {
+          return std::to_string(static_cast<int64_t>(d));
+        }
+        return "0";
+      }
+      if (v.is_string()) return std::string(v.as_string());
+      return v.is_int64() || v.is_uint64() ? json::serialize(v) : "0";
     case model::ShapeType::kFloat:
     case model::ShapeType::kDouble: {
       double d = v.is_double() ? v.as_double() : v.is_int64() ? static_cast<double>(v.as_int64())

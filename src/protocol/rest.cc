@@ -75,7 +75,9 @@ int Match(const UriTemplate& t, const std::vector<std::string_view>& segs,
   }
   // Allow one trailing empty segment ("/bucket/").
   if (i < segs.size() && !(i + 1 == segs.size() && segs[i].empty())) return -1;
-  for (const auto& [k, v] : t.required_query) {
+  for (const auto& required : t.required_query) {
+    // Not a structured binding: clang < 16 cannot capture those in the lambda below.
+    std::string_view k = required.first, v = required.second;
     auto it = std::find_if(query.begin(), query.end(), [&](const auto& p) { return p.first == k; });
     if (it == query.end() || (!v.empty() && it->second != v)) return -1;
     score += 5;
@@ -178,11 +180,17 @@ Result<json::value> XmlToDocument(const Exchange& ex, uint32_t shape_idx, const 
 
 // Operations sharing a URI template differ by required header and querystring members (S3:
 // PutObject, CopyObject (x-amz-copy-source), UploadPart (partNumber, uploadId), UploadPartCopy
-// (both)). -1 if one is missing, else a bonus per present one so the most specific wins.
-int RequiredBindingScore(const Service& svc, const model::Operation& op, const WireRequest& req,
-                         const std::vector<std::pair<std::string, std::string>>& query) {
-  if (op.input == model::kNoShape) return 0;
-  int score = 0;
+// (both)). Counts the present ones (the most specific operation wins) and tells whether any is
+// missing. An unparsable query string counts as present: decoding then reports it.
+struct Bindings {
+  int present = 0;
+  bool complete = true;
+};
+Bindings RequiredBindings(const Service& svc, const model::Operation& op, const WireRequest& req,
+                          const std::optional<std::vector<std::pair<std::string, std::string>>>&
+                              query) {
+  Bindings b;
+  if (op.input == model::kNoShape) return b;
   for (const Member& m : svc.StructMembers(svc.shape(op.input))) {
     if (!(m.flags & model::kMemberRequired)) continue;
     if (svc.shape(m.shape).type == ShapeType::kMap) continue;  // headers/query maps: any name
@@ -191,15 +199,35 @@ int RequiredBindingScore(const Service& svc, const model::Operation& op, const W
     if (m.location == Location::kHeader) {
       present = req.headers && HasHeader(*req.headers, wire);
     } else if (m.location == Location::kQueryString) {
-      present = std::any_of(query.begin(), query.end(),
-                            [&](const auto& p) { return p.first == wire; });
+      present = !query || std::any_of(query->begin(), query->end(),
+                                      [&](const auto& p) { return p.first == wire; });
     } else {
       continue;
     }
-    if (!present) return -1;
-    score += 3;
+    if (present) {
+      ++b.present;
+    } else {
+      b.complete = false;
+    }
   }
-  return score;
+  return b;
+}
+
+// Request bodies nest at most this deep (the models need about a dozen levels).
+json::parse_options JsonOptions() {
+  json::parse_options opts;
+  opts.max_depth = 64;
+  return opts;
+}
+
+// Header values come from documents that may carry user data (S3 metadata, content
+// disposition): CR, LF and NUL would split or truncate the response, so they become spaces.
+std::string HeaderSafe(std::string_view v) {
+  std::string out(v);
+  for (char& c : out) {
+    if (c == '\r' || c == '\n' || c == '\0') c = ' ';
+  }
+  return out;
 }
 
 // The S3 model sets its namespace per member, not in the metadata; S3 puts it on every root.
@@ -212,24 +240,31 @@ std::string_view ResponseNamespace(const Service& svc) {
 
 const model::Operation* MatchRestOperation(const Service& svc, const WireRequest& req) {
   auto segs = PathSegments(req.path);
-  auto query = ParseForm(req.query).value_or(std::vector<std::pair<std::string, std::string>>{});
+  auto parsed = ParseForm(req.query);
+  const auto& query = parsed ? *parsed : std::vector<std::pair<std::string, std::string>>{};
+  // Best candidate by (all required header/query members present, template score + 3 per
+  // present one). An incomplete candidate still beats no match, so a request that only lacks a
+  // required member gets the validation error naming it, not "no such operation".
   const model::Operation* best = nullptr;
+  bool best_complete = false;
   int best_score = -1;
   for (const model::Operation& op : svc.operations) {
     if (op.http_method != req.method) continue;
     int score = Match(ParseTemplate(op.request_uri), segs, query, nullptr);
     if (score < 0) continue;
-    int bindings = RequiredBindingScore(svc, op, req, query);
-    if (bindings < 0) continue;
-    score += bindings;
+    Bindings b = RequiredBindings(svc, op, req, parsed);
+    score += 3 * b.present;
+    bool better = !best || (b.complete && !best_complete) ||
+                  (b.complete == best_complete && score > best_score);
     // The only ties left in the models are S3 operations and their deprecated predecessors on
     // the same URI (GetBucketLifecycle / GetBucketLifecycleConfiguration, ...Notification...):
     // the successor's name extends the predecessor's, and current SDKs call the successor.
-    bool successor = best && score == best_score && op.name.size() > best->name.size() &&
-                     StartsWith(op.name, best->name);
-    if (score > best_score || successor) {
-      best_score = score;
+    bool successor = best && b.complete == best_complete && score == best_score &&
+                     op.name.size() > best->name.size() && StartsWith(op.name, best->name);
+    if (better || successor) {
       best = &op;
+      best_complete = b.complete;
+      best_score = score;
     }
   }
   return best;
@@ -346,7 +381,7 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
         doc.insert_or_assign(pm->name, std::move(*v));
       } else {
         boost::system::error_code ec;
-        json::value parsed = json::parse(req.body, ec);
+        json::value parsed = json::parse(req.body, ec, {}, JsonOptions());
         if (ec) return SerializationFailure(ex, "The request body is not valid JSON");
         auto v = JsonToDocument(ex, pm->shape, parsed, LowerFirst(pm->name));
         if (!v.ok()) return v;
@@ -363,7 +398,7 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
       body_doc = std::move(*v);
     } else {
       boost::system::error_code ec;
-      json::value parsed = json::parse(req.body, ec);
+      json::value parsed = json::parse(req.body, ec, {}, JsonOptions());
       if (ec) return SerializationFailure(ex, "The request body is not valid JSON");
       auto v = JsonToDocument(ex, op.input, parsed, "");
       if (!v.ok()) return v;
@@ -395,14 +430,16 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
     if (it == obj.end() || it->value().is_null()) continue;
     const Shape& ms = svc.shape(m.shape);
     if (m.location == Location::kHeader) {
-      r.headers.push_back({std::string(WireMemberName(m)), ScalarToText(ms, it->value(), "rfc822")});
+      r.headers.push_back({std::string(WireMemberName(m)),
+                           HeaderSafe(ScalarToText(ms, it->value(), "rfc822"))});
     } else if (m.location == Location::kHeaders && it->value().is_object()) {
       for (const auto& kv : it->value().as_object()) {
-        r.headers.push_back({std::string(WireMemberName(m)) + std::string(kv.key()),
-                             kv.value().is_string() ? std::string(kv.value().as_string()) : ""});
+        r.headers.push_back({HeaderSafe(std::string(WireMemberName(m)) + std::string(kv.key())),
+                             kv.value().is_string() ? HeaderSafe(kv.value().as_string()) : ""});
       }
     } else if (m.location == Location::kStatusCode && it->value().is_int64()) {
-      r.status = static_cast<int>(it->value().as_int64());
+      int64_t status = it->value().as_int64();
+      if (status >= 100 && status <= 599) r.status = static_cast<int>(status);
     }
   }
   if (!out_shape.payload.empty()) {
