@@ -244,6 +244,15 @@ ServiceTable Operations(IamService& svc) {
   AddGroupOps(ops);
   AddRoleOps(ops);
   AddPolicyOps(ops);
+  AddAccessKeyOps(ops);
+  AddLoginProfileOps(ops);
+  AddPasswordPolicyOps(ops);
+  AddMfaOps(ops);
+  AddAccountOps(ops);
+  AddCertsKeysOps(ops);
+  AddProviderOps(ops);
+  AddInstanceProfileOps(ops);
+  AddServiceCredentialOps(ops);
   ServiceTable table{"iam", {}};
   for (const IamOp& op : ops) {
     Handler fn = op.fn;

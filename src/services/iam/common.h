@@ -148,6 +148,24 @@ void AddGroupOps(std::vector<IamOp>& ops);
 void AddRoleOps(std::vector<IamOp>& ops);
 void AddPolicyOps(std::vector<IamOp>& ops);
 
+// Areas added for the remaining operations (access_keys.cc, login_profiles.cc, ...).
+void AddAccessKeyOps(std::vector<IamOp>& ops);
+void AddLoginProfileOps(std::vector<IamOp>& ops);
+void AddPasswordPolicyOps(std::vector<IamOp>& ops);
+void AddMfaOps(std::vector<IamOp>& ops);
+void AddAccountOps(std::vector<IamOp>& ops);
+void AddCertsKeysOps(std::vector<IamOp>& ops);
+void AddProviderOps(std::vector<IamOp>& ops);
+void AddInstanceProfileOps(std::vector<IamOp>& ops);
+void AddServiceCredentialOps(std::vector<IamOp>& ops);
+
+// Long-term (AKIA...) access keys of `user` ("" = the account root), for reports and summaries.
+Result<std::vector<store::AccessKey>> UserAccessKeys(IamService& svc, std::string_view account,
+                                                     std::string_view user);
+// The model's InstanceProfile for a stored profile document, with its role(s) read live.
+Result<json::object> InstanceProfileView(store::EntityTx& tx, std::string_view account,
+                                         json::object profile);
+
 ServiceTable Operations(IamService& svc);
 
 }  // namespace rampart::services::iam
