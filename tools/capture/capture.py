@@ -54,6 +54,10 @@ CASES = [
         "Tags": [{"Key": "project", "Value": "rampart"}], "TransitiveTagKeys": ["project"],
         "DurationSeconds": 900, "ExternalId": "ext-1"}),
     ("sts_GetCallerIdentity", "sts", "GetCallerIdentity", {}),
+    # Unsigned (authtype none): no Authorization header, routed by Action= alone.
+    ("sts_AssumeRoleWithWebIdentity", "sts", "AssumeRoleWithWebIdentity", {
+        "RoleArn": "arn:aws:iam::123456789012:role/web", "RoleSessionName": "app",
+        "WebIdentityToken": "eyJhbGciOiJSUzI1NiJ9.e30.c2ln", "DurationSeconds": 3600}),
     ("sns_CreateTopic", "sns", "CreateTopic", {
         "Name": "orders", "Attributes": {"DisplayName": "Orders", "FifoTopic": "false"},
         "Tags": [{"Key": "k", "Value": "v"}]}),
