@@ -139,3 +139,10 @@ def test_credential_report(server, iam):
 def test_cli_summary(server):
     r = server.cli("iam", "get-account-summary")
     assert r.returncode == 0 and '"UsersQuota"' in r.stdout
+
+
+def test_sts_preferences(iam):
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v2Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 2
+    iam.set_security_token_service_preferences(GlobalEndpointTokenVersion="v1Token")
+    assert iam.get_account_summary()["SummaryMap"]["GlobalEndpointTokenVersion"] == 1

@@ -4,6 +4,7 @@
 // Documents:
 //   account-alias [alias] -> {}                      (at most one per account)
 //   credential-report [report] -> {GeneratedTime, Content}
+//   sts-preferences [account] -> {GlobalEndpointTokenVersion: "v1Token" | "v2Token"}
 // Aliases are unique across accounts, as in AWS: the server setting "iam-account-alias/<alias>"
 // names the owning account ("" once released).
 #include <mutex>
@@ -124,6 +125,9 @@ Result<json::value> GetAccountSummary(IamService& svc, const Call& call, const j
     // Root signing certificates are stored under the empty user key.
     RAMPART_ASSIGN_OR_RETURN(int64_t root_certs, tx.Count(acct, "signing-cert", "/"));
     map["AccountSigningCertificatesPresent"] = root_certs > 0 ? 1 : 0;
+    RAMPART_ASSIGN_OR_RETURN(auto prefs, Load(tx, acct, "sts-preferences", "account"));
+    map["GlobalEndpointTokenVersion"] =
+        prefs && Str(*prefs, "GlobalEndpointTokenVersion") == "v2Token" ? 2 : 1;
     return {};
   });
   if (!st.ok()) return std::move(st).error();
@@ -152,10 +156,22 @@ Result<json::value> GetAccountSummary(IamService& svc, const Call& call, const j
       {"AttachedPoliciesPerUserQuota", 10},
       {"PolicyVersionsInUseQuota", 10000},
       {"VersionsPerPolicyQuota", 5},
-      {"GlobalEndpointTokenVersion", 1},
   };
   for (const auto& [k, v] : quotas) map[k] = v;
   return json::value(json::object{{"SummaryMap", std::move(map)}});
+}
+
+// Which session tokens the global STS endpoint issues (v1: valid only in default regions, v2: in
+// all regions). Rampart's tokens are valid everywhere either way; the choice is recorded and
+// reported by GetAccountSummary.
+Result<json::value> SetSecurityTokenServicePreferences(IamService& svc, const Call& call,
+                                                       const json::object& in) {
+  Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
+    return Save(tx, call.principal.account_id, "sts-preferences", "account",
+                json::object{{"GlobalEndpointTokenVersion", Str(in, "GlobalEndpointTokenVersion")}});
+  });
+  if (!st.ok()) return std::move(st).error();
+  return json::value(json::object{});
 }
 
 // ---- GetAccountAuthorizationDetails ----
@@ -519,7 +535,8 @@ void AddAccountOps(std::vector<IamOp>& ops) {
                          {"GetAccountSummary", GetAccountSummary},
                          {"GetAccountAuthorizationDetails", GetAccountAuthorizationDetails},
                          {"GenerateCredentialReport", GenerateCredentialReport},
-                         {"GetCredentialReport", GetCredentialReport}});
+                         {"GetCredentialReport", GetCredentialReport},
+                         {"SetSecurityTokenServicePreferences", SetSecurityTokenServicePreferences}});
 }
 
 }  // namespace rampart::services::iam

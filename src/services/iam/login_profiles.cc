@@ -76,9 +76,11 @@ Result<json::value> GetLoginProfile(IamService& svc, const Call& call, const jso
   const std::string& acct = call.principal.account_id;
   json::object profile;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "user", Key(name), UserMissing(name)));
+    RAMPART_ASSIGN_OR_RETURN(json::object user,
+                             Require(tx, acct, "user", Key(name), UserMissing(name)));
     RAMPART_ASSIGN_OR_RETURN(profile,
                              Require(tx, acct, "login-profile", Key(name), ProfileMissing(name)));
+    profile["UserName"] = user.at("UserName");  // current even after UpdateUser renamed it
     return {};
   });
   if (!st.ok()) return std::move(st).error();
