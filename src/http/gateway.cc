@@ -79,6 +79,30 @@ Error UnknownKey(const Exchange& ex) {
           400, true};
 }
 
+Error ExpiredToken(const Exchange& ex) {
+  if (ex.wire == protocol::Wire::kQuery || ex.query_compatible) {
+    return {"ExpiredToken", "The security token included in the request is expired", 403, true};
+  }
+  if (ex.wire == protocol::Wire::kRestXml) {
+    return {"ExpiredToken", "The provided token has expired.", 400, true};
+  }
+  return {"ExpiredTokenException", "The security token included in the request is expired", 400,
+          true};
+}
+
+// AccessDenied as each protocol spells it.
+Error AccessDeniedFor(const Exchange& ex, Error e) {
+  if (e.code != "AccessDenied") return e;
+  switch (ex.wire) {
+    case protocol::Wire::kQuery:
+    case protocol::Wire::kRestXml: return e;
+    case protocol::Wire::kRestJson: return {"AccessDeniedException", e.message, 403, true};
+    default:
+      if (ex.query_compatible) return e;
+      return {"AccessDeniedException", e.message, 400, true};
+  }
+}
+
 Error MissingAuth(const Exchange& ex) {
   if (ex.wire == protocol::Wire::kRestXml) {
     return {"AccessDenied", "Access Denied", 403, true};
@@ -93,10 +117,11 @@ Error MissingAuth(const Exchange& ex) {
 }  // namespace
 
 Gateway::Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
-                 services::CredentialResolver& credentials)
+                 services::CredentialResolver& credentials, services::Authorizer* authorizer)
     : opts_(std::move(opts)),
       dispatch_(dispatch),
       credentials_(credentials),
+      authorizer_(authorizer),
       auth_countdown_(opts_.dev_mode ? -1 : 0) {}
 
 void Gateway::EnforceAuthAfter(int64_t n) { auth_countdown_.store(n < 0 ? -1 : n); }
@@ -225,6 +250,16 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     auto rc = credentials_.Resolve(c.access_key_id);
     if (!rc.ok()) return fail(rc.error());
     if (!rc->has_value() || !(*rc)->active) return fail(UnknownKey(ex));
+    if (const auto& session = (*rc)->principal.session) {
+      // Temporary credentials: the token must be the one issued with the key, and current.
+      if (c.security_token.empty() ||
+          !crypto::ConstantTimeEquals(crypto::Sha256Hex(c.security_token), session->token_hash)) {
+        return fail(UnknownKey(ex));
+      }
+      if (now >= session->expires_epoch) return fail(ExpiredToken(ex));
+    } else if (!c.security_token.empty()) {
+      return fail(UnknownKey(ex));
+    }
     sigv4::VerifyOptions vo;
     vo.now_epoch_seconds = now;
     vo.normalize_path = ex.wire != protocol::Wire::kRestXml;
@@ -244,22 +279,18 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   Status valid = protocol::ValidateInput(ex, *input);
   if (!valid.ok()) return fail(valid.error());
 
-  // 5. Authorize. GetCallerIdentity is never denied; the account root may do everything.
-  //    IAM users and roles are authorized by the policy engine once IAM lands (issue 4); until
-  //    then no non-root principal can exist.
+  // 5. Authorize. GetCallerIdentity is never denied (AWS does not authorize it).
+  services::Call call{principal, rid, region, req.remote_ip, now};
   bool always_allowed = service->id == "sts" && ex.operation->name == "GetCallerIdentity";
-  if (enforce && !always_allowed && principal.type != services::Principal::Type::kRoot) {
-    std::string action = std::string(service->signing_name) + ":" + std::string(ex.operation->name);
-    return fail({"AccessDenied",
-                 "User: " + principal.arn + " is not authorized to perform: " + action +
-                     " because no identity-based policy allows the " + action + " action",
-                 403, true});
+  if (enforce && !always_allowed) {
+    if (!authorizer_) return fail(Error::Internal("no authorizer configured"));
+    Status az = authorizer_->Authorize({call, *service, *ex.operation, *input, req.tls});
+    if (!az.ok()) return fail(AccessDeniedFor(ex, az.error()));
   }
 
   // 6. Execute.
   const services::OperationFn* fn = dispatch_.Find(*service, *ex.operation);
   if (!fn) return fail(protocol::NotImplementedError(ex));
-  services::Call call{principal, rid, region, req.remote_ip, now};
   Result<json::value> output = (*fn)(call, *input);
   if (!output.ok()) return fail(output.error());
 

@@ -17,6 +17,7 @@
 #include "http/sigv4/sigv4.h"
 #include "http/types.h"
 #include "services/call.h"
+#include "services/identity/authorizer.h"
 #include "services/identity/credentials.h"
 
 namespace rampart::http {
@@ -33,8 +34,9 @@ struct GatewayOptions {
 
 class Gateway {
  public:
+  // `authorizer` may be null only in tests that exercise authentication alone.
   Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
-          services::CredentialResolver& credentials);
+          services::CredentialResolver& credentials, services::Authorizer* authorizer);
 
   Response Handle(Request& req);
 
@@ -53,6 +55,7 @@ class Gateway {
   GatewayOptions opts_;
   const services::Dispatch& dispatch_;
   services::CredentialResolver& credentials_;
+  services::Authorizer* authorizer_;
   sigv4::SigningKeyCache key_cache_;
   Metrics metrics_;
   std::atomic<int64_t> auth_countdown_;  // dev: <0 never enforce; 0 enforce; >0 requests left

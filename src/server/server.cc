@@ -19,15 +19,16 @@
 namespace rampart::server {
 
 struct Services {
-  explicit Services(store::Store& store) : iam(store) {}
+  explicit Services(store::Store& store) : iam(store), sts(store, iam) {}
   services::iam::IamService iam;
+  services::sts::StsService sts;
   std::unique_ptr<services::Dispatch> dispatch;
 };
 
 std::unique_ptr<Services> BuildServices(store::Store& store) {
   auto s = std::make_unique<Services>(store);
   std::vector<services::ServiceTable> tables;
-  tables.push_back(services::sts::Operations());
+  tables.push_back(services::sts::Operations(s->sts));
   tables.push_back(services::iam::Operations(s->iam));
   s->dispatch = std::make_unique<services::Dispatch>(std::move(tables));
   return s;
@@ -150,7 +151,8 @@ int RunServer(const ServerConfig& config) {
   gopts.open_connections = [&listener_ptr]() -> int64_t {
     return listener_ptr ? listener_ptr->stats().open_connections.load() : 0;
   };
-  http::Gateway gateway(std::move(gopts), dispatch, credentials);
+  services::Authorizer authorizer(built->iam);
+  http::Gateway gateway(std::move(gopts), dispatch, credentials, &authorizer);
 
   http::ListenerOptions lopts;
   lopts.host = listen->first;

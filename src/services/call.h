@@ -5,6 +5,8 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -14,6 +16,25 @@
 #include "protocol/model.h"
 
 namespace rampart::services {
+
+// What temporary credentials carry (STS). Immutable once issued.
+struct SessionInfo {
+  std::string role_arn;      // AssumeRole: arn:aws:iam::A:role/path/name
+  std::string role_name;
+  std::string role_id;       // AROA...
+  std::string session_name;  // role session name, or the federated user's name
+  std::string parent_user;   // GetSessionToken / GetFederationToken: the IAM user behind it
+  std::vector<std::string> session_policies;     // inline session policy documents (0 or 1)
+  std::vector<std::string> session_policy_arns;  // managed session policies
+  std::map<std::string, std::string> tags;       // session tags (override principal tags)
+  std::vector<std::string> transitive_tag_keys;
+  std::string source_identity;
+  int64_t issued_epoch = 0;
+  int64_t expires_epoch = 0;
+  int64_t mfa_auth_epoch = 0;  // 0 = no MFA
+  bool chained = false;        // assumed by a role session
+  std::string token_hash;      // SHA-256 hex of the session token
+};
 
 // The authenticated caller, as AWS's userIdentity describes it.
 struct Principal {
@@ -25,6 +46,7 @@ struct Principal {
   std::string user_name;  // empty for root
   std::string access_key_id;
   bool mfa_authenticated = false;
+  std::shared_ptr<const SessionInfo> session;  // temporary credentials only
 };
 
 std::string_view PrincipalTypeName(Principal::Type t);  // "Root", "IAMUser", "AssumedRole", ...

@@ -19,6 +19,7 @@ Status IamService::Transact(const Call& call, bool mutates,
     return tx.Put(account, "meta", "iam-version", std::to_string(v + 1));
   });
   if (st.ok() && mutates) {
+    generation_.fetch_add(1, std::memory_order_acq_rel);
     for (auto& fn : on_change_) fn();
   }
   return st;

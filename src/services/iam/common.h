@@ -17,6 +17,7 @@
 // Every mutation bumps the account's "iam-version" so caches of compiled principals refresh.
 
 #include <boost/json.hpp>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
@@ -52,11 +53,15 @@ class IamService {
   // Monotonic change counter of an account's IAM state (0 if never changed).
   int64_t Version(std::string_view account);
 
-  // Called after every committed mutation (e.g. to drop credential caches).
+  // Called after every committed mutation (e.g. to drop credential caches). Register before
+  // serving; not synchronized.
   void OnChange(std::function<void()> fn) { on_change_.push_back(std::move(fn)); }
+  // Process-wide count of committed IAM mutations: caches of compiled principals compare it.
+  uint64_t Generation() const { return generation_.load(std::memory_order_acquire); }
 
  private:
   store::Store& store_;
+  std::atomic<uint64_t> generation_{0};
   std::vector<std::function<void()>> on_change_;
 };
 

@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "common/strings.h"
+#include "services/identity/sessions.h"
 
 namespace rampart::services {
 
@@ -21,6 +22,19 @@ Result<std::optional<ResolvedCredential>> CredentialResolver::Resolve(
     std::shared_lock lock(mu_);
     auto it = cache_.find(std::string(access_key_id));
     if (it != cache_.end()) return std::optional<ResolvedCredential>(*it->second);
+  }
+  if (StartsWith(access_key_id, "ASIA")) {
+    auto session = ResolveSession(store_, access_key_id);
+    if (!session.ok()) return std::move(session).error();
+    if (!session->has_value()) return std::optional<ResolvedCredential>();
+    ResolvedCredential rc;
+    rc.principal = std::move((*session)->principal);
+    rc.secret_access_key = std::move((*session)->secret_access_key);
+    auto shared = std::make_shared<const ResolvedCredential>(rc);
+    std::unique_lock lock(mu_);
+    if (cache_.size() > 100000) cache_.clear();
+    cache_.emplace(std::string(access_key_id), shared);
+    return std::optional<ResolvedCredential>(std::move(rc));
   }
   auto key = store_.accounts().GetAccessKey(access_key_id);
   if (!key.ok()) return std::move(key).error();

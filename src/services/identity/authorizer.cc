@@ -1,0 +1,239 @@
+#include "services/identity/authorizer.h"
+
+#include <boost/json.hpp>
+#include <mutex>
+#include <optional>
+
+#include "common/strings.h"
+#include "policy/evaluate.h"
+
+namespace rampart::services {
+
+namespace json = boost::json;
+
+std::string Authorizer::ActionName(const model::Service& service, const model::Operation& op) {
+  std::string prefix(service.id == "cloudwatch" ? std::string_view("cloudwatch")
+                                                : std::string_view(service.signing_name));
+  if (service.id == "sts") prefix = "sts";
+  return prefix + ":" + std::string(op.name);
+}
+
+Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const Principal& p) {
+  uint64_t gen = iam_.Generation();
+  const std::string& cache_key = p.session ? p.access_key_id : p.arn;
+  {
+    std::shared_lock lock(mu_);
+    auto it = cache_.find(cache_key);
+    if (it != cache_.end() && it->second->generation == gen) return it->second;
+  }
+  auto fresh = std::make_shared<Cached>();
+  fresh->generation = gen;
+  const SessionInfo* session = p.session.get();
+  if (p.type == Principal::Type::kIamUser) {
+    RAMPART_ASSIGN_OR_RETURN(fresh->policies, iam::LoadUserPolicies(iam_, p.account_id, p.user_name));
+  } else if (p.type == Principal::Type::kAssumedRole && session) {
+    RAMPART_ASSIGN_OR_RETURN(fresh->policies,
+                             iam::LoadRolePolicies(iam_, p.account_id, session->role_name));
+  } else if (p.type == Principal::Type::kFederatedUser && session) {
+    RAMPART_ASSIGN_OR_RETURN(fresh->policies,
+                             iam::LoadUserPolicies(iam_, p.account_id, session->parent_user));
+  } else {
+    fresh->policies = std::make_shared<const iam::PrincipalPolicies>();
+  }
+  if (session) {
+    for (const std::string& doc : session->session_policies) {
+      auto pol = policy::ParsePolicy(doc, policy::PolicyType::kSession, "session policy");
+      if (pol.ok()) fresh->session_owned.push_back(std::move(*pol));
+    }
+    for (const std::string& arn : session->session_policy_arns) {
+      RAMPART_ASSIGN_OR_RETURN(std::string doc, iam::ManagedPolicyDocument(iam_, p.account_id, arn));
+      auto pol = policy::ParsePolicy(doc.empty() ? R"({"Version":"2012-10-17","Statement":[]})" : doc,
+                                     policy::PolicyType::kManaged, arn);
+      if (pol.ok()) fresh->session_owned.push_back(std::move(*pol));
+    }
+  }
+  for (const auto& pol : fresh->policies->identity) fresh->identity.push_back(&pol);
+  for (const auto& pol : fresh->policies->boundary) fresh->boundary.push_back(&pol);
+  for (const auto& pol : fresh->session_owned) fresh->session.push_back(&pol);
+  std::unique_lock lock(mu_);
+  if (cache_.size() > 50000) cache_.clear();
+  cache_[cache_key] = fresh;
+  return std::shared_ptr<const Cached>(fresh);
+}
+
+namespace {
+
+std::string_view PrincipalTypeKey(Principal::Type t) {
+  switch (t) {
+    case Principal::Type::kRoot: return "Account";
+    case Principal::Type::kIamUser: return "User";
+    case Principal::Type::kAssumedRole: return "AssumedRole";
+    case Principal::Type::kFederatedUser: return "FederatedUser";
+    default: return "Anonymous";
+  }
+}
+
+// aws:RequestTag/<k> and aws:TagKeys from a Tags list or a TagKeys list in the input.
+void AddRequestTags(policy::Request& r, const json::object& in) {
+  std::vector<std::string> keys;
+  if (auto* tags = in.if_contains("Tags"); tags && tags->is_array()) {
+    for (const auto& t : tags->as_array()) {
+      if (!t.is_object()) continue;
+      auto* k = t.as_object().if_contains("Key");
+      auto* v = t.as_object().if_contains("Value");
+      if (!k || !k->is_string()) continue;
+      keys.emplace_back(k->as_string());
+      r.SetContext("aws:RequestTag/" + std::string(k->as_string()),
+                   v && v->is_string() ? std::string_view(v->as_string()) : "");
+    }
+  }
+  if (auto* tk = in.if_contains("TagKeys"); tk && tk->is_array()) {
+    for (const auto& k : tk->as_array()) {
+      if (k.is_string()) keys.emplace_back(k.as_string());
+    }
+  }
+  if (!keys.empty()) r.SetContextValues("aws:TagKeys", std::move(keys));
+}
+
+}  // namespace
+
+namespace {
+
+// The role an sts:AssumeRole* call targets, with its trust policy compiled.
+struct RoleTarget {
+  std::string arn, account;
+  std::optional<policy::Policy> trust;
+  std::map<std::string, std::string> tags;
+};
+
+Result<RoleTarget> LoadRoleTarget(iam::IamService& iam, std::string_view role_arn) {
+  RoleTarget t;
+  t.arn = std::string(role_arn);
+  // arn:aws:iam::<account>:role/<path><name>
+  auto parts = Split(role_arn, ':');
+  if (parts.size() < 6 || parts[2] != "iam" || !StartsWith(parts[5], "role/")) return t;
+  t.account = std::string(parts[4]);
+  std::string_view name = role_arn.substr(role_arn.rfind('/') + 1);
+  RAMPART_ASSIGN_OR_RETURN(auto role, iam::LoadRoleDocument(iam, t.account, name));
+  if (!role || iam::Str(*role, "Arn") != role_arn) return t;
+  auto trust = policy::ParsePolicy(iam::Str(*role, "AssumeRolePolicyDocument"),
+                                   policy::PolicyType::kTrust, t.arn);
+  if (trust.ok()) t.trust = std::move(*trust);
+  if (auto* tags = role->if_contains("Tags"); tags && tags->is_array()) {
+    for (const auto& tag : tags->as_array()) {
+      t.tags[std::string(iam::Str(tag.as_object(), "Key"))] =
+          std::string(iam::Str(tag.as_object(), "Value"));
+    }
+  }
+  return t;
+}
+
+bool IsAssumeRole(const model::Service& s, const model::Operation& op) {
+  return s.id == "sts" && op.name == "AssumeRole";
+}
+
+}  // namespace
+
+Status Authorizer::Authorize(const AuthzRequest& req) {
+  const Principal& p = req.call.principal;
+  static const json::object kEmpty;
+  const json::object& in = req.input.is_object() ? req.input.as_object() : kEmpty;
+  bool assume = IsAssumeRole(req.service, req.operation);
+  if (assume && p.type == Principal::Type::kRoot) {
+    return Error{"AccessDenied", "Roles may not be assumed by root accounts.", 403, true};
+  }
+  // The account root may do everything its SCPs allow (Organizations comes later).
+  if (p.type == Principal::Type::kRoot) return {};
+
+  std::string action = ActionName(req.service, req.operation);
+  iam::Target target;
+  std::string resource_account = p.account_id;
+  std::optional<RoleTarget> role;
+  if (req.service.id == "iam") {
+    RAMPART_ASSIGN_OR_RETURN(target, iam::ResolveTarget(iam_, req.call, req.operation.name, in));
+  } else if (assume) {
+    RAMPART_ASSIGN_OR_RETURN(role, LoadRoleTarget(iam_, iam::Str(in, "RoleArn")));
+    target.resource = role->arn;
+    target.resource_tags = role->tags;
+    if (!role->account.empty()) resource_account = role->account;
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::shared_ptr<const Cached> cached, PoliciesOf(p));
+
+  auto evaluate = [&](const std::string& act) -> Status {
+    auto created = policy::Request::Create(p.arn, act, target.resource, resource_account);
+    if (!created.ok()) {
+      return Error::Internal("cannot build the authorization request: " + created.error().message);
+    }
+    policy::Request& r = *created;
+    r.SetContext("aws:PrincipalArn", p.arn);
+    r.SetContext("aws:PrincipalAccount", p.account_id);
+    r.SetContext("aws:PrincipalType", PrincipalTypeKey(p.type));
+    r.SetContext("aws:userid", p.user_id);
+    if (!p.user_name.empty()) r.SetContext("aws:username", p.user_name);
+    std::map<std::string, std::string> principal_tags = cached->policies->tags;
+    if (p.session) {
+      for (const auto& [k, v] : p.session->tags) principal_tags[k] = v;
+      r.SetContext("aws:TokenIssueTime",
+                   FormatIso8601(static_cast<double>(p.session->issued_epoch)));
+      if (p.session->mfa_auth_epoch > 0) {
+        r.SetContext("aws:MultiFactorAuthAge",
+                     std::to_string(req.call.now_epoch_seconds - p.session->mfa_auth_epoch));
+      }
+      if (!p.session->source_identity.empty()) {
+        r.SetContext("aws:SourceIdentity", p.session->source_identity);
+      }
+      r.SetContext("aws:MultiFactorAuthPresent", p.mfa_authenticated ? "true" : "false");
+    }
+    for (const auto& [k, v] : principal_tags) r.SetContext("aws:PrincipalTag/" + k, v);
+    for (const auto& [k, v] : target.resource_tags) r.SetContext("aws:ResourceTag/" + k, v);
+    r.SetContext("aws:SourceIp", req.call.source_ip);
+    r.SetContext("aws:SecureTransport", req.secure_transport ? "true" : "false");
+    r.SetContext("aws:CurrentTime", FormatIso8601(static_cast<double>(req.call.now_epoch_seconds)));
+    r.SetContext("aws:EpochTime", std::to_string(req.call.now_epoch_seconds));
+    r.SetContext("aws:RequestedRegion", req.call.region);
+    AddRequestTags(r, in);
+    if (req.service.id == "iam") {
+      if (auto* b = in.if_contains("PermissionsBoundary"); b && b->is_string()) {
+        r.SetContext("iam:PermissionsBoundary", b->as_string());
+      }
+      if (auto* a = in.if_contains("PolicyArn"); a && a->is_string()) {
+        r.SetContext("iam:PolicyARN", a->as_string());
+      }
+    }
+    if (req.service.id == "sts") {
+      for (const char* k : {"ExternalId", "RoleSessionName", "SourceIdentity"}) {
+        if (auto* v = in.if_contains(k); v && v->is_string()) {
+          r.SetContext(std::string("sts:") + k, v->as_string());
+        }
+      }
+      if (auto* t = in.if_contains("TransitiveTagKeys"); t && t->is_array()) {
+        std::vector<std::string> keys;
+        for (const auto& k : t->as_array()) {
+          if (k.is_string()) keys.emplace_back(k.as_string());
+        }
+        r.SetContextValues("sts:TransitiveTagKeys", std::move(keys));
+      }
+    }
+    policy::PolicySet set;
+    set.identity = cached->identity;
+    set.boundary = cached->boundary;
+    set.session = cached->session;
+    if (role && role->trust) set.resource = &*role->trust;
+    policy::EvaluationResult result = policy::Evaluate(r, set);
+    if (result.decision == policy::Decision::kAllow) return {};
+    return Error{"AccessDenied", policy::DenialMessage(result, r), 403, true};
+  };
+
+  RAMPART_RETURN_IF_ERROR(evaluate(action));
+  if (assume) {
+    // Passing session tags and a source identity are separate permissions (AWS checks them
+    // against the trust policy and the caller's policies the same way).
+    if (auto* t = in.if_contains("Tags"); t && t->is_array() && !t->as_array().empty()) {
+      RAMPART_RETURN_IF_ERROR(evaluate("sts:TagSession"));
+    }
+    if (in.contains("SourceIdentity")) RAMPART_RETURN_IF_ERROR(evaluate("sts:SetSourceIdentity"));
+  }
+  return {};
+}
+
+}  // namespace rampart::services
