@@ -254,6 +254,7 @@ ServiceTable Operations(IamService& svc) {
   AddProviderOps(ops);
   AddInstanceProfileOps(ops);
   AddServiceCredentialOps(ops);
+  AddAccessAdvisorOps(ops);
   ServiceTable table{"iam", {}};
   for (const IamOp& op : ops) {
     Handler fn = op.fn;

@@ -163,6 +163,7 @@ void AddCertsKeysOps(std::vector<IamOp>& ops);
 void AddProviderOps(std::vector<IamOp>& ops);
 void AddInstanceProfileOps(std::vector<IamOp>& ops);
 void AddServiceCredentialOps(std::vector<IamOp>& ops);
+void AddAccessAdvisorOps(std::vector<IamOp>& ops);
 
 // Long-term (AKIA...) access keys of `user` ("" = the account root), for reports and summaries.
 Result<std::vector<store::AccessKey>> UserAccessKeys(IamService& svc, std::string_view account,
