@@ -279,9 +279,11 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   Status valid = protocol::ValidateInput(ex, *input);
   if (!valid.ok()) return fail(valid.error());
 
-  // 5. Authorize. GetCallerIdentity is never denied (AWS does not authorize it).
+  // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
+  //    authorize them).
   services::Call call{principal, rid, region, req.remote_ip, now};
-  bool always_allowed = service->id == "sts" && ex.operation->name == "GetCallerIdentity";
+  bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
+                                                 ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {
     if (!authorizer_) return fail(Error::Internal("no authorizer configured"));
     Status az = authorizer_->Authorize({call, *service, *ex.operation, *input, req.tls});
