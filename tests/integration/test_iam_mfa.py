@@ -204,3 +204,24 @@ def test_cli_create_writes_png(server, tmp_path):
                    "--outfile", str(out), "--bootstrap-method", "QRCodePNG")
     assert r.returncode == 0, r.stderr
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sts_session_token_uses_device_and_refuses_replay(server, iam):
+    iam.create_user(UserName="mfa-sts")
+    dev = create(iam, "mfa-sts-dev")
+    serial, seed = dev["SerialNumber"], dev["Base32StringSeed"].decode()
+    s = now_step()
+    iam.enable_mfa_device(UserName="mfa-sts", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    k = iam.create_access_key(UserName="mfa-sts")["AccessKey"]
+    sts = server.client("sts", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+    # The enabling codes are used up; a wrong code is refused.
+    for used in [totp(seed, s), "000000" if totp(seed, s + 1) != "000000" else "111111"]:
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sts.get_session_token(SerialNumber=serial, TokenCode=used)
+        assert code(e) == "AccessDenied"
+    creds = sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, s + 1))["Credentials"]
+    assert creds["AccessKeyId"].startswith("ASIA")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, s + 1))
+    assert code(e) == "AccessDenied"
