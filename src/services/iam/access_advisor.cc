@@ -75,7 +75,8 @@ Result<Target> ResolveTarget(store::EntityTx& tx, std::string_view account, std:
   Error invalid = InvalidInput("Invalid ARN " + std::string(arn) +
                                ": it must name a user, group, role or policy of this account.");
   if (StartsWith(arn, "arn:aws:iam::aws:policy/")) {
-    if (!FindAwsManagedPolicy(arn)) return NoSuchEntity("Policy " + std::string(arn) + " does not exist.");
+    if (!FindAwsManagedPolicy(arn))
+      return NoSuchEntity("Policy " + std::string(arn) + " does not exist.");
     return Target{"policy", std::string(arn.substr(arn.rfind('/') + 1)), {}, std::string(arn)};
   }
   if (!StartsWith(arn, prefix)) return invalid;
@@ -98,8 +99,9 @@ Result<std::string> ManagedDocument(store::EntityTx& tx, std::string_view accoun
   std::string name(arn.substr(arn.rfind('/') + 1));
   RAMPART_ASSIGN_OR_RETURN(auto pol, Load(tx, account, "policy", Key(name)));
   if (!pol) return std::string();
-  RAMPART_ASSIGN_OR_RETURN(auto ver, Load(tx, account, "policy-version",
-                                          Key(name) + "/" + std::string(Str(*pol, "DefaultVersionId"))));
+  RAMPART_ASSIGN_OR_RETURN(auto ver,
+                           Load(tx, account, "policy-version",
+                                Key(name) + "/" + std::string(Str(*pol, "DefaultVersionId"))));
   return ver ? std::string(Str(*ver, "Document")) : std::string();
 }
 
@@ -134,10 +136,14 @@ Status TargetPolicies(store::EntityTx& tx, std::string_view account, const Targe
   }
   RAMPART_RETURN_IF_ERROR(CollectPolicies(tx, account, t.kind, t.name, out));
   if (t.kind == "user") {
-    RAMPART_ASSIGN_OR_RETURN(auto groups, tx.List(account, "member-of", Key(t.name) + "/", "", 100));
+    RAMPART_ASSIGN_OR_RETURN(auto groups,
+                             tx.List(account, "member-of", Key(t.name) + "/", "", 100));
     for (const auto& g : groups) {
-      RAMPART_ASSIGN_OR_RETURN(auto gd, Load(tx, account, "group", g.key.substr(g.key.find('/') + 1)));
-      if (gd) RAMPART_RETURN_IF_ERROR(CollectPolicies(tx, account, "group", std::string(Str(*gd, "GroupName")), out));
+      RAMPART_ASSIGN_OR_RETURN(auto gd,
+                               Load(tx, account, "group", g.key.substr(g.key.find('/') + 1)));
+      if (gd)
+        RAMPART_RETURN_IF_ERROR(
+            CollectPolicies(tx, account, "group", std::string(Str(*gd, "GroupName")), out));
     }
   }
   return {};
@@ -170,8 +176,8 @@ Result<json::value> ListPoliciesGrantingServiceAccess(IamService& svc, const Cal
       result.push_back(json::object{{"ServiceNamespace", n}, {"Policies", std::move(list)}});
     }
   }
-  return json::value(json::object{{"PoliciesGrantingServiceAccess", std::move(result)},
-                                  {"IsTruncated", false}});
+  return json::value(
+      json::object{{"PoliciesGrantingServiceAccess", std::move(result)}, {"IsTruncated", false}});
 }
 
 std::string NewJobId() {
@@ -181,7 +187,9 @@ std::string NewJobId() {
 }
 
 json::object EntityInfo(const json::object& doc, std::string_view type) {
-  std::string_view name_member = type == "USER" ? "UserName" : type == "GROUP" ? "GroupName" : "RoleName";
+  std::string_view name_member = type == "USER"    ? "UserName"
+                                 : type == "GROUP" ? "GroupName"
+                                                   : "RoleName";
   std::string_view id_member = type == "USER" ? "UserId" : type == "GROUP" ? "GroupId" : "RoleId";
   return json::object{{"Arn", doc.at("Arn")},
                       {"Name", doc.at(name_member)},
@@ -221,7 +229,10 @@ Result<json::value> GenerateServiceLastAccessedDetails(IamService& svc, const Ca
         std::string ref = r.key.substr(arn.size() + 1);  // kind:key
         std::string kind = ref.substr(0, ref.find(':'));
         RAMPART_ASSIGN_OR_RETURN(auto d, Load(tx, acct, kind, ref.substr(ref.find(':') + 1)));
-        if (d) entities.push_back(EntityInfo(*d, kind == "user" ? "USER" : kind == "group" ? "GROUP" : "ROLE"));
+        if (d)
+          entities.push_back(EntityInfo(*d, kind == "user"    ? "USER"
+                                            : kind == "group" ? "GROUP"
+                                                              : "ROLE"));
       }
     }
     std::string granularity(Str(in, "Granularity"));
@@ -251,7 +262,8 @@ Result<json::object> RequireJob(IamService& svc, const Call& call, std::string_v
 void PageOut(json::object& out, std::string_view member, const json::array& items,
              const json::object& in) {
   size_t start = 0;
-  if (std::string_view m = Str(in, "Marker"); !m.empty()) start = std::strtoul(std::string(m).c_str(), nullptr, 10);
+  if (std::string_view m = Str(in, "Marker"); !m.empty())
+    start = std::strtoul(std::string(m).c_str(), nullptr, 10);
   size_t max = static_cast<size_t>(Int(in, "MaxItems").value_or(100));
   json::array page;
   for (size_t i = start; i < items.size() && page.size() < max; ++i) page.push_back(items[i]);
@@ -299,12 +311,11 @@ Result<json::value> GetServiceLastAccessedDetailsWithEntities(IamService& svc, c
 }  // namespace
 
 void AddAccessAdvisorOps(std::vector<IamOp>& ops) {
-  ops.insert(ops.end(),
-             {{"ListPoliciesGrantingServiceAccess", ListPoliciesGrantingServiceAccess},
-              {"GenerateServiceLastAccessedDetails", GenerateServiceLastAccessedDetails},
-              {"GetServiceLastAccessedDetails", GetServiceLastAccessedDetails},
-              {"GetServiceLastAccessedDetailsWithEntities",
-               GetServiceLastAccessedDetailsWithEntities}});
+  ops.insert(ops.end(), {{"ListPoliciesGrantingServiceAccess", ListPoliciesGrantingServiceAccess},
+                         {"GenerateServiceLastAccessedDetails", GenerateServiceLastAccessedDetails},
+                         {"GetServiceLastAccessedDetails", GetServiceLastAccessedDetails},
+                         {"GetServiceLastAccessedDetailsWithEntities",
+                          GetServiceLastAccessedDetailsWithEntities}});
 }
 
 }  // namespace rampart::services::iam

@@ -57,10 +57,9 @@ Result<Owner> ResolveOwner(IamService& svc, const Call& call, const json::object
   }
   Owner owner;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(
-        json::object user,
-        Require(tx, p.account_id, "user", Key(name),
-                "The user with name " + std::string(name) + " cannot be found."));
+    RAMPART_ASSIGN_OR_RETURN(json::object user, Require(tx, p.account_id, "user", Key(name),
+                                                        "The user with name " + std::string(name) +
+                                                            " cannot be found."));
     owner.user_name = std::string(Str(user, "UserName"));
     owner.arn = std::string(Str(user, "Arn"));
     return {};
@@ -122,8 +121,8 @@ Result<json::value> CreateAccessKey(IamService& svc, const Call& call, const jso
                    {"Status", k.status},
                    {"SecretAccessKey", k.secret_access_key},
                    {"CreateDate", static_cast<double>(k.created_epoch)}};
-  // AWS names the root's keys with the account's "user name" omitted from ListAccessKeys but
-  // UserName is required here; the root's is its account id, as GetUser reports it.
+  // The model requires UserName here; for the root's own keys it is the account id, the id
+  // GetUser reports for the root (ListAccessKeys omits it for the root, as AWS does).
   out["UserName"] = owner.user_name.empty() ? call.principal.account_id : owner.user_name;
   return json::value(json::object{{"AccessKey", std::move(out)}});
 }
@@ -140,8 +139,9 @@ Result<json::value> ListAccessKeys(IamService& svc, const Call& call, const json
   if (std::string_view marker = Str(in, "Marker"); !marker.empty()) {
     auto decoded = crypto::Base64Decode(marker);
     if (!decoded.ok()) {
-      return InvalidInput("Invalid Marker: it was not returned by a previous call of this "
-                          "operation");
+      return InvalidInput(
+          "Invalid Marker: it was not returned by a previous call of this "
+          "operation");
     }
     after = *decoded;
   }

@@ -87,7 +87,8 @@ Result<json::value> DeleteAccountAlias(IamService& svc, const Call& call, const 
 Result<json::value> ListAccountAliases(IamService& svc, const Call& call, const json::object& in) {
   Page page;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(page, ListPage(tx, call.principal.account_id, "account-alias", "", in));
+    RAMPART_ASSIGN_OR_RETURN(page,
+                             ListPage(tx, call.principal.account_id, "account-alias", "", in));
     return {};
   });
   if (!st.ok()) return std::move(st).error();
@@ -109,13 +110,12 @@ Result<json::value> GetAccountSummary(IamService& svc, const Call& call, const j
       const char* key;
       const char* kind;
     };
-    for (const Counted& c : {Counted{"Users", "user"}, Counted{"Groups", "group"},
-                             Counted{"Roles", "role"}, Counted{"Policies", "policy"},
-                             Counted{"InstanceProfiles", "instance-profile"},
-                             Counted{"ServerCertificates", "server-cert"},
-                             Counted{"MFADevices", "virtual-mfa"},
-                             Counted{"MFADevicesInUse", "mfa-device"},
-                             Counted{"PolicyVersionsInUse", "policy-version"}}) {
+    for (const Counted& c :
+         {Counted{"Users", "user"}, Counted{"Groups", "group"}, Counted{"Roles", "role"},
+          Counted{"Policies", "policy"}, Counted{"InstanceProfiles", "instance-profile"},
+          Counted{"ServerCertificates", "server-cert"}, Counted{"MFADevices", "virtual-mfa"},
+          Counted{"MFADevicesInUse", "mfa-device"},
+          Counted{"PolicyVersionsInUse", "policy-version"}}) {
       RAMPART_ASSIGN_OR_RETURN(int64_t n, count(c.kind));
       map[c.key] = n;
     }
@@ -167,8 +167,9 @@ Result<json::value> GetAccountSummary(IamService& svc, const Call& call, const j
 Result<json::value> SetSecurityTokenServicePreferences(IamService& svc, const Call& call,
                                                        const json::object& in) {
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    return Save(tx, call.principal.account_id, "sts-preferences", "account",
-                json::object{{"GlobalEndpointTokenVersion", Str(in, "GlobalEndpointTokenVersion")}});
+    return Save(
+        tx, call.principal.account_id, "sts-preferences", "account",
+        json::object{{"GlobalEndpointTokenVersion", Str(in, "GlobalEndpointTokenVersion")}});
   });
   if (!st.ok()) return std::move(st).error();
   return json::value(json::object{});
@@ -235,12 +236,12 @@ Result<json::value> GetAccountAuthorizationDetails(IamService& svc, const Call& 
         RAMPART_ASSIGN_OR_RETURN(u["UserPolicyList"], InlinePolicies(tx, acct, ref));
         RAMPART_ASSIGN_OR_RETURN(u["AttachedManagedPolicies"],
                                  AttachedPolicies(tx, acct, ref, &aws_attached));
-        RAMPART_ASSIGN_OR_RETURN(auto groups,
-                                 tx.List(acct, "member-of", Key(Str(u, "UserName")) + "/", "",
-                                         1000));
+        RAMPART_ASSIGN_OR_RETURN(
+            auto groups, tx.List(acct, "member-of", Key(Str(u, "UserName")) + "/", "", 1000));
         json::array names;
         for (const auto& g : groups) {
-          RAMPART_ASSIGN_OR_RETURN(auto gd, Load(tx, acct, "group", g.key.substr(g.key.find('/') + 1)));
+          RAMPART_ASSIGN_OR_RETURN(auto gd,
+                                   Load(tx, acct, "group", g.key.substr(g.key.find('/') + 1)));
           if (gd) names.push_back((*gd)["GroupName"]);
         }
         u["GroupList"] = std::move(names);
@@ -279,8 +280,8 @@ Result<json::value> GetAccountAuthorizationDetails(IamService& svc, const Call& 
         json::array profiles;
         RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(acct, "role-profile", key + "/", "", 1000));
         for (const auto& row : rows) {
-          RAMPART_ASSIGN_OR_RETURN(auto p, Load(tx, acct, "instance-profile",
-                                                row.key.substr(key.size() + 1)));
+          RAMPART_ASSIGN_OR_RETURN(
+              auto p, Load(tx, acct, "instance-profile", row.key.substr(key.size() + 1)));
           if (!p) continue;
           RAMPART_ASSIGN_OR_RETURN(json::object view, InstanceProfileView(tx, acct, *p));
           profiles.push_back(std::move(view));
@@ -495,9 +496,9 @@ Result<json::value> GenerateCredentialReport(IamService& svc, const Call& call,
                 json::object{{"GeneratedTime", Now(call)}, {"Content", csv}});
   });
   if (!st.ok()) return std::move(st).error();
-  return json::value(json::object{
-      {"State", "COMPLETE"},
-      {"Description", "No report exists. Starting a new report generation task"}});
+  return json::value(
+      json::object{{"State", "COMPLETE"},
+                   {"Description", "No report exists. Starting a new report generation task"}});
 }
 
 Result<json::value> GetCredentialReport(IamService& svc, const Call& call, const json::object&) {
@@ -529,14 +530,15 @@ Result<json::value> GetCredentialReport(IamService& svc, const Call& call, const
 }  // namespace
 
 void AddAccountOps(std::vector<IamOp>& ops) {
-  ops.insert(ops.end(), {{"CreateAccountAlias", CreateAccountAlias},
-                         {"DeleteAccountAlias", DeleteAccountAlias},
-                         {"ListAccountAliases", ListAccountAliases},
-                         {"GetAccountSummary", GetAccountSummary},
-                         {"GetAccountAuthorizationDetails", GetAccountAuthorizationDetails},
-                         {"GenerateCredentialReport", GenerateCredentialReport},
-                         {"GetCredentialReport", GetCredentialReport},
-                         {"SetSecurityTokenServicePreferences", SetSecurityTokenServicePreferences}});
+  ops.insert(ops.end(),
+             {{"CreateAccountAlias", CreateAccountAlias},
+              {"DeleteAccountAlias", DeleteAccountAlias},
+              {"ListAccountAliases", ListAccountAliases},
+              {"GetAccountSummary", GetAccountSummary},
+              {"GetAccountAuthorizationDetails", GetAccountAuthorizationDetails},
+              {"GenerateCredentialReport", GenerateCredentialReport},
+              {"GetCredentialReport", GetCredentialReport},
+              {"SetSecurityTokenServicePreferences", SetSecurityTokenServicePreferences}});
 }
 
 }  // namespace rampart::services::iam

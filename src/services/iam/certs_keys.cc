@@ -36,7 +36,9 @@ constexpr int kMinRsaBits = 2048;
 template <auto Fn>
 struct Deleter {
   template <typename T>
-  void operator()(T* p) const { Fn(p); }
+  void operator()(T* p) const {
+    Fn(p);
+  }
 };
 using BioPtr = std::unique_ptr<BIO, Deleter<BIO_free_all>>;
 using PkeyPtr = std::unique_ptr<EVP_PKEY, Deleter<EVP_PKEY_free>>;
@@ -79,7 +81,8 @@ std::string NewId(std::string_view prefix, size_t length) {
 // SSH wire format pieces (RFC 4251 string / mpint).
 void PutString(std::string& out, std::string_view s) {
   uint32_t n = static_cast<uint32_t>(s.size());
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((n >> shift) & 0xff));
+  for (int shift = 24; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((n >> shift) & 0xff));
   out.append(s);
 }
 void PutMpint(std::string& out, const BIGNUM* bn) {
@@ -145,8 +148,8 @@ Result<SshKey> ParseSshKey(std::string_view body) {
   if (StartsWith(body, "-----BEGIN")) {
     // SubjectPublicKeyInfo ("PUBLIC KEY") or PKCS#1 ("RSA PUBLIC KEY").
     EVP_PKEY* raw = nullptr;
-    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(
-        &raw, "PEM", nullptr, nullptr, EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
+    OSSL_DECODER_CTX* dctx = OSSL_DECODER_CTX_new_for_pkey(&raw, "PEM", nullptr, nullptr,
+                                                           EVP_PKEY_PUBLIC_KEY, nullptr, nullptr);
     const auto* data = reinterpret_cast<const unsigned char*>(body.data());
     size_t len = body.size();
     bool decoded = dctx && OSSL_DECODER_from_data(dctx, &data, &len) == 1;
@@ -216,10 +219,10 @@ Result<json::value> UploadSSHPublicKey(IamService& svc, const Call& call, const 
     RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(acct, "ssh-key", Key(name) + "/", "", 100));
     for (const auto& r : rows) {
       if (Str(json::parse(r.doc).as_object(), "Fingerprint") == key.fingerprint) {
-        return Error{"DuplicateSSHPublicKey",
-                     "The SSH public key is already associated with user " + std::string(name) +
-                         ".",
-                     400, true};
+        return Error{
+            "DuplicateSSHPublicKey",
+            "The SSH public key is already associated with user " + std::string(name) + ".", 400,
+            true};
       }
     }
     if (static_cast<int64_t>(rows.size()) >= kSshKeysPerUser) {
@@ -249,13 +252,12 @@ Result<json::object> RequireSshKey(store::EntityTx& tx, std::string_view acct,
 Result<json::value> GetSSHPublicKey(IamService& svc, const Call& call, const json::object& in) {
   json::object doc;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, RequireSshKey(tx, call.principal.account_id,
-                                                Str(in, "UserName"), Str(in, "SSHPublicKeyId")));
+    RAMPART_ASSIGN_OR_RETURN(doc, RequireSshKey(tx, call.principal.account_id, Str(in, "UserName"),
+                                                Str(in, "SSHPublicKeyId")));
     return {};
   });
   if (!st.ok()) return std::move(st).error();
-  return json::value(
-      json::object{{"SSHPublicKey", SshView(doc, true, Str(in, "Encoding"))}});
+  return json::value(json::object{{"SSHPublicKey", SshView(doc, true, Str(in, "Encoding"))}});
 }
 
 // The user a per-user credential call addresses: UserName, else the calling IAM user; "" for the
@@ -281,7 +283,8 @@ Result<json::value> ListSSHPublicKeys(IamService& svc, const Call& call, const j
   });
   if (!st.ok()) return std::move(st).error();
   json::array list;
-  for (const auto& r : page.rows) list.push_back(SshView(json::parse(r.doc).as_object(), false, ""));
+  for (const auto& r : page.rows)
+    list.push_back(SshView(json::parse(r.doc).as_object(), false, ""));
   json::object out{{"SSHPublicKeys", std::move(list)}};
   SetPaging(out, page);
   return json::value(std::move(out));
@@ -342,8 +345,8 @@ std::string ServerCertMissing(std::string_view name) {
 
 json::object ServerCertMetadata(const json::object& doc) {
   json::object m;
-  for (const char* k : {"Path", "ServerCertificateName", "ServerCertificateId", "Arn",
-                        "UploadDate", "Expiration"}) {
+  for (const char* k : {"Path", "ServerCertificateName", "ServerCertificateId", "Arn", "UploadDate",
+                        "Expiration"}) {
     if (auto* v = doc.if_contains(k)) m[k] = *v;
   }
   return m;
@@ -366,8 +369,9 @@ Result<json::value> UploadServerCertificate(IamService& svc, const Call& call,
   BioPtr kbio = MemBio(private_key);
   PkeyPtr pkey(PEM_read_bio_PrivateKey(kbio.get(), nullptr, nullptr, nullptr));
   if (!pkey) {
-    return MalformedCertificate("Unable to parse private key. Please check the PEM encoding "
-                                "(encrypted keys are not supported).");
+    return MalformedCertificate(
+        "Unable to parse private key. Please check the PEM encoding "
+        "(encrypted keys are not supported).");
   }
   if (X509_check_private_key(certs[0].get(), pkey.get()) != 1) {
     return Error{"KeyPairMismatch",
@@ -432,7 +436,8 @@ Result<json::value> ListServerCertificates(IamService& svc, const Call& call,
   });
   if (!st.ok()) return std::move(st).error();
   json::array list;
-  for (const auto& r : page.rows) list.push_back(ServerCertMetadata(json::parse(r.doc).as_object()));
+  for (const auto& r : page.rows)
+    list.push_back(ServerCertMetadata(json::parse(r.doc).as_object()));
   json::object out{{"ServerCertificateMetadataList", std::move(list)}};
   SetPaging(out, page);
   return json::value(std::move(out));
@@ -446,8 +451,8 @@ Result<json::value> UpdateServerCertificate(IamService& svc, const Call& call,
   if (!new_path.empty()) RAMPART_RETURN_IF_ERROR(CheckPath(new_path));
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(json::object doc, Require(tx, acct, "server-cert", Key(name),
-                                                       ServerCertMissing(name)));
+    RAMPART_ASSIGN_OR_RETURN(json::object doc,
+                             Require(tx, acct, "server-cert", Key(name), ServerCertMissing(name)));
     std::string final_name = new_name.empty() ? std::string(name) : std::string(new_name);
     if (!new_path.empty()) doc["Path"] = new_path;
     doc["ServerCertificateName"] = final_name;
@@ -468,21 +473,20 @@ Result<json::value> DeleteServerCertificate(IamService& svc, const Call& call,
   std::string_view name = Str(in, "ServerCertificateName");
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(
-        MustExist(tx, acct, "server-cert", Key(name), ServerCertMissing(name)));
+    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "server-cert", Key(name), ServerCertMissing(name)));
     return tx.Delete(acct, "server-cert", Key(name));
   });
   if (!st.ok()) return std::move(st).error();
   return json::value(json::object{});
 }
 
-Result<json::value> MutateServerCertTags(IamService& svc, const Call& call,
-                                         const json::object& in, bool add) {
+Result<json::value> MutateServerCertTags(IamService& svc, const Call& call, const json::object& in,
+                                         bool add) {
   std::string_view name = Str(in, "ServerCertificateName");
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(json::object doc, Require(tx, acct, "server-cert", Key(name),
-                                                       ServerCertMissing(name)));
+    RAMPART_ASSIGN_OR_RETURN(json::object doc,
+                             Require(tx, acct, "server-cert", Key(name), ServerCertMissing(name)));
     if (add) {
       RAMPART_RETURN_IF_ERROR(MergeTags(doc, in.if_contains("Tags")));
     } else {
@@ -568,8 +572,8 @@ Result<json::value> UploadSigningCertificate(IamService& svc, const Call& call,
                        {"UploadDate", Now(call)},
                        {"Digest", digest}};
     if (!user.empty()) {
-      RAMPART_ASSIGN_OR_RETURN(json::object u, Require(tx, acct, "user", Key(user),
-                                                       UserMissing(user)));
+      RAMPART_ASSIGN_OR_RETURN(json::object u,
+                               Require(tx, acct, "user", Key(user), UserMissing(user)));
       doc["UserName"] = u.at("UserName");
     }
     return Save(tx, acct, "signing-cert", prefix + id, doc);

@@ -93,8 +93,8 @@ Result<json::value> ListInstanceProfilesForRole(IamService& svc, const Call& cal
     std::string prefix = Key(role) + "/";
     RAMPART_ASSIGN_OR_RETURN(page, ListPage(tx, acct, "role-profile", prefix, in));
     for (const auto& row : page.rows) {
-      RAMPART_ASSIGN_OR_RETURN(auto p, Load(tx, acct, "instance-profile",
-                                            row.key.substr(prefix.size())));
+      RAMPART_ASSIGN_OR_RETURN(auto p,
+                               Load(tx, acct, "instance-profile", row.key.substr(prefix.size())));
       if (!p) continue;
       p->erase("Tags");
       RAMPART_ASSIGN_OR_RETURN(json::object view, InstanceProfileView(tx, acct, std::move(*p)));
@@ -203,8 +203,8 @@ Result<json::value> ListInstanceProfileTags(IamService& svc, const Call& call,
   std::string_view name = Str(in, "InstanceProfileName");
   json::object p;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(p, Require(tx, call.principal.account_id, "instance-profile",
-                                        Key(name), Missing(name)));
+    RAMPART_ASSIGN_OR_RETURN(
+        p, Require(tx, call.principal.account_id, "instance-profile", Key(name), Missing(name)));
     return {};
   });
   if (!st.ok()) return std::move(st).error();

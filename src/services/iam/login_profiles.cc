@@ -35,9 +35,10 @@ Status SetPassword(store::EntityTx& tx, std::string_view account, json::object& 
   int64_t reuse = ReusePrevention(policy);
   for (int64_t i = 0; i < reuse && i < static_cast<int64_t>(history.size()); ++i) {
     if (history[i].is_string() && VerifyPassword(history[i].as_string(), password)) {
-      return PasswordPolicyViolation("Password does not conform to the account password policy: "
-                                     "it was used among the last " +
-                                     std::to_string(reuse) + " passwords.");
+      return PasswordPolicyViolation(
+          "Password does not conform to the account password policy: "
+          "it was used among the last " +
+          std::to_string(reuse) + " passwords.");
     }
   }
   RAMPART_ASSIGN_OR_RETURN(std::string hash, HashPassword(password));
@@ -111,8 +112,7 @@ Result<json::value> DeleteLoginProfile(IamService& svc, const Call& call, const 
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "user", Key(name), UserMissing(name)));
-    RAMPART_RETURN_IF_ERROR(
-        MustExist(tx, acct, "login-profile", Key(name), ProfileMissing(name)));
+    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "login-profile", Key(name), ProfileMissing(name)));
     return tx.Delete(acct, "login-profile", Key(name));
   });
   if (!st.ok()) return std::move(st).error();
@@ -138,8 +138,8 @@ Result<json::value> ChangePassword(IamService& svc, const Call& call, const json
       return Error{"AccessDenied", "The old password is incorrect.", 403, true};
     }
     RAMPART_ASSIGN_OR_RETURN(auto policy, LoadPasswordPolicy(tx, acct));
-    if (int64_t days = MaxPasswordAgeDays(policy); days > 0 && policy &&
-                                                   Bool(*policy, "HardExpiry")) {
+    if (int64_t days = MaxPasswordAgeDays(policy);
+        days > 0 && policy && Bool(*policy, "HardExpiry")) {
       auto changed = profile.if_contains("PasswordLastChanged");
       double last = changed && changed->is_number() ? changed->to_number<double>() : 0;
       if (Now(call) > last + static_cast<double>(days) * 86400) {

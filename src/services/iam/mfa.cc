@@ -154,12 +154,11 @@ Result<json::value> CreateVirtualMFADevice(IamService& svc, const Call& call,
   });
   if (!st.ok()) return std::move(st).error();
   std::string label = std::string(name) + "@" + account_name;
-  std::string uri = "otpauth://totp/Rampart:" + UrlEncode(label) + "?secret=" + base32 +
-                    "&issuer=Rampart";
+  std::string uri =
+      "otpauth://totp/Rampart:" + UrlEncode(label) + "?secret=" + base32 + "&issuer=Rampart";
   RAMPART_ASSIGN_OR_RETURN(std::string png, QrPng(uri));
-  json::object out{{"SerialNumber", serial},
-                   {"Base32StringSeed", base32},
-                   {"QRCodePNG", std::move(png)}};
+  json::object out{
+      {"SerialNumber", serial}, {"Base32StringSeed", base32}, {"QRCodePNG", std::move(png)}};
   if (device.contains("Tags")) out["Tags"] = device["Tags"];
   return json::value(json::object{{"VirtualMFADevice", std::move(out)}});
 }
@@ -225,9 +224,8 @@ Result<json::value> ResyncMFADevice(IamService& svc, const Call& call, const jso
     RAMPART_ASSIGN_OR_RETURN(std::string seed, OpenSeed(svc.store(), acct, device));
     int64_t now = call.now_epoch_seconds / kStepSeconds;
     int64_t last = IntField(device, "LastStep", 0);
-    auto step = FindConsecutive(seed, std::max(now - kResyncWindow, last + 1),
-                                now + kResyncWindow, Str(in, "AuthenticationCode1"),
-                                Str(in, "AuthenticationCode2"));
+    auto step = FindConsecutive(seed, std::max(now - kResyncWindow, last + 1), now + kResyncWindow,
+                                Str(in, "AuthenticationCode1"), Str(in, "AuthenticationCode2"));
     if (!step) {
       return InvalidAuthenticationCode("Authentication code for device is not valid.");
     }
@@ -239,8 +237,7 @@ Result<json::value> ResyncMFADevice(IamService& svc, const Call& call, const jso
   return json::value(json::object{});
 }
 
-Result<json::value> DeactivateMFADevice(IamService& svc, const Call& call,
-                                        const json::object& in) {
+Result<json::value> DeactivateMFADevice(IamService& svc, const Call& call, const json::object& in) {
   std::string_view name = Str(in, "UserName");
   std::string_view serial = Str(in, "SerialNumber");
   const std::string& acct = call.principal.account_id;
@@ -307,13 +304,12 @@ Result<json::value> ListVirtualMFADevices(IamService& svc, const Call& call,
   Page page;
   std::vector<std::optional<json::object>> users;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(
-        page, ListPage(tx, acct, kDevice, "", in, [&](const json::object& d) {
-          bool assigned = d.contains("UserKey");
-          if (status == "Assigned") return assigned;
-          if (status == "Unassigned") return !assigned;
-          return true;
-        }));
+    RAMPART_ASSIGN_OR_RETURN(page, ListPage(tx, acct, kDevice, "", in, [&](const json::object& d) {
+                               bool assigned = d.contains("UserKey");
+                               if (status == "Assigned") return assigned;
+                               if (status == "Unassigned") return !assigned;
+                               return true;
+                             }));
     for (const auto& row : page.rows) {
       json::object d = json::parse(row.doc).as_object();
       std::optional<json::object> user;

@@ -104,14 +104,17 @@ Result<std::optional<json::object>> LoadPasswordPolicy(store::EntityTx& tx,
   return Load(tx, account, kKind, kKey);
 }
 
-Status CheckPasswordStrength(const std::optional<json::object>& policy,
-                             std::string_view password) {
+Status CheckPasswordStrength(const std::optional<json::object>& policy, std::string_view password) {
   bool upper = false, lower = false, digit = false, symbol = false;
   for (char c : password) {
-    if (c >= 'A' && c <= 'Z') upper = true;
-    else if (c >= 'a' && c <= 'z') lower = true;
-    else if (c >= '0' && c <= '9') digit = true;
-    else if (kSymbols.find(c) != std::string_view::npos) symbol = true;
+    if (c >= 'A' && c <= 'Z')
+      upper = true;
+    else if (c >= 'a' && c <= 'z')
+      lower = true;
+    else if (c >= '0' && c <= '9')
+      digit = true;
+    else if (kSymbols.find(c) != std::string_view::npos)
+      symbol = true;
   }
   if (!policy) {
     int classes = upper + lower + digit + symbol;

@@ -80,8 +80,9 @@ Result<json::value> CreateOpenIDConnectProvider(IamService& svc, const Call& cal
   std::string_view url = Str(in, "Url");
   if (!StartsWith(url, "https://") || url.size() <= 8 ||
       url.find_first_of("?#", 8) != std::string_view::npos) {
-    return InvalidInput("Invalid Url: it must begin with https:// and name a host (no query or "
-                        "fragment).");
+    return InvalidInput(
+        "Invalid Url: it must begin with https:// and name a host (no query or "
+        "fragment).");
   }
   std::string issuer(url.substr(8));
   while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
@@ -116,8 +117,8 @@ Result<json::value> GetOpenIDConnectProvider(IamService& svc, const Call& call,
                                              const json::object& in) {
   json::object doc;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, RequireOidc(tx, call.principal.account_id,
-                                              Str(in, "OpenIDConnectProviderArn")));
+    RAMPART_ASSIGN_OR_RETURN(
+        doc, RequireOidc(tx, call.principal.account_id, Str(in, "OpenIDConnectProviderArn")));
     return {};
   });
   if (!st.ok()) return std::move(st).error();
@@ -217,8 +218,8 @@ Result<json::value> ListOpenIDConnectProviderTags(IamService& svc, const Call& c
                                                   const json::object& in) {
   json::object doc;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, RequireOidc(tx, call.principal.account_id,
-                                              Str(in, "OpenIDConnectProviderArn")));
+    RAMPART_ASSIGN_OR_RETURN(
+        doc, RequireOidc(tx, call.principal.account_id, Str(in, "OpenIDConnectProviderArn")));
     return {};
   });
   if (!st.ok()) return std::move(st).error();
@@ -263,8 +264,10 @@ Result<double> CheckMetadata(std::string_view metadata) {
     return InvalidInput("Could not parse metadata: " + doc.error().message);
   }
   if (doc->name != "EntityDescriptor" && doc->name != "EntitiesDescriptor") {
-    return InvalidInput("Could not parse metadata: the root element must be an EntityDescriptor "
-                        "or EntitiesDescriptor, not " + doc->name + ".");
+    return InvalidInput(
+        "Could not parse metadata: the root element must be an EntityDescriptor "
+        "or EntitiesDescriptor, not " +
+        doc->name + ".");
   }
   const xml::Element* entity = FindEntityDescriptor(*doc);
   if (!entity) return InvalidInput("Could not parse metadata: no EntityDescriptor.");

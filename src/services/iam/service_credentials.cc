@@ -47,9 +47,9 @@ json::object Metadata(const json::object& doc) {
 
 Result<std::string> SealPassword(IamService& svc, const std::string& acct, std::string_view id,
                                  std::string_view password) {
-  RAMPART_ASSIGN_OR_RETURN(std::string sealed,
-                           svc.store().Seal(acct + "/service-credential/" + std::string(id),
-                                            password));
+  RAMPART_ASSIGN_OR_RETURN(
+      std::string sealed,
+      svc.store().Seal(acct + "/service-credential/" + std::string(id), password));
   return crypto::Base64Encode(sealed);
 }
 
@@ -78,7 +78,8 @@ Result<json::value> CreateServiceSpecificCredential(IamService& svc, const Call&
       if (Str(json::parse(r.doc).as_object(), "ServiceName") == service) ++same;
     }
     if (same >= kPerUserPerService) {
-      return LimitExceeded("Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2");
+      return LimitExceeded(
+          "Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: 2");
     }
     std::string user_name(Str(user, "UserName"));
     doc = json::object{{"UserName", user_name},
@@ -174,12 +175,11 @@ Result<json::value> DeleteServiceSpecificCredential(IamService& svc, const Call&
 }  // namespace
 
 void AddServiceCredentialOps(std::vector<IamOp>& ops) {
-  ops.insert(ops.end(),
-             {{"CreateServiceSpecificCredential", CreateServiceSpecificCredential},
-              {"ListServiceSpecificCredentials", ListServiceSpecificCredentials},
-              {"UpdateServiceSpecificCredential", UpdateServiceSpecificCredential},
-              {"ResetServiceSpecificCredential", ResetServiceSpecificCredential},
-              {"DeleteServiceSpecificCredential", DeleteServiceSpecificCredential}});
+  ops.insert(ops.end(), {{"CreateServiceSpecificCredential", CreateServiceSpecificCredential},
+                         {"ListServiceSpecificCredentials", ListServiceSpecificCredentials},
+                         {"UpdateServiceSpecificCredential", UpdateServiceSpecificCredential},
+                         {"ResetServiceSpecificCredential", ResetServiceSpecificCredential},
+                         {"DeleteServiceSpecificCredential", DeleteServiceSpecificCredential}});
 }
 
 }  // namespace rampart::services::iam
