@@ -267,6 +267,9 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     Status st = sigv4::Verify(sig_view, c, (*rc)->secret_access_key, vo, &key_cache_);
     if (!st.ok()) return fail(sigv4::ToProtocolError(st.error(), SigProtocol(ex), c.presigned));
     principal = (*rc)->principal;
+    if (opts_.key_usage && !principal.session) {
+      opts_.key_usage->Note(c.access_key_id, now, service->signing_name, region);
+    }
   }
   outcome.principal_arn = principal.arn;
 

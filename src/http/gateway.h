@@ -30,6 +30,7 @@ struct GatewayOptions {
   std::function<int64_t()> now_epoch_seconds;  // injected clock
   std::function<Status()> reset_state;         // dev mode: wipe all state and re-bootstrap
   std::function<int64_t()> open_connections;   // gauge for /metrics
+  services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null
 };
 
 class Gateway {

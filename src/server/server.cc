@@ -7,7 +7,11 @@
 
 #include <cstdio>
 #include <ctime>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
+#include <thread>
 
 #include "common/crypto.h"
 #include "http/gateway.h"
@@ -137,11 +141,13 @@ int RunServer(const ServerConfig& config) {
     if (!access_log) return fail("cannot open access log " + config.access_log);
   }
 
+  services::KeyUsageRecorder key_usage(store);
   http::Listener* listener_ptr = nullptr;
   http::GatewayOptions gopts;
   gopts.dev_mode = config.dev;
   gopts.default_account_id = boot->account_id;
   gopts.access_log = access_log;
+  gopts.key_usage = &key_usage;
   gopts.reset_state = [&store, &config]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     auto b = BootstrapAccount(store, config);
@@ -176,11 +182,32 @@ int RunServer(const ServerConfig& config) {
                config.dev ? ", dev mode" : "");
   std::fflush(stderr);
 
+  // Background flush of key-usage times; at most a few seconds behind.
+  std::mutex flush_mu;
+  std::condition_variable flush_cv;
+  bool stopping = false;
+  std::thread flusher([&] {
+    std::unique_lock lock(flush_mu);
+    while (!flush_cv.wait_for(lock, std::chrono::seconds(3), [&] { return stopping; })) {
+      lock.unlock();
+      Status st = key_usage.Flush();
+      if (!st.ok()) std::fprintf(stderr, "rampart: key usage flush: %s\n", st.error().message.c_str());
+      lock.lock();
+    }
+  });
+
   int sig = 0;
   sigwait(&signals, &sig);
   std::fprintf(stderr, "rampart: signal %d, draining\n", sig);
   listener.Stop(10);
   listener_ptr = nullptr;
+  {
+    std::lock_guard lock(flush_mu);
+    stopping = true;
+  }
+  flush_cv.notify_all();
+  flusher.join();
+  (void)key_usage.Flush();
   if (access_log && access_log != stdout) std::fclose(access_log);
   std::fprintf(stderr, "rampart: stopped\n");
   return 0;

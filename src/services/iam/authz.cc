@@ -95,6 +95,23 @@ Result<std::shared_ptr<const PrincipalPolicies>> LoadUserPolicies(IamService& sv
   return std::shared_ptr<const PrincipalPolicies>(std::move(out));
 }
 
+Result<std::shared_ptr<const PrincipalPolicies>> LoadGroupPolicies(IamService& svc,
+                                                                   std::string_view account,
+                                                                   std::string_view group_name) {
+  auto out = std::make_shared<PrincipalPolicies>();
+  Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    std::string key = Key(group_name);
+    RAMPART_ASSIGN_OR_RETURN(auto group, Load(tx, account, "group", key));
+    if (!group) {
+      out->exists = false;
+      return {};
+    }
+    return Collect(tx, account, "group:" + key, policy::PolicyType::kGroupInline, *out);
+  });
+  if (!st.ok()) return std::move(st).error();
+  return std::shared_ptr<const PrincipalPolicies>(std::move(out));
+}
+
 Result<std::shared_ptr<const PrincipalPolicies>> LoadRolePolicies(IamService& svc,
                                                                   std::string_view account,
                                                                   std::string_view role_name) {

@@ -27,6 +27,9 @@ struct PrincipalPolicies {
 Result<std::shared_ptr<const PrincipalPolicies>> LoadUserPolicies(IamService& svc,
                                                                   std::string_view account,
                                                                   std::string_view user_name);
+Result<std::shared_ptr<const PrincipalPolicies>> LoadGroupPolicies(IamService& svc,
+                                                                   std::string_view account,
+                                                                   std::string_view group_name);
 Result<std::shared_ptr<const PrincipalPolicies>> LoadRolePolicies(IamService& svc,
                                                                   std::string_view account,
                                                                   std::string_view role_name);

@@ -245,6 +245,7 @@ ServiceTable Operations(IamService& svc) {
   AddGroupOps(ops);
   AddRoleOps(ops);
   AddPolicyOps(ops);
+  AddSimulateOps(ops);
   AddAccessKeyOps(ops);
   AddLoginProfileOps(ops);
   AddPasswordPolicyOps(ops);
@@ -352,7 +353,13 @@ Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::s
   };
   for (const Check& c : checks) {
     if (for_rename && !c.blocks_rename) continue;
-    RAMPART_ASSIGN_OR_RETURN(int64_t n, tx.Count(account, c.kind, c.prefix));
+    int64_t n = 0;
+    if (c.prefix == k) {  // a single row keyed by the user, not a prefix of other users' keys
+      RAMPART_ASSIGN_OR_RETURN(auto row, tx.Get(account, c.kind, k));
+      n = row.has_value() ? 1 : 0;
+    } else {
+      RAMPART_ASSIGN_OR_RETURN(n, tx.Count(account, c.kind, c.prefix));
+    }
     if (n > 0) {
       if (for_rename) {
         return DeleteConflict("Rampart cannot rename a user that has MFA devices, SSH keys, "

@@ -152,6 +152,7 @@ void AddUserOps(std::vector<IamOp>& ops);
 void AddGroupOps(std::vector<IamOp>& ops);
 void AddRoleOps(std::vector<IamOp>& ops);
 void AddPolicyOps(std::vector<IamOp>& ops);
+void AddSimulateOps(std::vector<IamOp>& ops);
 
 // Areas added for the remaining operations (access_keys.cc, login_profiles.cc, ...).
 void AddAccessKeyOps(std::vector<IamOp>& ops);

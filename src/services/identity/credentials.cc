@@ -62,6 +62,29 @@ Result<std::optional<ResolvedCredential>> CredentialResolver::Resolve(
   return std::optional<ResolvedCredential>(std::move(rc));
 }
 
+void KeyUsageRecorder::Note(std::string_view access_key_id, int64_t epoch,
+                            std::string_view service, std::string_view region) {
+  std::lock_guard lock(mu_);
+  auto& use = pending_[std::string(access_key_id)];
+  use.epoch = epoch;
+  use.service = std::string(service);
+  use.region = std::string(region);
+}
+
+Status KeyUsageRecorder::Flush() {
+  std::unordered_map<std::string, Use> batch;
+  {
+    std::lock_guard lock(mu_);
+    batch.swap(pending_);
+  }
+  for (const auto& [id, use] : batch) {
+    Status st = store_.accounts().RecordAccessKeyUse(id, use.epoch, use.service, use.region);
+    // A key deleted since its use has nothing to record.
+    if (!st.ok() && !store::IsNotFound(st.error())) return st;
+  }
+  return {};
+}
+
 void CredentialResolver::Invalidate() {
   std::unique_lock lock(mu_);
   cache_.clear();

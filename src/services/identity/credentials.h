@@ -3,6 +3,7 @@
 // Thread-safe. Invalidate() after any change to keys or principals (IAM mutations).
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <shared_mutex>
 #include <string>
@@ -32,6 +33,26 @@ class CredentialResolver {
   store::Store& store_;
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const ResolvedCredential>> cache_;  // GUARDED_BY(mu_)
+};
+
+// Remembers when each long-term access key was last used (GetAccessKeyLastUsed) without a store
+// write on the request path: Note() updates memory, Flush() (called periodically and at
+// shutdown by server/) writes the latest use of each key. Thread-safe.
+class KeyUsageRecorder {
+ public:
+  explicit KeyUsageRecorder(store::Store& store) : store_(store) {}
+  void Note(std::string_view access_key_id, int64_t epoch, std::string_view service,
+            std::string_view region);
+  Status Flush();
+
+ private:
+  struct Use {
+    int64_t epoch;
+    std::string service, region;
+  };
+  store::Store& store_;
+  std::mutex mu_;
+  std::unordered_map<std::string, Use> pending_;  // GUARDED_BY(mu_)
 };
 
 // Principal of an account's root user.

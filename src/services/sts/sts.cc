@@ -160,6 +160,11 @@ Result<json::value> AssumeRole(StsService& svc, const Call& call, const json::ob
     info.source_identity = std::string(source);
   }
   if (std::string_view serial = Str(in, "SerialNumber"); !serial.empty()) {
+    // Only an IAM user has MFA devices; a session cannot present another user's device.
+    if (caller.type != Principal::Type::kIamUser || caller.session) {
+      return AccessDenied("MultiFactorAuthentication failed: only IAM users can present an MFA "
+                          "device.");
+    }
     RAMPART_ASSIGN_OR_RETURN(iam::MfaCheck check,
                              iam::VerifyMfaCode(svc.store(), caller.account_id, caller.user_name,
                                                 serial, Str(in, "TokenCode"), call.now_epoch_seconds));
@@ -212,6 +217,10 @@ Result<json::value> GetSessionToken(StsService& svc, const Call& call, const jso
     std::string_view code = Str(in, "TokenCode");
     if (code.empty()) {
       return Validation("A TokenCode is required when a SerialNumber is given.");
+    }
+    if (caller.type != Principal::Type::kIamUser) {
+      return AccessDenied("MultiFactorAuthentication failed: only IAM users can present an MFA "
+                          "device.");
     }
     RAMPART_ASSIGN_OR_RETURN(iam::MfaCheck check,
                              iam::VerifyMfaCode(svc.store(), caller.account_id, caller.user_name,

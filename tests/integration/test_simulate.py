@@ -1,0 +1,78 @@
+"""SimulatePrincipalPolicy / SimulateCustomPolicy / GetContextKeysFor* through the engine."""
+import json
+import time
+
+import pytest
+
+from test_enforcement import allow, deny, doc
+
+
+@pytest.fixture
+def iam(server):
+    return server.client("iam")
+
+
+def test_simulate_custom_policy(iam):
+    r = iam.simulate_custom_policy(
+        PolicyInputList=[doc(allow("s3:GetObject", "arn:aws:s3:::bucket/*"),
+                             deny("s3:GetObject", "arn:aws:s3:::bucket/secret/*"))],
+        ActionNames=["s3:GetObject", "s3:PutObject"],
+        ResourceArns=["arn:aws:s3:::bucket/a.txt"])
+    results = {x["EvalActionName"]: x for x in r["EvaluationResults"]}
+    assert results["s3:GetObject"]["EvalDecision"] == "allowed"
+    assert results["s3:PutObject"]["EvalDecision"] == "implicitDeny"
+    denied = iam.simulate_custom_policy(
+        PolicyInputList=[doc(allow("s3:GetObject", "arn:aws:s3:::bucket/*"),
+                             deny("s3:GetObject", "arn:aws:s3:::bucket/secret/*"))],
+        ActionNames=["s3:GetObject"], ResourceArns=["arn:aws:s3:::bucket/secret/k"])
+    assert denied["EvaluationResults"][0]["EvalDecision"] == "explicitDeny"
+    assert denied["EvaluationResults"][0]["MatchedStatements"]
+
+
+def test_simulate_reports_missing_context_values(iam):
+    p = doc(allow("iam:ListUsers", Condition={"IpAddress": {"aws:SourceIp": "10.0.0.0/8"}}))
+    r = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:ListUsers"])
+    res = r["EvaluationResults"][0]
+    assert res["EvalDecision"] == "implicitDeny"
+    assert "aws:SourceIp" in res["MissingContextValues"]
+    r = iam.simulate_custom_policy(PolicyInputList=[p], ActionNames=["iam:ListUsers"],
+                                   ContextEntries=[{"ContextKeyName": "aws:SourceIp",
+                                                    "ContextKeyValues": ["10.1.2.3"],
+                                                    "ContextKeyType": "ip"}])
+    assert r["EvaluationResults"][0]["EvalDecision"] == "allowed"
+
+
+def test_simulate_principal_policy_with_boundary_and_groups(server, iam):
+    name = "sim%d" % int(time.time() * 1e6)
+    iam.create_user(UserName=name)
+    iam.create_group(GroupName=name + "g")
+    iam.add_user_to_group(UserName=name, GroupName=name + "g")
+    iam.put_group_policy(GroupName=name + "g", PolicyName="g",
+                         PolicyDocument=doc(allow(["iam:ListRoles", "iam:ListUsers"])))
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+    r = iam.simulate_principal_policy(PolicySourceArn=arn,
+                                      ActionNames=["iam:ListRoles", "iam:CreateUser"])
+    d = {x["EvalActionName"]: x["EvalDecision"] for x in r["EvaluationResults"]}
+    assert d == {"iam:ListRoles": "allowed", "iam:CreateUser": "implicitDeny"}
+    r = iam.simulate_principal_policy(
+        PolicySourceArn=arn, ActionNames=["iam:ListRoles", "iam:ListUsers"],
+        PermissionsBoundaryPolicyInputList=[doc(allow("iam:ListUsers"))])
+    d = {x["EvalActionName"]: x for x in r["EvaluationResults"]}
+    assert d["iam:ListUsers"]["EvalDecision"] == "allowed"
+    assert d["iam:ListRoles"]["EvalDecision"] == "implicitDeny"
+    assert d["iam:ListRoles"]["PermissionsBoundaryDecisionDetail"][
+        "AllowedByPermissionsBoundary"] is False
+
+
+def test_get_context_keys(iam):
+    p = doc(allow("s3:*", Condition={"StringEquals": {"aws:PrincipalTag/team": "x",
+                                                      "s3:prefix": "home/"}}))
+    keys = iam.get_context_keys_for_custom_policy(PolicyInputList=[p])["ContextKeyNames"]
+    assert set(keys) == {"aws:PrincipalTag/team", "s3:prefix"}
+
+
+def test_malformed_policy_is_rejected(iam):
+    import botocore.exceptions
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.simulate_custom_policy(PolicyInputList=['{"Statement": 5}'], ActionNames=["s3:X"])
+    assert e.value.response["Error"]["Code"] == "MalformedPolicyDocument"
