@@ -1,5 +1,6 @@
 #include "http/gateway.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
@@ -122,7 +123,80 @@ Gateway::Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
       dispatch_(dispatch),
       credentials_(credentials),
       authorizer_(authorizer),
-      auth_countdown_(opts_.dev_mode ? -1 : 0) {}
+      auth_countdown_(opts_.dev_mode ? -1 : 0) {
+  for (const std::string& spec : opts_.trusted_proxies) {
+    std::string ip = spec;
+    int prefix = -1;
+    if (size_t slash = spec.find('/'); slash != std::string::npos) {
+      ip = spec.substr(0, slash);
+      prefix = std::atoi(spec.c_str() + slash + 1);
+    }
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(ip, ec);
+    if (ec) continue;  // validated at start-up by server/
+    Cidr c;
+    if (addr.is_v4()) {
+      c.addr = boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, addr.to_v4()).to_bytes();
+      c.prefix = prefix < 0 ? 128 : 96 + prefix;
+    } else {
+      c.addr = addr.to_v6().to_bytes();
+      c.prefix = prefix < 0 ? 128 : prefix;
+    }
+    trusted_.push_back(c);
+  }
+}
+
+Status Gateway::CheckTrustedProxies(const std::vector<std::string>& cidrs) {
+  for (const std::string& spec : cidrs) {
+    size_t slash = spec.find('/');
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(spec.substr(0, slash), ec);
+    int max = !ec && addr.is_v4() ? 32 : 128;
+    int prefix = slash == std::string::npos ? max : std::atoi(spec.c_str() + slash + 1);
+    bool digits = slash == std::string::npos ||
+                  (slash + 1 < spec.size() &&
+                   spec.find_first_not_of("0123456789", slash + 1) == std::string::npos);
+    if (ec || !digits || prefix < 0 || prefix > max) {
+      return Error::Validation("--trusted-proxy '" + spec + "' is not an IP address or CIDR");
+    }
+  }
+  return {};
+}
+
+bool Gateway::Trusted(std::string_view ip) const {
+  if (trusted_.empty()) return false;
+  boost::system::error_code ec;
+  auto addr = boost::asio::ip::make_address(std::string(Trim(ip)), ec);
+  if (ec) return false;
+  std::array<uint8_t, 16> b =
+      addr.is_v4() ? boost::asio::ip::make_address_v6(boost::asio::ip::v4_mapped, addr.to_v4()).to_bytes()
+                   : addr.to_v6().to_bytes();
+  for (const Cidr& c : trusted_) {
+    int bits = c.prefix;
+    bool match = true;
+    for (int i = 0; i < 16 && bits > 0; ++i, bits -= 8) {
+      uint8_t mask = bits >= 8 ? 0xff : static_cast<uint8_t>(0xff << (8 - bits));
+      if ((b[i] & mask) != (c.addr[i] & mask)) {
+        match = false;
+        break;
+      }
+    }
+    if (match) return true;
+  }
+  return false;
+}
+
+std::string Gateway::SourceIp(const Request& req) const {
+  if (!Trusted(req.remote_ip)) return req.remote_ip;
+  std::string_view xff = FindHeader(req.headers, "x-forwarded-for");
+  if (xff.empty()) return req.remote_ip;
+  auto hops = Split(xff, ',');
+  for (auto it = hops.rbegin(); it != hops.rend(); ++it) {
+    std::string_view hop = Trim(*it);
+    if (!Trusted(hop)) return std::string(hop);
+  }
+  return std::string(Trim(hops.front()));
+}
 
 void Gateway::EnforceAuthAfter(int64_t n) { auth_countdown_.store(n < 0 ? -1 : n); }
 
@@ -284,7 +358,8 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
 
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
   //    authorize them).
-  services::Call call{principal, rid, region, req.remote_ip, now};
+  std::string source_ip = SourceIp(req);
+  services::Call call{principal, rid, region, source_ip, now};
   bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
                                                  ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {

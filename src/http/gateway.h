@@ -7,6 +7,7 @@
 // Thread-safety: Handle() is called concurrently from io threads; all members are immutable after
 // construction or internally synchronized.
 
+#include <array>
 #include <atomic>
 #include <cstdio>
 #include <functional>
@@ -31,6 +32,8 @@ struct GatewayOptions {
   std::function<Status()> reset_state;         // dev mode: wipe all state and re-bootstrap
   std::function<int64_t()> open_connections;   // gauge for /metrics
   services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null
+  // Proxies whose X-Forwarded-For is believed for aws:SourceIp (CIDRs); none by default.
+  std::vector<std::string> trusted_proxies;
 };
 
 class Gateway {
@@ -40,6 +43,9 @@ class Gateway {
           services::CredentialResolver& credentials, services::Authorizer* authorizer);
 
   Response Handle(Request& req);
+
+  // InvalidArgument-style error naming the first entry that is not an IP address or CIDR.
+  static Status CheckTrustedProxies(const std::vector<std::string>& cidrs);
 
   // Dev mode: after `n` more API requests, SigV4 and authorization are enforced (moto's
   // /moto-api/reset-auth). n < 0 means never.
@@ -52,6 +58,10 @@ class Gateway {
   Response HandleApi(Request& req, std::string_view path, std::string_view query,
                      Outcome& outcome);
   void LogAccess(const Request& req, const Outcome& outcome, int status, double seconds);
+  // The client address for aws:SourceIp: the socket peer, or, when the peer is a trusted
+  // proxy, the right-most X-Forwarded-For entry that is not itself a trusted proxy.
+  std::string SourceIp(const Request& req) const;
+  bool Trusted(std::string_view ip) const;
 
   GatewayOptions opts_;
   const services::Dispatch& dispatch_;
@@ -61,6 +71,11 @@ class Gateway {
   Metrics metrics_;
   std::atomic<int64_t> auth_countdown_;  // dev: <0 never enforce; 0 enforce; >0 requests left
   std::mutex log_mu_;
+  struct Cidr {
+    std::array<uint8_t, 16> addr;  // IPv4 as v4-mapped IPv6
+    int prefix;                    // bits, on the 128-bit form
+  };
+  std::vector<Cidr> trusted_;
 };
 
 }  // namespace rampart::http

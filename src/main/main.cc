@@ -54,6 +54,11 @@ int main(int argc, char** argv) {
                     "Seconds an idle keep-alive connection is kept")
       ->envname("RAMPART_IDLE_TIMEOUT");
 
+  serve->add_option("--trusted-proxy", cfg.trusted_proxies,
+                    "CIDR of a reverse proxy whose X-Forwarded-For sets aws:SourceIp (repeatable)")
+      ->envname("RAMPART_TRUSTED_PROXIES")
+      ->delimiter(',');
+
   app.add_subcommand("version", "Print the version");
   app.add_subcommand("coverage", "Implemented/total operations per service");
 
@@ -61,6 +66,9 @@ int main(int argc, char** argv) {
   auto* policy = app.add_subcommand("policy", "Policy engine tools");
   auto* eval = policy->add_subcommand("eval", "Evaluate one policy case (docs/POLICY.md)");
   eval->add_option("--input", case_path, "Case file (JSON), - for stdin")->required();
+  bool check = false;
+  eval->add_flag("--check", check,
+                 "Compare each case with its \"expected\" block; print N passed, N failed");
   policy->require_subcommand(1);
 
   CLI11_PARSE(app, argc, argv);
@@ -85,6 +93,25 @@ int main(int argc, char** argv) {
         return 2;
       }
       buf << f.rdbuf();
+    }
+    if (check) {
+      auto outcomes = rampart::policy::EvaluateCases(buf.str());
+      if (!outcomes.ok()) {
+        std::fprintf(stderr, "%s: %s\n", outcomes.error().code.c_str(),
+                     outcomes.error().message.c_str());
+        return 1;
+      }
+      int passed = 0, failed = 0;
+      for (const auto& o : *outcomes) {
+        if (o.passed) {
+          ++passed;
+        } else {
+          ++failed;
+          std::printf("FAIL %s: %s\n", o.name.c_str(), o.mismatch.c_str());
+        }
+      }
+      std::printf("%d passed, %d failed\n", passed, failed);
+      return failed == 0 ? 0 : 1;
     }
     auto out = rampart::policy::EvaluateCaseJson(buf.str());
     if (!out.ok()) {

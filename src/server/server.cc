@@ -85,6 +85,9 @@ int RunServer(const ServerConfig& config) {
   };
   auto listen = ParseListen(config.listen);
   if (!listen.ok()) return fail(listen.error().message);
+  if (Status st = http::Gateway::CheckTrustedProxies(config.trusted_proxies); !st.ok()) {
+    return fail(st.error().message);
+  }
 
   // Block the shutdown signals before any thread starts so only sigwait() sees them.
   sigset_t signals;
@@ -148,6 +151,7 @@ int RunServer(const ServerConfig& config) {
   gopts.default_account_id = boot->account_id;
   gopts.access_log = access_log;
   gopts.key_usage = &key_usage;
+  gopts.trusted_proxies = config.trusted_proxies;
   gopts.reset_state = [&store, &config]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     auto b = BootstrapAccount(store, config);

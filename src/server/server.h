@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "services/call.h"
@@ -26,6 +27,7 @@ struct ServerConfig {
   size_t max_connections = 10000;
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;
+  std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
 };
 
 // Runs until SIGINT/SIGTERM, then drains and returns the exit code.
