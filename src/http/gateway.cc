@@ -4,10 +4,13 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <memory>
+#include <optional>
 
 #include "common/crypto.h"
 #include "common/strings.h"
 #include "protocol/codec.h"
+#include "spine/record.h"
 
 namespace rampart::http {
 
@@ -22,6 +25,15 @@ struct Gateway::Outcome {
   const model::Operation* operation = nullptr;
   std::string principal_arn;
   std::string error_code;
+  // What the CloudTrail record needs.
+  std::optional<services::Principal> principal;
+  std::string presented_key;
+  std::string region;
+  std::string source_ip;
+  json::value input;
+  json::value output;
+  std::optional<Error> error;
+  int64_t now = 0;
 };
 
 namespace {
@@ -202,7 +214,7 @@ void Gateway::EnforceAuthAfter(int64_t n) { auth_countdown_.store(n < 0 ? -1 : n
 
 bool Gateway::AuthEnforced() const { return auth_countdown_.load() == 0; }
 
-Response Gateway::Handle(Request& req) {
+void Gateway::Handle(Request& req, Responder respond) {
   int64_t start = req.received_ns ? req.received_ns : SteadyNs();
   std::string_view target = req.target;
   size_t q = target.find('?');
@@ -211,7 +223,7 @@ Response Gateway::Handle(Request& req) {
 
   bool handled = false;
   Response control = HandleControl(req, path, &handled);
-  if (handled) return control;
+  if (handled) return respond(std::move(control));
 
   Outcome outcome;
   outcome.request_id = NewRequestId();
@@ -220,7 +232,40 @@ Response Gateway::Handle(Request& req) {
   metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
                    outcome.operation ? outcome.operation->name : "unknown", res.status, seconds);
   LogAccess(req, outcome, res.status, seconds);
-  return res;
+  if (!opts_.audit || !outcome.service || !outcome.operation) return respond(std::move(res));
+
+  // 8. Audit: the reply leaves only once its CloudTrail record is durable.
+  spine::CallFacts facts;
+  facts.principal = outcome.principal ? &*outcome.principal : nullptr;
+  facts.access_key_id = outcome.presented_key;
+  facts.service = outcome.service;
+  facts.operation = outcome.operation;
+  facts.input = outcome.input.is_null() ? nullptr : &outcome.input;
+  facts.output = outcome.error ? nullptr : &outcome.output;
+  facts.error = outcome.error ? &*outcome.error : nullptr;
+  facts.request_id = outcome.request_id;
+  facts.event_id = NewRequestId();
+  facts.event_time_ms = outcome.now * 1000;
+  facts.region = outcome.region;
+  facts.source_ip = outcome.source_ip.empty() ? req.remote_ip : outcome.source_ip;
+  facts.user_agent = std::string(FindHeader(req.headers, "user-agent"));
+  facts.account_id = outcome.principal ? outcome.principal->account_id : opts_.default_account_id;
+  facts.tls = req.tls;
+  facts.tls_version = req.tls_version;
+  facts.tls_cipher = req.tls_cipher;
+  facts.host_header = std::string(FindHeader(req.headers, "host"));
+  store::EventRecord record = spine::BuildRecord(facts);
+  auto shared = std::make_shared<Response>(std::move(res));
+  opts_.audit->Append(std::move(record), [respond = std::move(respond), shared](bool ok) {
+    if (ok) return respond(std::move(*shared));
+    Response failed;
+    failed.status = 503;
+    failed.headers.push_back({"Content-Type", "text/xml"});
+    failed.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                  "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
+                  "</ErrorResponse>";
+    respond(std::move(failed));
+  });
 }
 
 Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {
@@ -291,6 +336,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   outcome.operation = ex.operation;
   auto fail = [&](const Error& e) {
     outcome.error_code = e.code;
+    outcome.error = e;
     return FromWire(protocol::EncodeError(ex, e, rid));
   };
 
@@ -307,7 +353,13 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   bool unsigned_op = ex.operation && (ex.operation->flags & model::kOpUnsigned);
   services::Principal principal;
   std::string region = opts_.default_region;
-  if (has_auth && cred->ok()) region = (*cred)->region;
+  if (has_auth && cred->ok()) {
+    region = (*cred)->region;
+    outcome.presented_key = (*cred)->access_key_id;
+  }
+  outcome.region = region;
+  outcome.now = now;
+  outcome.source_ip = SourceIp(req);
   if (!enforce) {
     // Dev mode before enforcement: any key is accepted as the default account's root, or as the
     // principal it belongs to when it exists.
@@ -346,6 +398,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     }
   }
   outcome.principal_arn = principal.arn;
+  if (!principal.arn.empty()) outcome.principal = principal;
 
   // 3. The operation must exist (after authentication, as AWS answers unknown actions).
   if (!resolved.status.ok()) return fail(resolved.status.error());
@@ -353,18 +406,23 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 4. Decode and validate.
   auto input = protocol::DecodeInput(ex, wire);
   if (!input.ok()) return fail(input.error());
+  if (opts_.audit) outcome.input = *input;
   Status valid = protocol::ValidateInput(ex, *input);
   if (!valid.ok()) return fail(valid.error());
 
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
   //    authorize them).
-  std::string source_ip = SourceIp(req);
-  services::Call call{principal, rid, region, source_ip, now};
+  services::Call call{principal, rid, region, outcome.source_ip, now};
   bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
                                                  ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {
     if (!authorizer_) return fail(Error::Internal("no authorizer configured"));
-    Status az = authorizer_->Authorize({call, *service, *ex.operation, *input, req.tls});
+    // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the trust policy decides, for the
+    // federated principal the presented token names (the caller itself is anonymous).
+    bool federated = service->id == "sts" && (ex.operation->name == "AssumeRoleWithWebIdentity" ||
+                                              ex.operation->name == "AssumeRoleWithSAML");
+    services::AuthzRequest az_req{call, *service, *ex.operation, *input, req.tls};
+    Status az = federated ? authorizer_->AuthorizeFederated(az_req) : authorizer_->Authorize(az_req);
     if (!az.ok()) return fail(AccessDeniedFor(ex, az.error()));
   }
 
@@ -375,7 +433,9 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   if (!output.ok()) return fail(output.error());
 
   // 7. Encode.
-  return FromWire(protocol::EncodeOutput(ex, *output, rid));
+  Response res = FromWire(protocol::EncodeOutput(ex, *output, rid));
+  if (opts_.audit) outcome.output = std::move(*output);
+  return res;
 }
 
 void Gateway::LogAccess(const Request& req, const Outcome& o, int status, double seconds) {

@@ -17,6 +17,7 @@
 #include "http/metrics.h"
 #include "http/sigv4/sigv4.h"
 #include "http/types.h"
+#include "spine/audit.h"
 #include "services/call.h"
 #include "services/identity/authorizer.h"
 #include "services/identity/credentials.h"
@@ -32,6 +33,7 @@ struct GatewayOptions {
   std::function<Status()> reset_state;         // dev mode: wipe all state and re-bootstrap
   std::function<int64_t()> open_connections;   // gauge for /metrics
   services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null
+  spine::AuditWriter* audit = nullptr;  // CloudTrail recording; null = no recording
   // Proxies whose X-Forwarded-For is believed for aws:SourceIp (CIDRs); none by default.
   std::vector<std::string> trusted_proxies;
 };
@@ -42,7 +44,9 @@ class Gateway {
   Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
           services::CredentialResolver& credentials, services::Authorizer* authorizer);
 
-  Response Handle(Request& req);
+  // Answers one request through `respond`: at once for control endpoints and failures before
+  // a service is known, otherwise after the call's CloudTrail record is durable.
+  void Handle(Request& req, Responder respond);
 
   // InvalidArgument-style error naming the first entry that is not an IP address or CIDR.
   static Status CheckTrustedProxies(const std::vector<std::string>& cidrs);

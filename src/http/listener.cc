@@ -160,15 +160,31 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     req.body = std::move(breq.body());
     req.remote_ip = remote_ip_;
     req.tls = kTls;
+    if constexpr (kTls) {
+      SSL* ssl = stream_.native_handle();
+      req.tls_version = SSL_get_version(ssl);
+      if (const char* c = SSL_get_cipher_name(ssl)) req.tls_cipher = c;
+    }
     req.received_ns = started_ns_;
-    Response out = impl_->handler(req);
+    unsigned version = breq.version();
+    bool keep_alive = breq.keep_alive();
+    impl_->handler(req, [self = this->shared_from_this(), version, keep_alive](Response out) {
+      // The response may be produced on another thread (after its audit record is durable):
+      // hop back onto this connection's executor.
+      auto exec = self->stream_.get_executor();
+      net::post(exec, [self, version, keep_alive, out = std::move(out)]() mutable {
+        self->Respond(std::move(out), version, keep_alive);
+      });
+    });
+  }
 
+  void Respond(Response out, unsigned version, bool keep_alive) {
     auto res = std::make_shared<bhttp::response<bhttp::string_body>>(
-        static_cast<bhttp::status>(out.status), breq.version());
+        static_cast<bhttp::status>(out.status), version);
     res->set(bhttp::field::server, "Rampart");
     for (auto& h : out.headers) res->insert(h.name, h.value);
     res->body() = std::move(out.body);
-    res->keep_alive(breq.keep_alive() && !impl_->stopping.load());
+    res->keep_alive(keep_alive && !impl_->stopping.load());
     res->prepare_payload();
     ++requests_served_;
     Write(res);

@@ -17,6 +17,7 @@ struct Request {
   std::string body;
   std::string remote_ip;
   bool tls = false;
+  std::string tls_version, tls_cipher;  // set when tls
   int64_t received_ns = 0;  // steady clock, for latency
 };
 
@@ -26,7 +27,10 @@ struct Response {
   std::string body;
 };
 
+// Delivers the response of one request; call exactly once, from any thread.
+using Responder = std::function<void(Response)>;
 // Called on an io thread for each complete request. Must not block for long; must not throw.
-using Handler = std::function<Response(Request&)>;
+// The request is valid only during the call; the response may come later through `respond`.
+using Handler = std::function<void(Request&, Responder respond)>;
 
 }  // namespace rampart::http

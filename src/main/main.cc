@@ -1,11 +1,15 @@
 // The `rampart` executable: serve, version, coverage, policy eval.
 #include <CLI/CLI.hpp>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <iostream>
 #include <sstream>
 
+#include "common/strings.h"
 #include "server/server.h"
+#include "spine/trail_model.h"
+#include "spine/trail_validate.h"
 #ifdef RAMPART_HAVE_POLICY
 #include "policy/case_runner.h"
 #endif
@@ -59,6 +63,39 @@ int main(int argc, char** argv) {
       ->envname("RAMPART_TRUSTED_PROXIES")
       ->delimiter(',');
 
+  serve->add_option("--trail-delivery-seconds", cfg.trail_delivery_seconds,
+                    "CloudTrail: seconds between trail log file deliveries (AWS: about 300)")
+      ->envname("RAMPART_TRAIL_DELIVERY_SECONDS")
+      ->capture_default_str();
+  serve->add_option("--trail-digest-seconds", cfg.trail_digest_seconds,
+                    "CloudTrail: seconds between digest files (AWS: 3600)")
+      ->envname("RAMPART_TRAIL_DIGEST_SECONDS")
+      ->capture_default_str();
+  serve->add_option("--insights-baseline-minutes", cfg.insights_baseline_minutes,
+                    "CloudTrail Insights: baseline window (AWS: 7 days)")
+      ->envname("RAMPART_INSIGHTS_BASELINE_MINUTES")
+      ->capture_default_str();
+  serve->add_option("--insights-bucket-seconds", cfg.insights_bucket_seconds,
+                    "CloudTrail Insights: length of a counting interval (60; shorter in tests)")
+      ->envname("RAMPART_INSIGHTS_BUCKET_SECONDS")
+      ->capture_default_str();
+
+  // `rampart trail validate`: the digest chain and log files of a trail, as
+  // `aws cloudtrail validate-logs` checks them (docs/CLOUDTRAIL.md).
+  std::string trail_arn, trail_data_dir = "./data", trail_start, trail_end, trail_bucket;
+  bool trail_verbose = false;
+  auto* trail = app.add_subcommand("trail", "CloudTrail tools");
+  auto* validate = trail->add_subcommand("validate", "Validate a trail's log files and digests");
+  validate->add_option("--trail-arn", trail_arn, "ARN of the trail")->required();
+  validate->add_option("--start-time", trail_start, "Validate from (ISO 8601 or epoch seconds; default: all)");
+  validate->add_option("--end-time", trail_end, "Validate up to (default: now)");
+  validate->add_option("--data-dir", trail_data_dir, "The server's data directory")
+      ->envname("RAMPART_DATA_DIR")
+      ->capture_default_str();
+  validate->add_option("--s3-bucket", trail_bucket, "Bucket, for a trail deleted since");
+  validate->add_flag("--verbose", trail_verbose, "Print every file, valid ones included");
+  trail->require_subcommand(1);
+
   app.add_subcommand("version", "Print the version");
   app.add_subcommand("coverage", "Implemented/total operations per service");
 
@@ -76,6 +113,43 @@ int main(int argc, char** argv) {
   if (app.got_subcommand("version")) {
     std::printf("rampart %s\n", RAMPART_VERSION);
     return 0;
+  }
+  if (app.got_subcommand("trail")) {
+    int64_t start_ms = 0, end_ms = static_cast<int64_t>(std::time(nullptr)) * 1000;
+    for (auto [text, out] : {std::pair{&trail_start, &start_ms}, std::pair{&trail_end, &end_ms}}) {
+      if (text->empty()) continue;
+      auto t = rampart::ParseTimestamp(*text);
+      if (!t) {
+        std::fprintf(stderr, "rampart: invalid time %s\n", text->c_str());
+        return 2;
+      }
+      *out = static_cast<int64_t>(*t * 1000);
+    }
+    if (start_ms > end_ms) {
+      std::fprintf(stderr, "rampart: Invalid time range specified: start-time must occur before end-time\n");
+      return 2;
+    }
+    std::printf("Validating log files for trail %s between %s and %s\n\n", trail_arn.c_str(),
+                rampart::spine::FormatTrailTime(start_ms).c_str(),
+                rampart::spine::FormatTrailTime(end_ms).c_str());
+    auto report = rampart::spine::ValidateFromDataDir(trail_data_dir, trail_arn, start_ms, end_ms,
+                                                      trail_bucket);
+    if (!report.ok()) {
+      std::fprintf(stderr, "rampart: %s\n", report.error().message.c_str());
+      return 2;
+    }
+    for (const auto& line : report->lines) {
+      bool bad = line.find("INVALID") != std::string::npos;
+      if (bad) {
+        std::fprintf(stderr, "%s\n", line.c_str());
+      } else if (trail_verbose) {
+        std::printf("%s\n", line.c_str());
+      }
+    }
+    std::printf("\nResults requested for %s to %s\n%s",
+                rampart::spine::FormatTrailTime(start_ms).c_str(),
+                rampart::spine::FormatTrailTime(end_ms).c_str(), report->Summary().c_str());
+    return report->ok() ? 0 : 1;
   }
   if (app.got_subcommand("coverage")) {
     std::fputs(rampart::server::CoverageReport().c_str(), stdout);

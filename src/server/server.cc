@@ -4,8 +4,11 @@
 #include <pthread.h>
 #include <signal.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <cstdlib>
 #include <ctime>
 #include <chrono>
 #include <condition_variable>
@@ -14,10 +17,16 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "http/fetch.h"
 #include "http/gateway.h"
 #include "http/listener.h"
 #include "services/identity/credentials.h"
+#include "services/cloudtrail/lookup.h"
+#include "services/cloudtrail/trails.h"
+#include "spine/trail_delivery.h"
 #include "services/iam/common.h"
+#include "spine/audit.h"
+#include "services/sts/federation.h"
 #include "services/sts/sts.h"
 
 namespace rampart::server {
@@ -26,12 +35,16 @@ struct Services {
   explicit Services(store::Store& store) : iam(store), sts(store, iam) {}
   services::iam::IamService iam;
   services::sts::StsService sts;
+  std::unique_ptr<services::cloudtrail::TrailService> trails;
   std::unique_ptr<services::Dispatch> dispatch;
 };
 
-std::unique_ptr<Services> BuildServices(store::Store& store) {
+std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events) {
   auto s = std::make_unique<Services>(store);
   std::vector<services::ServiceTable> tables;
+  tables.push_back(services::cloudtrail::LookupOperations(events));
+  s->trails = std::make_unique<services::cloudtrail::TrailService>(store, &events);
+  tables.push_back(services::cloudtrail::TrailOperations(*s->trails));
   tables.push_back(services::sts::Operations(s->sts));
   tables.push_back(services::iam::Operations(s->iam));
   s->dispatch = std::make_unique<services::Dispatch>(std::move(tables));
@@ -40,10 +53,28 @@ std::unique_ptr<Services> BuildServices(store::Store& store) {
 
 const services::Dispatch& DispatchOf(const Services& s) { return *s.dispatch; }
 
+namespace {
+// A fresh path under $TMPDIR (or /tmp) for a throw-away database.
+std::string TempPath(std::string_view stem) {
+  const char* dir = std::getenv("TMPDIR");
+  std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/" + std::string(stem) + "-XXXXXX";
+  int fd = ::mkstemp(tmpl.data());
+  if (fd >= 0) ::close(fd);
+  return tmpl;
+}
+void RemoveDbFiles(const std::string& path) {
+  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
+}
+}  // namespace
+
 std::string CoverageReport() {
   auto mem = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
   if (!mem.ok()) return "error: " + mem.error().message + "\n";
-  auto built = BuildServices(**mem);
+  std::string events_path = TempPath("rampart-coverage-events");
+  auto events = store::OpenSqliteEventStore(events_path);
+  if (!events.ok()) return "error: " + events.error().message + "\n";
+  RemoveDbFiles(events_path);  // open handles keep working; nothing is left behind
+  auto built = BuildServices(**mem, **events);
   const services::Dispatch& dispatch = DispatchOf(*built);
   std::string out = fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "service", "protocol",
                                 "implemented", "total");
@@ -118,6 +149,15 @@ int RunServer(const ServerConfig& config) {
   if (!opened.ok()) return fail(opened.error().message);
   store::Store& store = **opened;
 
+  // CloudTrail records live in their own database file (group-committed by the audit writer).
+  std::string events_path =
+      config.data_dir.empty() ? TempPath("rampart-dev-events") : config.data_dir + "/events.db";
+  auto opened_events = store::OpenSqliteEventStore(events_path);
+  if (!opened_events.ok()) return fail(opened_events.error().message);
+  store::EventStore& events = **opened_events;
+  if (config.data_dir.empty()) RemoveDbFiles(events_path);  // dev: nothing outlives the process
+  spine::AuditWriter audit(events);
+
   auto boot = BootstrapAccount(store, config);
   if (!boot.ok()) return fail(boot.error().message);
   if (boot->created_credentials) {
@@ -131,7 +171,7 @@ int RunServer(const ServerConfig& config) {
                  boot->root_access_key_id.c_str(), boot->root_secret_access_key.c_str());
   }
 
-  auto built = BuildServices(store);
+  auto built = BuildServices(store, events);
   const services::Dispatch& dispatch = DispatchOf(*built);
   services::CredentialResolver credentials(store);
   built->iam.OnChange([&credentials] { credentials.Invalidate(); });
@@ -151,9 +191,11 @@ int RunServer(const ServerConfig& config) {
   gopts.default_account_id = boot->account_id;
   gopts.access_log = access_log;
   gopts.key_usage = &key_usage;
+  gopts.audit = &audit;
   gopts.trusted_proxies = config.trusted_proxies;
-  gopts.reset_state = [&store, &config]() -> Status {
+  gopts.reset_state = [&store, &events, &config]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
+    RAMPART_RETURN_IF_ERROR(events.WipeAll());
     auto b = BootstrapAccount(store, config);
     if (!b.ok()) return std::move(b).error();
     return {};
@@ -162,6 +204,17 @@ int RunServer(const ServerConfig& config) {
     return listener_ptr ? listener_ptr->stats().open_connections.load() : 0;
   };
   services::Authorizer authorizer(built->iam);
+  // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: STS verifies the token for the authorizer;
+  // OIDC keys are fetched over HTTPS trusted by the provider's thumbprints.
+  built->sts.set_fetch([](std::string_view url, const std::vector<std::string>& thumbprints) {
+    http::FetchOptions fo;
+    fo.sha1_thumbprints = thumbprints;
+    return http::FetchHttps(url, fo);
+  });
+  authorizer.SetFederatedVerifier([&sts = built->sts](const services::Call& c, std::string_view op,
+                                                      const boost::json::object& in) {
+    return services::sts::VerifyFederated(sts, c, op, in);
+  });
   http::Gateway gateway(std::move(gopts), dispatch, credentials, &authorizer);
 
   http::ListenerOptions lopts;
@@ -174,7 +227,9 @@ int RunServer(const ServerConfig& config) {
   lopts.max_connections = config.max_connections;
   lopts.request_timeout_seconds = config.request_timeout_seconds;
   lopts.idle_timeout_seconds = config.idle_timeout_seconds;
-  http::Listener listener(lopts, [&gateway](http::Request& r) { return gateway.Handle(r); });
+  http::Listener listener(lopts, [&gateway](http::Request& r, http::Responder done) {
+    gateway.Handle(r, std::move(done));
+  });
   listener_ptr = &listener;
   auto port = listener.Start();
   if (!port.ok()) return fail(port.error().message);
@@ -185,6 +240,27 @@ int RunServer(const ServerConfig& config) {
                static_cast<unsigned>(*port), boot->account_id.c_str(),
                config.dev ? ", dev mode" : "");
   std::fflush(stderr);
+
+  // CloudTrail trail delivery: log files, digests and Insights off the request path, into
+  // <data-dir>/trails/<bucket>/<key> (a temporary directory when there is no data dir).
+  std::string trail_root = config.data_dir.empty() ? std::string() : config.data_dir + "/trails";
+  if (trail_root.empty()) {
+    std::string tmpl = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") +
+                       "/rampart-trails-XXXXXX";
+    if (::mkdtemp(tmpl.data())) trail_root = tmpl;
+    std::fprintf(stderr, "rampart: no --data-dir: trail files go to %s\n", trail_root.c_str());
+  }
+  spine::DirectorySink trail_sink(trail_root);
+  spine::DeliveryOptions trail_opts;
+  trail_opts.delivery_interval_ms = std::max(1, config.trail_delivery_seconds) * 1000LL;
+  trail_opts.digest_interval_ms = std::max(1, config.trail_digest_seconds) * 1000LL;
+  trail_opts.insights.bucket_ms = std::max(1, config.insights_bucket_seconds) * 1000LL;
+  trail_opts.insights.baseline_buckets = std::max<int64_t>(
+      1, static_cast<int64_t>(config.insights_baseline_minutes * 60.0 /
+                              std::max(1, config.insights_bucket_seconds)));
+  trail_opts.insights.grace_ms = std::min<int64_t>(2000, trail_opts.insights.bucket_ms / 2);
+  spine::TrailDelivery trail_delivery(store, events, trail_sink, trail_opts);
+  trail_delivery.Start();
 
   // Background flush of key-usage times; at most a few seconds behind.
   std::mutex flush_mu;
@@ -212,6 +288,8 @@ int RunServer(const ServerConfig& config) {
   flush_cv.notify_all();
   flusher.join();
   (void)key_usage.Flush();
+  trail_delivery.Stop();
+  audit.Stop();
   if (access_log && access_log != stdout) std::fclose(access_log);
   std::fprintf(stderr, "rampart: stopped\n");
   return 0;

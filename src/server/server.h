@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "services/call.h"
+#include "store/events.h"
 #include "store/store.h"
 
 namespace rampart::server {
@@ -28,6 +29,12 @@ struct ServerConfig {
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  // CloudTrail trails (docs/CLOUDTRAIL.md). AWS: files about every 5 min, digests hourly,
+  // Insights baseline 7 days of per-minute counts; tests shorten all of them.
+  int trail_delivery_seconds = 300;
+  int trail_digest_seconds = 3600;
+  double insights_baseline_minutes = 7 * 24 * 60;
+  int insights_bucket_seconds = 60;  // the "minute" of Insights (tests only)
 };
 
 // Runs until SIGINT/SIGTERM, then drains and returns the exit code.
@@ -45,7 +52,7 @@ Result<Bootstrap> BootstrapAccount(store::Store& store, const ServerConfig& conf
 // The service objects and their dispatch tables, wired explicitly (no registration by static
 // initializers). Owns the service objects; the Dispatch refers to them.
 struct Services;
-std::unique_ptr<Services> BuildServices(store::Store& store);
+std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events);
 const services::Dispatch& DispatchOf(const Services& s);
 
 // `rampart coverage`: implemented/total operations per served service.

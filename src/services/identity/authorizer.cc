@@ -236,4 +236,48 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   return {};
 }
 
+// ---- Federated callers -------------------------------------------------------------------
+
+Status Authorizer::AuthorizeFederated(const AuthzRequest& req) {
+  static const json::object kEmpty;
+  const json::object& in = req.input.is_object() ? req.input.as_object() : kEmpty;
+  std::string action = ActionName(req.service, req.operation);
+  Error denied{"AccessDenied", "Not authorized to perform " + action, 403, true};
+  if (!federated_verifier_) return Error::Internal("no federated-token verifier configured");
+  RAMPART_ASSIGN_OR_RETURN(FederatedCaller caller,
+                           federated_verifier_(req.call, req.operation.name, in));
+  RAMPART_ASSIGN_OR_RETURN(RoleTarget role, LoadRoleTarget(iam_, caller.role_arn));
+  if (!role.trust) return denied;
+
+  auto evaluate = [&](const std::string& act) -> Status {
+    auto created = policy::Request::Create("federated:" + caller.provider, act, role.arn,
+                                           role.account);
+    if (!created.ok()) {
+      return Error::Internal("cannot build the authorization request: " + created.error().message);
+    }
+    policy::Request& r = *created;
+    for (const auto& [k, v] : caller.context) r.SetContextValues(k, v);
+    r.SetContext("aws:FederatedProvider", caller.provider);
+    for (const auto& [k, v] : role.tags) r.SetContext("aws:ResourceTag/" + k, v);
+    r.SetContext("aws:SourceIp", req.call.source_ip);
+    r.SetContext("aws:SecureTransport", req.secure_transport ? "true" : "false");
+    r.SetContext("aws:CurrentTime", FormatIso8601(static_cast<double>(req.call.now_epoch_seconds)));
+    r.SetContext("aws:EpochTime", std::to_string(req.call.now_epoch_seconds));
+    r.SetContext("aws:RequestedRegion", req.call.region);
+    for (const char* k : {"RoleSessionName", "SourceIdentity"}) {
+      if (auto* v = in.if_contains(k); v && v->is_string()) {
+        r.SetContext(std::string("sts:") + k, v->as_string());
+      }
+    }
+    policy::PolicySet set;
+    set.resource = &*role.trust;
+    policy::EvaluationResult result = policy::Evaluate(r, set);
+    if (result.decision == policy::Decision::kAllow) return {};
+    return denied;
+  };
+  RAMPART_RETURN_IF_ERROR(evaluate(action));
+  if (in.contains("SourceIdentity")) RAMPART_RETURN_IF_ERROR(evaluate("sts:SetSourceIdentity"));
+  return {};
+}
+
 }  // namespace rampart::services

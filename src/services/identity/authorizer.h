@@ -6,6 +6,7 @@
 // Thread-safe.
 
 #include <boost/json/value.hpp>
+#include <functional>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -26,6 +27,19 @@ struct AuthzRequest {
   bool secure_transport = false;
 };
 
+// A verified web-identity token or SAML assertion (services/sts/federation.h produces it): the
+// federated principal a role's trust policy is evaluated against, and the provider's keys.
+struct FederatedCaller {
+  std::string provider;  // the IAM OIDC or SAML provider ARN (trust policy "Federated" value)
+  std::string role_arn;  // the role the caller asks for
+  // Provider condition keys: "<issuer host/path>:aud", ":sub", ":amr"; "saml:aud", "saml:sub", ...
+  std::vector<std::pair<std::string, std::vector<std::string>>> context;
+};
+// Verifies the token of an AssumeRoleWithWebIdentity / AssumeRoleWithSAML input. Its errors
+// (InvalidIdentityToken, ExpiredTokenException, IDPCommunicationError, ...) are the call's.
+using FederatedVerifier = std::function<Result<FederatedCaller>(
+    const Call& call, std::string_view operation, const boost::json::object& input)>;
+
 class Authorizer {
  public:
   explicit Authorizer(iam::IamService& iam) : iam_(iam) {}
@@ -33,6 +47,14 @@ class Authorizer {
   // OK if allowed; AccessDenied (403) with AWS's message naming the principal, action, resource
   // and the policy type that decided otherwise.
   Status Authorize(const AuthzRequest& req);
+
+  // ---- Federated callers (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) ----
+  // These calls are unsigned: the caller is anonymous and what it presents is a token. The
+  // token is verified with the verifier, then the role's trust policy alone decides, evaluated
+  // for the principal "federated:<provider ARN>" with the provider's condition keys.
+  // REQUIRES: SetFederatedVerifier was called before serving.
+  Status AuthorizeFederated(const AuthzRequest& req);
+  void SetFederatedVerifier(FederatedVerifier v) { federated_verifier_ = std::move(v); }
 
   // The IAM action name of an operation: "<service prefix>:<Operation>".
   static std::string ActionName(const model::Service& service, const model::Operation& op);
@@ -51,6 +73,7 @@ class Authorizer {
   Result<std::shared_ptr<const Cached>> PoliciesOf(const Principal& p);
 
   iam::IamService& iam_;
+  FederatedVerifier federated_verifier_;  // set once before serving
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Cached>> cache_;  // GUARDED_BY(mu_)
 };

@@ -1,5 +1,6 @@
 #include "services/identity/credentials.h"
 
+#include <boost/json.hpp>
 #include <mutex>
 
 #include "common/strings.h"
@@ -49,6 +50,20 @@ Result<std::optional<ResolvedCredential>> CredentialResolver::Resolve(
     rc.principal.arn = k.principal_arn;
     rc.principal.user_name = k.user_name;
     rc.principal.user_id = k.principal_arn;
+    // The user's unique id (AIDA...), as GetCallerIdentity and CloudTrail report it.
+    (void)store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+      auto doc = tx.Get(k.account_id, "user", ToLower(k.user_name));
+      if (doc.ok() && doc->has_value()) {
+        boost::system::error_code ec;
+        auto v = boost::json::parse(**doc, ec);
+        if (!ec && v.is_object()) {
+          if (auto* id = v.as_object().if_contains("UserId"); id && id->is_string()) {
+            rc.principal.user_id = std::string(id->as_string());
+          }
+        }
+      }
+      return {};
+    });
   }
   rc.principal.access_key_id = k.access_key_id;
   rc.secret_access_key = k.secret_access_key;

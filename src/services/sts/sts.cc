@@ -8,6 +8,7 @@
 #include "services/iam/authz.h"
 #include "services/iam/mfa.h"
 #include "services/identity/sessions.h"
+#include "services/sts/federation.h"
 
 namespace rampart::services::sts {
 
@@ -111,6 +112,118 @@ Status SessionTags(const Call& call, const json::object& in, SessionInfo& info,
   return {};
 }
 
+// Issues a role session (`info` complete) and records RoleLastUsed. The output members every
+// AssumeRole* call shares: Credentials, AssumedRoleUser, PackedPolicySize, SourceIdentity.
+Result<json::object> IssueRoleSession(StsService& svc, const Call& call, const std::string& account,
+                                      const SessionInfo& info, int64_t packed) {
+  Principal session;
+  session.type = Principal::Type::kAssumedRole;
+  session.account_id = account;
+  session.arn = "arn:aws:sts::" + account + ":assumed-role/" + info.role_name + "/" +
+                info.session_name;
+  session.user_id = info.role_id + ":" + info.session_name;
+  RAMPART_ASSIGN_OR_RETURN(IssuedCredentials creds, IssueSession(svc.store(), session, info));
+
+  // RoleLastUsed, as GetRole reports it.
+  (void)svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto doc, iam::Load(tx, account, "role", iam::Key(info.role_name)));
+    if (!doc) return {};
+    (*doc)["RoleLastUsed"] = json::object{{"LastUsedDate", static_cast<double>(call.now_epoch_seconds)},
+                                          {"Region", call.region}};
+    return iam::Save(tx, account, "role", iam::Key(info.role_name), *doc);
+  });
+
+  json::object out{{"Credentials", CredentialsOut(creds)},
+                   {"AssumedRoleUser", json::object{{"AssumedRoleId", session.user_id},
+                                                    {"Arn", session.arn}}},
+                   {"PackedPolicySize", packed}};
+  if (!info.source_identity.empty()) out["SourceIdentity"] = info.source_identity;
+  return out;
+}
+
+// The role named by a federated call (AssumeRoleWithWebIdentity / SAML), with the session's
+// base fields filled in. The authorization step has already evaluated its trust policy.
+Result<std::pair<json::object, SessionInfo>> FederatedRole(StsService& svc, const Call& call,
+                                                           std::string_view role_arn,
+                                                           std::string_view action) {
+  auto parts = Split(role_arn, ':');
+  if (parts.size() < 6 || parts[2] != "iam" || !StartsWith(parts[5], "role/")) {
+    return AccessDenied("Not authorized to perform " + std::string(action));
+  }
+  RAMPART_ASSIGN_OR_RETURN(auto role, iam::LoadRoleDocument(svc.iam(), parts[4],
+                                                             role_arn.substr(role_arn.rfind('/') + 1)));
+  if (!role || Str(*role, "Arn") != role_arn) {
+    return AccessDenied("Not authorized to perform " + std::string(action));
+  }
+  SessionInfo info;
+  info.role_arn = std::string(role_arn);
+  info.role_name = std::string(Str(*role, "RoleName"));
+  info.role_id = std::string(Str(*role, "RoleId"));
+  info.issued_epoch = call.now_epoch_seconds;
+  return std::make_pair(std::move(*role), std::move(info));
+}
+
+Status CheckDuration(const json::object& role, int64_t duration) {
+  if (duration > Int(role, "MaxSessionDuration").value_or(3600)) {
+    return Validation("The requested DurationSeconds exceeds the MaxSessionDuration set for this "
+                      "role.");
+  }
+  return {};
+}
+
+Result<json::value> AssumeRoleWithWebIdentity(StsService& svc, const Call& call,
+                                              const json::object& in) {
+  // Verified again here: the authorization step's result is not carried to handlers.
+  RAMPART_ASSIGN_OR_RETURN(WebIdentity id, VerifyWebIdentity(svc, call, in));
+  std::string_view role_arn = Str(in, "RoleArn");
+  RAMPART_ASSIGN_OR_RETURN(auto role, FederatedRole(svc, call, role_arn,
+                                                    "sts:AssumeRoleWithWebIdentity"));
+  auto& [doc, info] = role;
+  int64_t duration = Int(in, "DurationSeconds").value_or(3600);
+  RAMPART_RETURN_IF_ERROR(CheckDuration(doc, duration));
+  std::string account(Split(role_arn, ':')[4]);
+  info.session_name = std::string(Str(in, "RoleSessionName"));
+  info.expires_epoch = call.now_epoch_seconds + duration;
+  info.source_identity = std::string(Str(in, "SourceIdentity"));
+  RAMPART_ASSIGN_OR_RETURN(int64_t packed, SessionPolicies(svc, account, in, info));
+  RAMPART_ASSIGN_OR_RETURN(json::object out, IssueRoleSession(svc, call, account, info, packed));
+  out["SubjectFromWebIdentityToken"] = id.subject;
+  out["Audience"] = id.audience;
+  out["Provider"] = id.issuer;
+  return json::value(std::move(out));
+}
+
+Result<json::value> AssumeRoleWithSAML(StsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(SamlIdentity id, VerifySaml(svc, call, in));
+  std::string_view role_arn = Str(in, "RoleArn");
+  RAMPART_ASSIGN_OR_RETURN(auto role, FederatedRole(svc, call, role_arn, "sts:AssumeRoleWithSAML"));
+  auto& [doc, info] = role;
+  // DurationSeconds wins over the SessionDuration attribute; AuthnStatement's
+  // SessionNotOnOrAfter caps both.
+  int64_t duration = Int(in, "DurationSeconds").value_or(id.session_duration > 0 ? id.session_duration
+                                                                                 : 3600);
+  RAMPART_RETURN_IF_ERROR(CheckDuration(doc, duration));
+  std::string account(Split(role_arn, ':')[4]);
+  info.session_name = id.session_name;
+  info.expires_epoch = call.now_epoch_seconds + duration;
+  if (id.session_not_on_or_after > 0 && id.session_not_on_or_after < info.expires_epoch) {
+    info.expires_epoch = id.session_not_on_or_after;
+  }
+  if (info.expires_epoch <= call.now_epoch_seconds) {
+    return Error{"ExpiredTokenException", "The SAML session (SessionNotOnOrAfter) has ended", 400,
+                 true};
+  }
+  info.source_identity = id.source_identity;
+  RAMPART_ASSIGN_OR_RETURN(int64_t packed, SessionPolicies(svc, account, in, info));
+  RAMPART_ASSIGN_OR_RETURN(json::object out, IssueRoleSession(svc, call, account, info, packed));
+  out["Subject"] = id.subject;
+  out["SubjectType"] = id.subject_type;
+  out["Issuer"] = id.issuer;
+  out["Audience"] = id.audience;
+  out["NameQualifier"] = id.name_qualifier;
+  return json::value(std::move(out));
+}
+
 Result<json::value> AssumeRole(StsService& svc, const Call& call, const json::object& in) {
   std::string_view role_arn = Str(in, "RoleArn");
   std::string_view session_name = Str(in, "RoleSessionName");
@@ -176,28 +289,7 @@ Result<json::value> AssumeRole(StsService& svc, const Call& call, const json::ob
     info.mfa_auth_epoch = caller.session->mfa_auth_epoch;
   }
 
-  Principal session;
-  session.type = Principal::Type::kAssumedRole;
-  session.account_id = account;
-  session.arn = "arn:aws:sts::" + account + ":assumed-role/" + info.role_name + "/" +
-                std::string(session_name);
-  session.user_id = info.role_id + ":" + std::string(session_name);
-  RAMPART_ASSIGN_OR_RETURN(IssuedCredentials creds, IssueSession(svc.store(), session, info));
-
-  // RoleLastUsed, as GetRole reports it.
-  (void)svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(auto doc, iam::Load(tx, account, "role", iam::Key(info.role_name)));
-    if (!doc) return {};
-    (*doc)["RoleLastUsed"] = json::object{{"LastUsedDate", static_cast<double>(call.now_epoch_seconds)},
-                                          {"Region", call.region}};
-    return iam::Save(tx, account, "role", iam::Key(info.role_name), *doc);
-  });
-
-  json::object out{{"Credentials", CredentialsOut(creds)},
-                   {"AssumedRoleUser", json::object{{"AssumedRoleId", session.user_id},
-                                                    {"Arn", session.arn}}},
-                   {"PackedPolicySize", packed}};
-  if (!info.source_identity.empty()) out["SourceIdentity"] = info.source_identity;
+  RAMPART_ASSIGN_OR_RETURN(json::object out, IssueRoleSession(svc, call, account, info, packed));
   return json::value(std::move(out));
 }
 
@@ -307,6 +399,8 @@ using Fn = Result<json::value> (*)(StsService&, const Call&, const json::object&
 ServiceTable Operations(StsService& svc) {
   static constexpr std::pair<std::string_view, Fn> kOps[] = {
       {"AssumeRole", AssumeRole},
+      {"AssumeRoleWithWebIdentity", AssumeRoleWithWebIdentity},
+      {"AssumeRoleWithSAML", AssumeRoleWithSAML},
       {"GetSessionToken", GetSessionToken},
       {"GetFederationToken", GetFederationToken},
       {"GetCallerIdentity", GetCallerIdentity},

@@ -2,6 +2,17 @@
 // STS: temporary credentials. Authorization (the caller's policies and, for AssumeRole, the
 // role's trust policy, sts:TagSession and sts:SetSourceIdentity) happens in the request
 // lifecycle before these handlers run; they check the limits and issue the credentials.
+// AssumeRoleWithWebIdentity / AssumeRoleWithSAML verify the presented token (federation.h) both
+// for the authorization step (Authorizer::AuthorizeFederated) and again in the handler.
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <boost/json/array.hpp>
 
 #include "services/call.h"
 #include "services/iam/common.h"
@@ -9,15 +20,40 @@
 
 namespace rampart::services::sts {
 
+// HTTPS GET trusted by SHA-1 certificate thumbprints (http::FetchHttps; injected by server/
+// because services/ may not use Beast). Errors: "ThumbprintMismatch" or "FetchFailed".
+using ThumbprintFetch = std::function<Result<std::string>(
+    std::string_view url, const std::vector<std::string>& thumbprints)>;
+
+// JWKS per OIDC issuer, kept a few minutes. Thread-safe.
+class JwksCache {
+ public:
+  static constexpr int64_t kTtlSeconds = 300;
+  // The cached keys for (issuer, thumbprints) if fetched less than kTtlSeconds before `now`.
+  std::optional<boost::json::array> Get(const std::string& key, int64_t now);
+  void Put(const std::string& key, boost::json::array keys, int64_t now);
+
+ private:
+  std::mutex mu_;
+  std::map<std::string, std::pair<int64_t, boost::json::array>> entries_;  // GUARDED_BY(mu_)
+};
+
 class StsService {
  public:
   StsService(store::Store& store, iam::IamService& iam) : store_(store), iam_(iam) {}
   store::Store& store() { return store_; }
   iam::IamService& iam() { return iam_; }
+  // REQUIRES: set before serving (AssumeRoleWithWebIdentity answers IDPCommunicationError
+  // without it).
+  void set_fetch(ThumbprintFetch f) { fetch_ = std::move(f); }
+  const ThumbprintFetch& fetch() const { return fetch_; }
+  JwksCache& jwks() { return jwks_; }
 
  private:
   store::Store& store_;
   iam::IamService& iam_;
+  ThumbprintFetch fetch_;
+  JwksCache jwks_;
 };
 
 ServiceTable Operations(StsService& svc);

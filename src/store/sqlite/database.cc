@@ -116,7 +116,9 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& opts) {
   }
   // FULL: the WAL is fsynced at every commit, so an acknowledged write survives power loss,
   // not just a process crash (NORMAL would only sync at checkpoints).
-  RAMPART_RETURN_IF_ERROR(db->Exec("PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"));
+  RAMPART_RETURN_IF_ERROR(db->Exec(opts.fsync_each_commit
+                                       ? "PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;"
+                                       : "PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;"));
   {
     RAMPART_ASSIGN_OR_RETURN(Stmt s, db->Prepare("PRAGMA foreign_keys"));
     RAMPART_ASSIGN_OR_RETURN(bool row, s.Step());

@@ -59,6 +59,10 @@ class Database {
   struct Options {
     std::string path;  // file or ":memory:"
     int busy_timeout_ms = 5000;
+    // FULL: every commit is fsync'd (survives power loss). NORMAL (WAL): commits reach the OS
+    // without fsync, so they survive a killed process but not a power cut; used for the audit
+    // log, whose group commits would otherwise wait on the disk for every read-only call.
+    bool fsync_each_commit = true;
   };
   // Opens the connection and sets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and the
   // busy timeout. A new database file is created with mode 0600 (SQLite gives its -wal and -shm

@@ -1,0 +1,47 @@
+#pragma once
+// Builds the CloudTrail record (eventVersion 1.08) of one API call from what the gateway knows.
+// Pure: the caller supplies time, ids and the request facts.
+
+#include <boost/json/value.hpp>
+#include <string>
+
+#include "common/result.h"
+#include "protocol/model.h"
+#include "services/call.h"
+#include "store/events.h"
+
+namespace rampart::spine {
+
+struct CallFacts {
+  const services::Principal* principal = nullptr;  // null when authentication failed
+  std::string access_key_id;                       // as presented, even if unknown
+  const model::Service* service = nullptr;
+  const model::Operation* operation = nullptr;
+  const boost::json::value* input = nullptr;   // decoded request document (may be null)
+  const boost::json::value* output = nullptr;  // response document on success
+  const Error* error = nullptr;                // on failure
+  std::string request_id;
+  std::string event_id;
+  int64_t event_time_ms = 0;
+  std::string region;
+  std::string source_ip;
+  std::string user_agent;
+  std::string account_id;  // recipient account (the caller's, or the server default)
+  bool tls = false;
+  std::string tls_version, tls_cipher, host_header;
+};
+
+// The event source of a service, e.g. "iam.amazonaws.com" ("monitoring.amazonaws.com" for
+// CloudWatch).
+std::string EventSource(const model::Service& service);
+// AWS's readOnly: true for operations that do not change state.
+bool IsReadOnly(std::string_view operation);
+
+store::EventRecord BuildRecord(const CallFacts& facts);
+
+// requestParameters / responseElements: the document with camelCase member names, sensitive
+// members shown as "HIDDEN_DUE_TO_SECURITY_REASONS" and binary members omitted, as AWS does.
+boost::json::value TrailView(const model::Service& svc, uint32_t shape,
+                             const boost::json::value& doc);
+
+}  // namespace rampart::spine

@@ -1,0 +1,73 @@
+#pragma once
+// The CloudTrail event store: API-call records (and Insights events) by account, appended in
+// batches, looked up by one attribute and a time range, and read in order by trails.
+//
+// Thread-safe. Appends are serialized by the engine; readers may run concurrently.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/result.h"
+
+namespace rampart::store {
+
+struct EventResource {
+  std::string type;  // "AWS::IAM::User"
+  std::string name;  // "alice" or an ARN
+};
+
+struct EventRecord {
+  int64_t seq = 0;             // assigned by Append: strictly increasing, gap-free per store
+  std::string event_id;        // UUID
+  std::string account_id;      // recipientAccountId
+  int64_t event_time_ms = 0;
+  std::string event_name;      // "CreateUser"
+  std::string event_source;    // "iam.amazonaws.com"
+  bool read_only = false;
+  std::string username;        // userIdentity.userName (or the session name for roles)
+  std::string access_key_id;
+  std::string category = "Management";  // Management | Data | Insight
+  std::string region;
+  std::vector<EventResource> resources;
+  std::string json;            // the whole CloudTrail record as AWS writes it
+};
+
+// LookupEvents: at most one attribute, a time range, newest first.
+struct EventQuery {
+  std::string account_id;
+  std::string attribute_key;    // "" or EventId|EventName|ReadOnly|Username|ResourceType|
+                                // ResourceName|EventSource|AccessKeyId
+  std::string attribute_value;
+  int64_t start_ms = 0;         // inclusive
+  int64_t end_ms = INT64_MAX;   // inclusive
+  std::string category = "Management";  // or "Insight"
+  size_t limit = 50;
+  // Continue strictly after (older than) this position: (event_time_ms, seq) of the last row.
+  std::optional<std::pair<int64_t, int64_t>> after;
+};
+
+class EventStore {
+ public:
+  virtual ~EventStore() = default;
+  // Appends all records in one transaction; fills in seq. Once it returns, the records survive
+  // the process being killed.
+  virtual Status Append(std::vector<EventRecord>& batch) = 0;
+  virtual Result<std::vector<EventRecord>> Lookup(const EventQuery& q) = 0;
+  // Records with seq > after_seq in seq order, at most `limit` (trail delivery, Insights).
+  virtual Result<std::vector<EventRecord>> ReadAfter(int64_t after_seq, size_t limit) = 0;
+  virtual Result<int64_t> LastSeq() = 0;
+  // Deletes records older than `before_ms` (the 90-day window); returns how many.
+  virtual Result<int64_t> Expire(int64_t before_ms) = 0;
+  virtual Status WipeAll() = 0;
+};
+
+// A separate SQLite file so audit writes never wait on the main store. WAL with
+// synchronous=NORMAL: committed records survive the process being killed (kill -9); a power cut
+// may lose the last moments of the log (the main store, with synchronous=FULL, does not).
+Result<std::unique_ptr<EventStore>> OpenSqliteEventStore(const std::string& path);
+
+}  // namespace rampart::store
