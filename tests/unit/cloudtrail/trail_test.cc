@@ -2,6 +2,8 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <mutex>
@@ -529,6 +531,35 @@ TEST_F(TrailTest, InsightsAreAppendedAndDeliveredUnderCloudTrailInsight) {
   for (const auto& f : Keys("pre/AWSLogs/123456789012/CloudTrail/")) {
     EXPECT_EQ(Gunzip((*sink_->Get("bkt", f))->bytes)->find("AwsCloudTrailInsight"), std::string::npos);
   }
+}
+
+
+// Not a benchmark with a peer, but the numbers quoted in docs/CLOUDTRAIL.md come from here.
+TEST_F(TrailTest, DeliveryThroughputIsReported) {
+  PutTrail();
+  std::vector<store::EventRecord> batch;
+  for (int i = 0; i < 20000; ++i) batch.push_back(Rec(kT0 + 10 + i / 100, "CreateUser", false));
+  ASSERT_TRUE(events_.Append(batch).ok());
+  DeliveryOptions o;
+  o.max_records_per_pass = 20000;
+  auto d = MakeDelivery(o);
+  auto t0 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(d.RunOnce(kT0 + 3000).ok());
+  auto t1 = std::chrono::steady_clock::now();
+  ASSERT_TRUE(d.RunOnce(kT0 + 6000).ok());  // the digest (key generation included)
+  auto t2 = std::chrono::steady_clock::now();
+  auto report = ValidateTrailFiles(*sink_, Target());
+  auto t3 = std::chrono::steady_clock::now();
+  EXPECT_TRUE(report.ok()) << report.Summary();
+  auto ms = [](auto a, auto b) {
+    return std::chrono::duration<double, std::milli>(b - a).count();
+  };
+  auto logs = Keys("pre/AWSLogs/123456789012/CloudTrail/");
+  ASSERT_EQ(logs.size(), 1u);
+  size_t gz = (*sink_->Get("bkt", logs[0]))->bytes.size();
+  std::printf("[ measure  ] 20000 records (%zu bytes each): delivery %.1f ms, gzip file %zu bytes; "
+              "first digest %.1f ms; validate %.1f ms\n",
+              batch[0].json.size(), ms(t0, t1), gz, ms(t1, t2), ms(t2, t3));
 }
 
 }  // namespace
