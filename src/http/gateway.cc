@@ -350,7 +350,12 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     }
     enforce = left == 0;
   }
-  bool unsigned_op = ex.operation && (ex.operation->flags & model::kOpUnsigned);
+  // AssumeRoleWithWebIdentity / AssumeRoleWithSAML are unsigned in AWS (the installed botocore
+  // model predates its noAuth marking, so they are named here too) and authorized differently.
+  bool federated = ex.operation && service->id == "sts" &&
+                   (ex.operation->name == "AssumeRoleWithWebIdentity" ||
+                    ex.operation->name == "AssumeRoleWithSAML");
+  bool unsigned_op = ex.operation && ((ex.operation->flags & model::kOpUnsigned) || federated);
   services::Principal principal;
   std::string region = opts_.default_region;
   if (has_auth && cred->ok()) {
@@ -419,8 +424,6 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     if (!authorizer_) return fail(Error::Internal("no authorizer configured"));
     // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the trust policy decides, for the
     // federated principal the presented token names (the caller itself is anonymous).
-    bool federated = service->id == "sts" && (ex.operation->name == "AssumeRoleWithWebIdentity" ||
-                                              ex.operation->name == "AssumeRoleWithSAML");
     services::AuthzRequest az_req{call, *service, *ex.operation, *input, req.tls};
     Status az = federated ? authorizer_->AuthorizeFederated(az_req) : authorizer_->Authorize(az_req);
     if (!az.ok()) return fail(AccessDeniedFor(ex, az.error()));
