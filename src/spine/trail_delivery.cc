@@ -61,6 +61,7 @@ DeliveryStatus ParseDeliveryStatus(std::string_view doc) {
   s.latest_digest_delivery_ms = Int(o, "LatestDigestDeliveryMs");
   s.latest_digest_delivery_error = Str(o, "LatestDigestDeliveryError");
   s.cursor = Int(o, "Cursor");
+  s.trail_id = Str(o, "TrailId");
   return s;
 }
 

@@ -53,6 +53,7 @@ struct DeliveryStatus {
   int64_t latest_digest_delivery_ms = 0;
   std::string latest_digest_delivery_error;
   int64_t cursor = 0;
+  std::string trail_id;  // the trail incarnation the state belongs to
 };
 DeliveryStatus ParseDeliveryStatus(std::string_view doc);
 

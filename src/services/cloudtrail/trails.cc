@@ -476,7 +476,7 @@ Result<json::value> GetTrailStatus(TrailService& svc, const Call& call, const js
   spine::DeliveryStatus st;
   if (delivery) {
     st = spine::ParseDeliveryStatus(*delivery);
-    if (Str(json::parse(*delivery).as_object(), "TrailId") != Str(doc, "_Id")) st = {};
+    if (st.trail_id != Str(doc, "_Id")) st = {};
   }
   auto secs = [](int64_t ms) { return static_cast<double>(ms) / 1000.0; };
   json::object out{{"IsLogging", doc["_IsLogging"].is_bool() && doc["_IsLogging"].as_bool()}};
