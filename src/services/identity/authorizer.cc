@@ -142,13 +142,24 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   if (assume && p.type == Principal::Type::kRoot) {
     return Error{"AccessDenied", "Roles may not be assumed by root accounts.", 403, true};
   }
-  // The account root may do everything its SCPs allow (Organizations comes later).
-  if (p.type == Principal::Type::kRoot) return {};
-
   std::string action = ActionName(req.service, req.operation);
   iam::Target target;
   std::string resource_account = p.account_id;
   std::optional<RoleTarget> role;
+  std::optional<ResourceContext> rc;
+  if (auto it = resolvers_.find(std::string(req.service.id)); it != resolvers_.end()) {
+    RAMPART_ASSIGN_OR_RETURN(rc, it->second(req.call, req.operation, in));
+    if (rc->allowed_by_grant) return {};
+    target.resource = rc->resource;
+    target.resource_tags = rc->resource_tags;
+    if (!rc->resource_account.empty()) resource_account = rc->resource_account;
+    if (!rc->action.empty()) action = rc->action;
+  }
+  // The account root may do everything its SCPs allow (Organizations comes later), unless a
+  // resource-based policy has a say (a KMS key policy can deny the root, for instance).
+  bool root = p.type == Principal::Type::kRoot;
+  if (root && !(rc && rc->policy)) return {};
+
   if (req.service.id == "iam") {
     RAMPART_ASSIGN_OR_RETURN(target, iam::ResolveTarget(iam_, req.call, req.operation.name, in));
   } else if (assume) {
@@ -157,7 +168,23 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     target.resource_tags = role->tags;
     if (!role->account.empty()) resource_account = role->account;
   }
-  RAMPART_ASSIGN_OR_RETURN(std::shared_ptr<const Cached> cached, PoliciesOf(p));
+  std::shared_ptr<const Cached> cached;
+  if (root) {
+    // The root's identity permissions are everything: model them as one Allow * * policy.
+    static const std::shared_ptr<const Cached> kRootPolicies = [] {
+      auto c = std::make_shared<Cached>();
+      c->policies = std::make_shared<const iam::PrincipalPolicies>();
+      auto all = policy::ParsePolicy(
+          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+          policy::PolicyType::kManaged, "root");
+      c->session_owned.push_back(std::move(*all));
+      c->identity.push_back(&c->session_owned.back());
+      return std::shared_ptr<const Cached>(c);
+    }();
+    cached = kRootPolicies;
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(cached, PoliciesOf(p));
+  }
 
   auto evaluate = [&](const std::string& act) -> Status {
     auto created = policy::Request::Create(p.arn, act, target.resource, resource_account);
@@ -214,11 +241,21 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
         r.SetContextValues("sts:TransitiveTagKeys", std::move(keys));
       }
     }
+    if (rc) {
+      for (const auto& [k, values] : rc->context) {
+        if (values.size() == 1) {
+          r.SetContext(k, values.front());
+        } else {
+          r.SetContextValues(k, values);
+        }
+      }
+    }
     policy::PolicySet set;
     set.identity = cached->identity;
     set.boundary = cached->boundary;
     set.session = cached->session;
     if (role && role->trust) set.resource = &*role->trust;
+    if (rc && rc->policy) set.resource = rc->policy.get();
     policy::EvaluationResult result = policy::Evaluate(r, set);
     if (result.decision == policy::Decision::kAllow) return {};
     return Error{"AccessDenied", policy::DenialMessage(result, r), 403, true};

@@ -7,6 +7,8 @@
 
 #include <boost/json/value.hpp>
 #include <functional>
+#include <functional>
+#include <map>
 #include <memory>
 #include <shared_mutex>
 #include <string>
@@ -40,6 +42,21 @@ struct FederatedCaller {
 using FederatedVerifier = std::function<Result<FederatedCaller>(
     const Call& call, std::string_view operation, const boost::json::object& input)>;
 
+// What a service tells the authorizer about the target of one call: the resource ARN, the
+// resource-based policy if the resource has one (KMS key policy, S3 bucket policy, SNS topic
+// policy...), the resource's tags and the service's own condition keys. Registered per service.
+struct ResourceContext {
+  std::string resource = "*";
+  std::string resource_account;  // "" = the caller's account
+  std::shared_ptr<const policy::Policy> policy;  // resource-based policy, if any
+  std::map<std::string, std::string> resource_tags;
+  std::vector<std::pair<std::string, std::vector<std::string>>> context;  // e.g. kms:KeySpec
+  std::string action;         // "" = "<prefix>:<Operation>"; set where AWS names it otherwise
+  bool allowed_by_grant = false;  // e.g. a KMS grant covers this call for this caller
+};
+using ResourceResolver = std::function<Result<ResourceContext>(
+    const Call& call, const model::Operation& op, const boost::json::object& input)>;
+
 class Authorizer {
  public:
   explicit Authorizer(iam::IamService& iam) : iam_(iam) {}
@@ -55,6 +72,11 @@ class Authorizer {
   // REQUIRES: SetFederatedVerifier was called before serving.
   Status AuthorizeFederated(const AuthzRequest& req);
   void SetFederatedVerifier(FederatedVerifier v) { federated_verifier_ = std::move(v); }
+
+  // Registers how a service names the target of its calls. Call before serving.
+  void RegisterResolver(std::string service_id, ResourceResolver resolver) {
+    resolvers_[std::move(service_id)] = std::move(resolver);
+  }
 
   // The IAM action name of an operation: "<service prefix>:<Operation>".
   static std::string ActionName(const model::Service& service, const model::Operation& op);
@@ -74,6 +96,7 @@ class Authorizer {
 
   iam::IamService& iam_;
   FederatedVerifier federated_verifier_;  // set once before serving
+  std::unordered_map<std::string, ResourceResolver> resolvers_;  // set before serving
   std::shared_mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const Cached>> cache_;  // GUARDED_BY(mu_)
 };
