@@ -109,8 +109,8 @@ void InsightsDetector::Observe(const ObservedCall& c) {
 void InsightsDetector::Add(const std::string& type, const ObservedCall& c) {
   int64_t bucket = c.time_ms / options_.bucket_ms;
   if (bucket < start_bucket_) return;
-  std::string key = fmt::format("{}|{}|{}|{}|{}", c.account_id, c.region, c.event_source,
-                                c.event_name, type);
+  std::string key =
+      fmt::format("{}|{}|{}|{}|{}", c.account_id, c.region, c.event_source, c.event_name, type);
   auto [it, inserted] = series_.try_emplace(key);
   Series& s = it->second;
   if (inserted) {
@@ -122,7 +122,8 @@ void InsightsDetector::Add(const std::string& type, const ObservedCall& c) {
     // Every bucket before the first call of a series had no calls: the ring starts at zeros.
     s.last_closed = std::max(start_bucket_ - 1, bucket - 1);
     int64_t global_closed = start_bucket_ - 1;
-    for (const auto& [k, other] : series_) global_closed = std::max(global_closed, other.last_closed);
+    for (const auto& [k, other] : series_)
+      global_closed = std::max(global_closed, other.last_closed);
     s.last_closed = std::min(s.last_closed, global_closed);
   }
   if (bucket <= s.last_closed) return;  // too late: that bucket was already judged
@@ -196,8 +197,8 @@ void InsightsDetector::Close(Series& s, int64_t b, bool emit, std::vector<Insigh
       s.ins_errors = bucket.errors;
       s.shared_id = NewUuid();
       if (emit) {
-        out.push_back(MakeEvent(s, "Start", b * options_.bucket_ms, mean * per_minute,
-                                count * per_minute));
+        out.push_back(
+            MakeEvent(s, "Start", b * options_.bucket_ms, mean * per_minute, count * per_minute));
       }
     } else if (s.active && count > std::max(s.start_threshold, threshold)) {
       anomalous = true;
@@ -247,10 +248,9 @@ InsightEvent InsightsDetector::MakeEvent(const Series& s, std::string_view state
   if (state == "End") stats["insightDuration"] = minutes(s.insight_buckets);
   stats["baselineDuration"] = minutes(options_.baseline_buckets);
   json::array attributions;
-  for (auto [name, ins, base] :
-       {std::tuple{"userIdentityArn", &s.ins_users, &s.base_users},
-        std::tuple{"userAgent", &s.ins_agents, &s.base_agents},
-        std::tuple{"errorCode", &s.ins_errors, &s.base_errors}}) {
+  for (auto [name, ins, base] : {std::tuple{"userIdentityArn", &s.ins_users, &s.base_users},
+                                 std::tuple{"userAgent", &s.ins_agents, &s.base_agents},
+                                 std::tuple{"errorCode", &s.ins_errors, &s.base_errors}}) {
     attributions.push_back(json::object{{"attribute", name},
                                         {"insight", Top5(*ins, ins_factor)},
                                         {"baseline", Top5(*base, base_factor)}});

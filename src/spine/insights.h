@@ -85,8 +85,8 @@ class InsightsDetector {
   };
   struct Series {
     std::string account_id, region, event_source, event_name, insight_type;
-    std::map<int64_t, Bucket> open;      // buckets not yet closed, by index
-    std::vector<int64_t> window;         // ring of the last baseline_buckets closed counts
+    std::map<int64_t, Bucket> open;  // buckets not yet closed, by index
+    std::vector<int64_t> window;     // ring of the last baseline_buckets closed counts
     int64_t last_closed = -1;
     Counts base_users, base_agents, base_errors;  // attributions outside insights
     int64_t base_buckets = 0;

@@ -67,7 +67,10 @@ DeliveryStatus ParseDeliveryStatus(std::string_view doc) {
 
 TrailDelivery::TrailDelivery(store::Store& store, store::EventStore& events, TrailSink& sink,
                              DeliveryOptions options)
-    : store_(store), events_(events), sink_(sink), options_(std::move(options)),
+    : store_(store),
+      events_(events),
+      sink_(sink),
+      options_(std::move(options)),
       insights_(options_.insights) {}
 
 TrailDelivery::~TrailDelivery() { Stop(); }
@@ -88,7 +91,8 @@ void TrailDelivery::Start() {
     while (!stopping_) {
       lock.unlock();
       Status st = RunOnce(Now());
-      if (!st.ok()) std::fprintf(stderr, "rampart: trail delivery: %s\n", st.error().message.c_str());
+      if (!st.ok())
+        std::fprintf(stderr, "rampart: trail delivery: %s\n", st.error().message.c_str());
       lock.lock();
       cv_.wait_for(lock, std::chrono::milliseconds(tick), [this] { return stopping_; });
     }
@@ -230,8 +234,8 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         if (!insight && trail.validation) {
           json::object& rs = regions[region].is_object() ? regions[region].as_object()
                                                          : regions[region].emplace_object();
-          json::array& pending = rs["Pending"].is_array() ? rs["Pending"].as_array()
-                                                          : rs["Pending"].emplace_array();
+          json::array& pending =
+              rs["Pending"].is_array() ? rs["Pending"].as_array() : rs["Pending"].emplace_array();
           pending.push_back(json::object{{"s3Bucket", trail.bucket},
                                          {"s3Object", key},
                                          {"hashValue", crypto::Sha256Hex(body)},
@@ -259,7 +263,8 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
   if (trail.validation && trail.is_logging) {
     int64_t period_start = Int(state, "DigestPeriodStartMs");
     if (period_start == 0) {
-      state["DigestPeriodStartMs"] = std::max(trail.start_logging_ms, now_ms - options_.digest_interval_ms);
+      state["DigestPeriodStartMs"] =
+          std::max(trail.start_logging_ms, now_ms - options_.digest_interval_ms);
       period_start = Int(state, "DigestPeriodStartMs");
       changed = true;
     }
@@ -321,10 +326,10 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         }
         std::string sig_hex = crypto::HexEncode(*sig);
         auto gz = Gzip(body);
-        Status put = gz.ok() ? sink_.Put(trail.bucket, digest_key, *gz,
-                                         {{"signature", sig_hex},
-                                          {"signature-algorithm", "SHA256withRSA"}})
-                             : Status(gz.error());
+        Status put =
+            gz.ok() ? sink_.Put(trail.bucket, digest_key, *gz,
+                                {{"signature", sig_hex}, {"signature-algorithm", "SHA256withRSA"}})
+                    : Status(gz.error());
         if (!put.ok()) {
           error = put.error().message;
           break;

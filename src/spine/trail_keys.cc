@@ -126,8 +126,7 @@ bool VerifySha256Rsa(std::string_view public_der, std::string_view message,
     return false;
   }
   return EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature.data()),
-                          signature.size(),
-                          reinterpret_cast<const unsigned char*>(message.data()),
+                          signature.size(), reinterpret_cast<const unsigned char*>(message.data()),
                           message.size()) == 1;
 }
 
@@ -151,9 +150,9 @@ Result<SigningKey> CurrentSigningKey(store::Store& store, std::string_view accou
     std::string sealed;
     RAMPART_ASSIGN_OR_RETURN(PublicKeyInfo info, ParseRow(newest->doc, &sealed));
     if (info.validity_start_ms <= now_ms && now_ms < info.validity_end_ms) {
-      RAMPART_ASSIGN_OR_RETURN(
-          std::string priv, store.Open(KeyAad(account, newest->key), sealed,
-                                       "CloudTrail signing key " + newest->key));
+      RAMPART_ASSIGN_OR_RETURN(std::string priv,
+                               store.Open(KeyAad(account, newest->key), sealed,
+                                          "CloudTrail signing key " + newest->key));
       return SigningKey{std::move(info), std::move(priv)};
     }
   }

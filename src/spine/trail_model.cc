@@ -99,8 +99,11 @@ bool FieldMatchesOne(const json::object& fs, std::string_view value) {
   };
   auto has = [&](std::string_view op) { return !Arr(fs, op).empty(); };
   if (has("Equals") && !any("Equals", [&](std::string_view x) { return value == x; })) return false;
-  if (has("StartsWith") && !any("StartsWith", [&](std::string_view x) { return StartsWith(value, x); })) return false;
-  if (has("EndsWith") && !any("EndsWith", [&](std::string_view x) { return EndsWith(value, x); })) return false;
+  if (has("StartsWith") &&
+      !any("StartsWith", [&](std::string_view x) { return StartsWith(value, x); }))
+    return false;
+  if (has("EndsWith") && !any("EndsWith", [&](std::string_view x) { return EndsWith(value, x); }))
+    return false;
   if (any("NotEquals", [&](std::string_view x) { return value == x; })) return false;
   if (any("NotStartsWith", [&](std::string_view x) { return StartsWith(value, x); })) return false;
   if (any("NotEndsWith", [&](std::string_view x) { return EndsWith(value, x); })) return false;
@@ -210,8 +213,8 @@ bool TrailWantsInsight(const TrailConfig& t, const store::EventRecord& r,
 
 std::string FormatTrailTime(int64_t ms) {
   std::tm tm = Utc(ms);
-  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", tm.tm_year + 1900,
-                     tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+  return fmt::format("{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 std::string LogFolder(std::string_view prefix, std::string_view account, std::string_view region) {
@@ -222,10 +225,12 @@ std::string LogFileKey(std::string_view prefix, std::string_view account, std::s
                        int64_t ms, std::string_view unique, bool insight) {
   std::tm tm = Utc(ms);
   std::string_view kind = insight ? "CloudTrail-Insight" : "CloudTrail";
-  return fmt::format("{}AWSLogs/{}/{}/{}/{:04d}/{:02d}/{:02d}/{}_{}_{}_{:04d}{:02d}{:02d}T{:02d}{:02d}Z_{}.json.gz",
-                     JoinPrefix(prefix), account, kind, region, tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, account, kind, region, tm.tm_year + 1900, tm.tm_mon + 1,
-                     tm.tm_mday, tm.tm_hour, tm.tm_min, unique);
+  return fmt::format(
+      "{}AWSLogs/{}/{}/{}/{:04d}/{:02d}/{:02d}/"
+      "{}_{}_{}_{:04d}{:02d}{:02d}T{:02d}{:02d}Z_{}.json.gz",
+      JoinPrefix(prefix), account, kind, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+      account, kind, region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
+      unique);
 }
 
 std::string DigestFolder(std::string_view prefix, std::string_view account,
@@ -237,10 +242,11 @@ std::string DigestKey(std::string_view prefix, std::string_view account, std::st
                       std::string_view trail_name, std::string_view home_region, int64_t end_ms) {
   std::tm tm = Utc(end_ms);
   return fmt::format(
-      "{}{:04d}/{:02d}/{:02d}/{}_CloudTrail-Digest_{}_{}_{}_{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z.json.gz",
-      DigestFolder(prefix, account, region), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-      account, region, trail_name, home_region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
-      tm.tm_hour, tm.tm_min, tm.tm_sec);
+      "{}{:04d}/{:02d}/{:02d}/"
+      "{}_CloudTrail-Digest_{}_{}_{}_{:04d}{:02d}{:02d}T{:02d}{:02d}{:02d}Z.json.gz",
+      DigestFolder(prefix, account, region), tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, account,
+      region, trail_name, home_region, tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+      tm.tm_min, tm.tm_sec);
 }
 
 std::string RandomAlnum(size_t n) {

@@ -74,7 +74,8 @@ std::string LogFileKey(std::string_view prefix, std::string_view account, std::s
 //  <acct>_CloudTrail-Digest_<region>_<trail>_<homeRegion>_<YYYYMMDDTHHMMSSZ>.json.gz`
 std::string DigestKey(std::string_view prefix, std::string_view account, std::string_view region,
                       std::string_view trail_name, std::string_view home_region, int64_t end_ms);
-// The folder holding the digests of one region: `[prefix/]AWSLogs/<acct>/CloudTrail-Digest/<region>/`.
+// The folder holding the digests of one region:
+// `[prefix/]AWSLogs/<acct>/CloudTrail-Digest/<region>/`.
 std::string DigestFolder(std::string_view prefix, std::string_view account,
                          std::string_view region);
 std::string LogFolder(std::string_view prefix, std::string_view account, std::string_view region);

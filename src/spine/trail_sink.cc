@@ -4,8 +4,8 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -57,8 +57,8 @@ Result<std::string> DirectorySink::PathOf(std::string_view bucket, std::string_v
     size_t start = 0;
     while (start <= part.size()) {
       size_t slash = part.find('/', start);
-      std::string_view seg =
-          part.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+      std::string_view seg = part.substr(
+          start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
       if (seg == ".." || seg == ".") return Error::Validation("invalid bucket or key");
       if (slash == std::string_view::npos) break;
       start = slash + 1;
@@ -119,7 +119,8 @@ Result<std::vector<std::string>> DirectorySink::List(std::string_view bucket,
     if (!it->is_regular_file()) continue;
     std::string key = fs::relative(it->path(), base).generic_string();
     if (key.size() >= kMetadataSuffix.size() &&
-        key.compare(key.size() - kMetadataSuffix.size(), kMetadataSuffix.size(), kMetadataSuffix) == 0) {
+        key.compare(key.size() - kMetadataSuffix.size(), kMetadataSuffix.size(), kMetadataSuffix) ==
+            0) {
       continue;
     }
     if (key.find(".tmp-") != std::string::npos) continue;
@@ -131,7 +132,8 @@ Result<std::vector<std::string>> DirectorySink::List(std::string_view bucket,
 
 Result<std::string> Gzip(std::string_view data) {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) !=
+      Z_OK) {
     return Error::Internal("deflateInit2 failed");
   }
   std::string out;

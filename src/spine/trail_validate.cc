@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include <boost/json.hpp>
 #include <algorithm>
+#include <boost/json.hpp>
 #include <ctime>
 #include <regex>
 
@@ -118,20 +118,24 @@ struct Walker {
     auto key_it = t.public_keys.find(fp);
     if (key_it == t.public_keys.end()) {
       Bad(fmt::format("Digest file\t{}\tINVALID: public key not found in region {} for "
-                      "fingerprint {}", where, t.home_region, fp), true);
+                      "fingerprint {}",
+                      where, t.home_region, fp),
+          true);
       return std::nullopt;
     }
     const json::value& prev_sig = d.at("previousDigestSignature");
-    std::string to_sign = fmt::format(
-        "{}\n{}/{}\n{}\n{}", Str(d, "digestEndTime"), Str(d, "digestS3Bucket"),
-        Str(d, "digestS3Object"), crypto::Sha256Hex(*raw),
-        prev_sig.is_string() ? std::string(prev_sig.as_string()) : std::string("null"));
+    std::string to_sign =
+        fmt::format("{}\n{}/{}\n{}\n{}", Str(d, "digestEndTime"), Str(d, "digestS3Bucket"),
+                    Str(d, "digestS3Object"), crypto::Sha256Hex(*raw),
+                    prev_sig.is_string() ? std::string(prev_sig.as_string()) : std::string("null"));
     std::string sig_bytes;
     bool hex_ok = sig_it->second.size() % 2 == 0;
     for (size_t i = 0; hex_ok && i < sig_it->second.size(); i += 2) {
       auto hexval = [](char c) {
-        return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
-                                              : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+        return c >= '0' && c <= '9'   ? c - '0'
+               : c >= 'a' && c <= 'f' ? c - 'a' + 10
+               : c >= 'A' && c <= 'F' ? c - 'A' + 10
+                                      : -1;
       };
       int hi = hexval(sig_it->second[i]), lo = hexval(sig_it->second[i + 1]);
       if (hi < 0 || lo < 0) hex_ok = false;
@@ -221,9 +225,9 @@ struct Walker {
       if (!prev_bucket.is_string()) {
         std::string next = next_before(key);
         if (!next.empty()) {
-          rep.lines.push_back(fmt::format(
-              "No log files were delivered by CloudTrail between {} and {}",
-              FormatTrailTime(DigestKeyTime(next)), FormatTrailTime(last_start)));
+          rep.lines.push_back(
+              fmt::format("No log files were delivered by CloudTrail between {} and {}",
+                          FormatTrailTime(DigestKeyTime(next)), FormatTrailTime(last_start)));
         }
         key = next;
       } else {

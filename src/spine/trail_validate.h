@@ -33,7 +33,7 @@ struct ValidateTarget {
   int64_t start_ms = 0;
   int64_t end_ms = INT64_MAX;
   std::map<std::string, std::string> public_keys;  // fingerprint -> DER
-  std::set<std::string> pending_log_keys;           // delivered, waiting for the next digest
+  std::set<std::string> pending_log_keys;          // delivered, waiting for the next digest
   // The newest digest of each region as delivery recorded it (trusted: from the store). The walk
   // starts there, so deleting the newest digest file is caught too.
   std::map<std::string, std::string> latest_digest_keys;  // region -> key
@@ -56,7 +56,6 @@ ValidateReport ValidateTrailFiles(TrailSink& sink, const ValidateTarget& target)
 // `bucket_override` replaces the trail's bucket (for a trail deleted since).
 Result<ValidateReport> ValidateFromDataDir(const std::string& data_dir,
                                            const std::string& trail_arn, int64_t start_ms,
-                                           int64_t end_ms,
-                                           const std::string& bucket_override = "");
+                                           int64_t end_ms, const std::string& bucket_override = "");
 
 }  // namespace rampart::spine

@@ -61,12 +61,14 @@ Status ValidateTrailName(std::string_view name) {
   if (name.size() < 3) {
     return Ct("InvalidTrailNameException",
               fmt::format("Trail name too short. Minimum allowed length: 3 characters. Specified "
-                          "name length: {} characters.", name.size()));
+                          "name length: {} characters.",
+                          name.size()));
   }
   if (name.size() > 128) {
     return Ct("InvalidTrailNameException",
               fmt::format("Trail name too long. Maximum allowed length: 128 characters. Specified "
-                          "name length: {} characters.", name.size()));
+                          "name length: {} characters.",
+                          name.size()));
   }
   static const std::regex kChars(R"([A-Za-z0-9._\-]+)");
   if (!std::regex_match(name.begin(), name.end(), kChars)) {
@@ -93,8 +95,7 @@ Status ValidateTrailName(std::string_view name) {
 Status ValidateBucketName(std::string_view b) {
   static const std::regex kBucket(R"([a-z0-9][a-z0-9.\-]{1,61}[a-z0-9])");
   if (!std::regex_match(b.begin(), b.end(), kBucket) || b.find("..") != std::string_view::npos) {
-    return Ct("InvalidS3BucketNameException",
-              fmt::format("Bucket name is not valid: {}", b));
+    return Ct("InvalidS3BucketNameException", fmt::format("Bucket name is not valid: {}", b));
   }
   return {};
 }
@@ -125,9 +126,8 @@ Result<TrailRef> ParseTrailRef(const Call& call, std::string_view name_or_arn) {
                 fmt::format("Trail ARN {} is not valid.", name_or_arn));
     }
     if (m[2].str() != call.principal.account_id) {
-      return Ct("TrailNotFoundException",
-                fmt::format("Unknown trail: {} for the user: {}", name_or_arn,
-                            call.principal.account_id));
+      return Ct("TrailNotFoundException", fmt::format("Unknown trail: {} for the user: {}",
+                                                      name_or_arn, call.principal.account_id));
     }
     return TrailRef{m[3].str(), m[1].str()};
   }
@@ -136,17 +136,18 @@ Result<TrailRef> ParseTrailRef(const Call& call, std::string_view name_or_arn) {
 }
 
 Error NotFound(const Call& call, std::string_view name) {
-  return Ct("TrailNotFoundException",
-            fmt::format("Unknown trail: {} for the user: {}",
-                        StartsWith(name, "arn:")
-                            ? std::string(name)
-                            : TrailArn(call.region, call.principal.account_id, name),
-                        call.principal.account_id));
+  return Ct(
+      "TrailNotFoundException",
+      fmt::format("Unknown trail: {} for the user: {}",
+                  StartsWith(name, "arn:") ? std::string(name)
+                                           : TrailArn(call.region, call.principal.account_id, name),
+                  call.principal.account_id));
 }
 
 // The trail document visible from the caller's region: its own region's trails, multi-region
 // trails everywhere, and any trail addressed by its full ARN.
-Result<json::object> LoadTrail(store::EntityTx& tx, const Call& call, std::string_view name_or_arn) {
+Result<json::object> LoadTrail(store::EntityTx& tx, const Call& call,
+                               std::string_view name_or_arn) {
   RAMPART_ASSIGN_OR_RETURN(TrailRef ref, ParseTrailRef(call, name_or_arn));
   RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(call.principal.account_id, kTrailKind, ref.name));
   if (!doc) return NotFound(call, name_or_arn);
@@ -232,13 +233,14 @@ Status ApplySettings(const Call& call, const json::object& in, json::object& doc
     } else {
       std::string_view topic = s->as_string();
       doc["SnsTopicName"] = topic;
-      doc["SnsTopicARN"] = StartsWith(topic, "arn:")
-                               ? std::string(topic)
-                               : fmt::format("arn:aws:sns:{}:{}:{}", call.region,
-                                             call.principal.account_id, topic);
+      doc["SnsTopicARN"] =
+          StartsWith(topic, "arn:")
+              ? std::string(topic)
+              : fmt::format("arn:aws:sns:{}:{}:{}", call.region, call.principal.account_id, topic);
     }
   }
-  if (const auto* v = Member(in, "IncludeGlobalServiceEvents")) doc["IncludeGlobalServiceEvents"] = *v;
+  if (const auto* v = Member(in, "IncludeGlobalServiceEvents"))
+    doc["IncludeGlobalServiceEvents"] = *v;
   if (const auto* v = Member(in, "IsMultiRegionTrail")) doc["IsMultiRegionTrail"] = *v;
   if (const auto* v = Member(in, "EnableLogFileValidation")) doc["LogFileValidationEnabled"] = *v;
   if (const auto* v = Member(in, "KmsKeyId")) {
@@ -280,8 +282,7 @@ Status ApplySettings(const Call& call, const json::object& in, json::object& doc
   return {};
 }
 
-Status CountLimit(store::EntityTx& tx, const Call& call, std::string_view except_name,
-                  bool multi) {
+Status CountLimit(store::EntityTx& tx, const Call& call, std::string_view except_name, bool multi) {
   RAMPART_ASSIGN_OR_RETURN(auto trails, AllTrails(tx, call.principal.account_id));
   // A multi-region trail counts in every region; count the fullest region it would join.
   std::map<std::string, int> per_region;
@@ -403,7 +404,8 @@ Result<json::value> DescribeTrails(TrailService& svc, const Call& call, const js
       if (by_name) {
         bool match = false;
         for (const auto& [n, r] : wanted) {
-          if (n == Str(t, "Name") && (r.empty() ? visible : r == Str(t, "HomeRegion"))) match = true;
+          if (n == Str(t, "Name") && (r.empty() ? visible : r == Str(t, "HomeRegion")))
+            match = true;
         }
         if (!match) continue;
       } else if (!visible) {
@@ -496,7 +498,8 @@ Result<json::value> GetTrailStatus(TrailService& svc, const Call& call, const js
     out["LatestDeliveryAttemptTime"] = spine::FormatTrailTime(st.latest_delivery_attempt_ms);
   }
   if (!st.latest_delivery_error.empty()) out["LatestDeliveryError"] = st.latest_delivery_error;
-  if (st.latest_digest_delivery_ms) out["LatestDigestDeliveryTime"] = secs(st.latest_digest_delivery_ms);
+  if (st.latest_digest_delivery_ms)
+    out["LatestDigestDeliveryTime"] = secs(st.latest_digest_delivery_ms);
   if (!st.latest_digest_delivery_error.empty()) {
     out["LatestDigestDeliveryError"] = st.latest_digest_delivery_error;
   }
@@ -548,9 +551,12 @@ Status ValidateEventSelectors(const json::array& sels) {
 
 Status ValidateAdvancedSelectors(const json::array& sels) {
   static const std::set<std::string_view> kFields = {
-      "eventCategory", "eventSource", "eventName", "eventType", "readOnly", "resources.type",
-      "resources.ARN", "errorCode", "userIdentity.arn", "sessionCredentialFromConsole",
-      "vpcEndpointId", "eventTypeDetails"};
+      "eventCategory",    "eventSource",
+      "eventName",        "eventType",
+      "readOnly",         "resources.type",
+      "resources.ARN",    "errorCode",
+      "userIdentity.arn", "sessionCredentialFromConsole",
+      "vpcEndpointId",    "eventTypeDetails"};
   if (sels.size() > 500) {
     return Ct("InvalidEventSelectorsException", "Too many advanced event selectors.");
   }
@@ -558,7 +564,8 @@ Status ValidateAdvancedSelectors(const json::array& sels) {
     bool has_category = false;
     const json::value* fs = AsObject(s).if_contains("FieldSelectors");
     if (!fs || !fs->is_array() || fs->as_array().empty()) {
-      return Ct("InvalidEventSelectorsException", "Each advanced event selector needs field selectors.");
+      return Ct("InvalidEventSelectorsException",
+                "Each advanced event selector needs field selectors.");
     }
     for (const auto& f : fs->as_array()) {
       std::string_view field = Str(AsObject(f), "Field");
@@ -640,8 +647,8 @@ Result<json::value> PutInsightSelectors(TrailService& svc, const Call& call,
                                         const json::object& in) {
   json::array sels;
   std::set<std::string> seen;
-  for (const auto& s : Member(in, "InsightSelectors") ? in.at("InsightSelectors").as_array()
-                                                      : json::array{}) {
+  for (const auto& s :
+       Member(in, "InsightSelectors") ? in.at("InsightSelectors").as_array() : json::array{}) {
     std::string type(Str(AsObject(s), "InsightType"));
     if (type != spine::kCallRateInsight && type != spine::kErrorRateInsight) {
       return Ct("InvalidInsightSelectorsException",
@@ -675,7 +682,8 @@ Result<json::value> GetInsightSelectors(TrailService& svc, const Call& call,
   if (!sels || sels->as_array().empty()) {
     return Ct("InsightNotEnabledException",
               fmt::format("Trail {} does not have Insights enabled. Enable Insights on the trail, "
-                          "and then try the operation again.", Str(doc, "TrailARN")));
+                          "and then try the operation again.",
+                          Str(doc, "TrailARN")));
   }
   return json::value(json::object{{"TrailARN", Str(doc, "TrailARN")}, {"InsightSelectors", *sels}});
 }
@@ -686,13 +694,13 @@ Result<json::object> LoadTagged(store::EntityTx& tx, const Call& call, std::stri
   if (!std::regex_match(arn.begin(), arn.end(), kArn)) {
     return Ct("CloudTrailARNInvalidException",
               fmt::format("ResourceId {} is not a valid ARN. A trail ARN looks like "
-                          "arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.", arn));
+                          "arn:aws:cloudtrail:us-east-2:123456789012:trail/MyTrail.",
+                          arn));
   }
   auto doc = LoadTrail(tx, call, arn);
   if (!doc.ok()) {
     if (doc.error().code == "TrailNotFoundException") {
-      return Ct("ResourceNotFoundException",
-                fmt::format("Resource not found: {}", arn));
+      return Ct("ResourceNotFoundException", fmt::format("Resource not found: {}", arn));
     }
     return std::move(doc).error();
   }
@@ -764,8 +772,10 @@ Result<json::value> ListTags(TrailService& svc, const Call& call, const json::ob
 Result<json::value> ListPublicKeys(TrailService& svc, const Call& call, const json::object& in) {
   int64_t now = NowMs();
   int64_t start = 0, end = now;
-  if (const auto* s = Member(in, "StartTime")) start = static_cast<int64_t>(s->to_number<double>() * 1000);
-  if (const auto* e = Member(in, "EndTime")) end = static_cast<int64_t>(e->to_number<double>() * 1000);
+  if (const auto* s = Member(in, "StartTime"))
+    start = static_cast<int64_t>(s->to_number<double>() * 1000);
+  if (const auto* e = Member(in, "EndTime"))
+    end = static_cast<int64_t>(e->to_number<double>() * 1000);
   if (start > end) {
     return Ct("InvalidTimeRangeException",
               "Occurs if the timestamp values are not valid. Either the start time occurs after "
@@ -778,10 +788,11 @@ Result<json::value> ListPublicKeys(TrailService& svc, const Call& call, const js
                                                             call.region, start, end));
   json::array out;
   for (const auto& k : keys) {
-    out.push_back(json::object{{"Value", k.der},
-                               {"ValidityStartTime", static_cast<double>(k.validity_start_ms) / 1000.0},
-                               {"ValidityEndTime", static_cast<double>(k.validity_end_ms) / 1000.0},
-                               {"Fingerprint", k.fingerprint}});
+    out.push_back(
+        json::object{{"Value", k.der},
+                     {"ValidityStartTime", static_cast<double>(k.validity_start_ms) / 1000.0},
+                     {"ValidityEndTime", static_cast<double>(k.validity_end_ms) / 1000.0},
+                     {"Fingerprint", k.fingerprint}});
   }
   return json::value(json::object{{"PublicKeyList", std::move(out)}});
 }

@@ -42,7 +42,8 @@ class FakeEventStore : public store::EventStore {
   Result<std::vector<store::EventRecord>> ReadAfter(int64_t after, size_t limit) override {
     std::lock_guard lock(mu_);
     std::vector<store::EventRecord> out;
-    for (size_t i = static_cast<size_t>(std::max<int64_t>(after, 0)); i < records_.size() && out.size() < limit; ++i) {
+    for (size_t i = static_cast<size_t>(std::max<int64_t>(after, 0));
+         i < records_.size() && out.size() < limit; ++i) {
       out.push_back(records_[i]);
     }
     return out;
@@ -58,7 +59,8 @@ class FakeEventStore : public store::EventStore {
   }
   std::vector<store::EventRecord> Insights() {
     std::vector<store::EventRecord> out;
-    for (const auto& r : records_) if (r.category == "Insight") out.push_back(r);
+    for (const auto& r : records_)
+      if (r.category == "Insight") out.push_back(r);
     return out;
   }
 
@@ -67,8 +69,9 @@ class FakeEventStore : public store::EventStore {
   std::vector<store::EventRecord> records_;
 };
 
-store::EventRecord Rec(int64_t t, std::string name, bool read_only, std::string region = "us-east-1",
-                       std::string source = "iam.amazonaws.com", std::string error = "") {
+store::EventRecord Rec(int64_t t, std::string name, bool read_only,
+                       std::string region = "us-east-1", std::string source = "iam.amazonaws.com",
+                       std::string error = "") {
   store::EventRecord r;
   r.event_id = crypto::HexEncode(crypto::RandomBytes(8));
   r.account_id = kAccount;
@@ -77,17 +80,17 @@ store::EventRecord Rec(int64_t t, std::string name, bool read_only, std::string 
   r.event_source = source;
   r.read_only = read_only;
   r.region = region;
-  json::object o{{"eventVersion", "1.08"},
-                 {"eventTime", FormatTrailTime(t)},
-                 {"eventSource", source},
-                 {"eventName", name},
-                 {"awsRegion", region},
-                 {"userIdentity", json::object{{"type", "Root"},
-                                               {"arn", "arn:aws:iam::123456789012:root"}}},
-                 {"userAgent", "test-agent"},
-                 {"eventID", r.event_id},
-                 {"readOnly", read_only},
-                 {"eventCategory", "Management"}};
+  json::object o{
+      {"eventVersion", "1.08"},
+      {"eventTime", FormatTrailTime(t)},
+      {"eventSource", source},
+      {"eventName", name},
+      {"awsRegion", region},
+      {"userIdentity", json::object{{"type", "Root"}, {"arn", "arn:aws:iam::123456789012:root"}}},
+      {"userAgent", "test-agent"},
+      {"eventID", r.event_id},
+      {"readOnly", read_only},
+      {"eventCategory", "Management"}};
   if (!error.empty()) o["errorCode"] = error;
   r.json = json::serialize(o);
   return r;
@@ -96,7 +99,8 @@ store::EventRecord Rec(int64_t t, std::string name, bool read_only, std::string 
 class TrailTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("rampart-trail-test-" + crypto::HexEncode(crypto::RandomBytes(6)));
+    dir_ = fs::temp_directory_path() /
+           ("rampart-trail-test-" + crypto::HexEncode(crypto::RandomBytes(6)));
     fs::create_directories(dir_);
     auto st = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
     ASSERT_TRUE(st.ok());
@@ -120,9 +124,11 @@ class TrailTest : public ::testing::Test {
                      {"_StartLoggingMs", kT0},
                      {"_StartSeq", 0}};
     for (const auto& [k, v] : extra) doc[k] = v;
-    ASSERT_TRUE(store_->entities().Transact([&](store::EntityTx& tx) {
-      return tx.Put(kAccount, kTrailKind, "t1", json::serialize(doc));
-    }).ok());
+    ASSERT_TRUE(store_->entities()
+                    .Transact([&](store::EntityTx& tx) {
+                      return tx.Put(kAccount, kTrailKind, "t1", json::serialize(doc));
+                    })
+                    .ok());
   }
 
   TrailDelivery MakeDelivery(DeliveryOptions o = {}) {
@@ -136,11 +142,13 @@ class TrailTest : public ::testing::Test {
     auto keys = ListPublicKeys(*store_, kAccount, "us-east-1", 0, INT64_MAX);
     EXPECT_TRUE(keys.ok());
     for (const auto& k : *keys) t.public_keys[k.fingerprint] = k.der;
-    EXPECT_TRUE(store_->entities().Transact([&](store::EntityTx& tx) -> Status {
-      auto doc = tx.Get(kAccount, kDeliveryKind, "t1");
-      if (doc.ok() && *doc) ApplyDeliveryState(**doc, t);
-      return {};
-    }).ok());
+    EXPECT_TRUE(store_->entities()
+                    .Transact([&](store::EntityTx& tx) -> Status {
+                      auto doc = tx.Get(kAccount, kDeliveryKind, "t1");
+                      if (doc.ok() && *doc) ApplyDeliveryState(**doc, t);
+                      return {};
+                    })
+                    .ok());
     return t;
   }
 
@@ -185,21 +193,21 @@ TEST(TrailModel, SelectorsFilter) {
   EXPECT_FALSE(TrailWantsRecord(t, other_region));
   t.multi_region = true;
   EXPECT_TRUE(TrailWantsRecord(t, other_region));
-  t.event_selectors = json::array{json::object{{"ReadWriteType", "WriteOnly"},
-                                               {"IncludeManagementEvents", true}}};
+  t.event_selectors =
+      json::array{json::object{{"ReadWriteType", "WriteOnly"}, {"IncludeManagementEvents", true}}};
   EXPECT_TRUE(TrailWantsRecord(t, write));
   EXPECT_FALSE(TrailWantsRecord(t, read));
-  t.event_selectors = json::array{json::object{{"ReadWriteType", "ReadOnly"},
-                                               {"IncludeManagementEvents", true}}};
+  t.event_selectors =
+      json::array{json::object{{"ReadWriteType", "ReadOnly"}, {"IncludeManagementEvents", true}}};
   EXPECT_FALSE(TrailWantsRecord(t, write));
   EXPECT_TRUE(TrailWantsRecord(t, read));
-  t.event_selectors = json::array{json::object{{"ReadWriteType", "All"},
-                                               {"IncludeManagementEvents", false}}};
+  t.event_selectors =
+      json::array{json::object{{"ReadWriteType", "All"}, {"IncludeManagementEvents", false}}};
   EXPECT_FALSE(TrailWantsRecord(t, write));
-  t.event_selectors = json::array{json::object{
-      {"ReadWriteType", "All"},
-      {"IncludeManagementEvents", true},
-      {"ExcludeManagementEventSources", json::array{"iam.amazonaws.com"}}}};
+  t.event_selectors = json::array{
+      json::object{{"ReadWriteType", "All"},
+                   {"IncludeManagementEvents", true},
+                   {"ExcludeManagementEventSources", json::array{"iam.amazonaws.com"}}}};
   EXPECT_FALSE(TrailWantsRecord(t, write));
   EXPECT_TRUE(TrailWantsRecord(t, other_region));
   // Data events by resource ARN prefix.
@@ -210,8 +218,9 @@ TEST(TrailModel, SelectorsFilter) {
   t.event_selectors = json::array{json::object{
       {"ReadWriteType", "All"},
       {"IncludeManagementEvents", false},
-      {"DataResources", json::array{json::object{{"Type", "AWS::S3::Object"},
-                                                 {"Values", json::array{"arn:aws:s3:::bkt/secret/"}}}}}}};
+      {"DataResources",
+       json::array{json::object{{"Type", "AWS::S3::Object"},
+                                {"Values", json::array{"arn:aws:s3:::bkt/secret/"}}}}}}};
   EXPECT_TRUE(TrailWantsRecord(t, data));
   data.resources[0].name = "arn:aws:s3:::other/x";
   EXPECT_FALSE(TrailWantsRecord(t, data));
@@ -219,9 +228,10 @@ TEST(TrailModel, SelectorsFilter) {
   t.event_selectors = {};
   t.advanced_selectors = json::array{json::object{
       {"FieldSelectors",
-       json::array{json::object{{"Field", "eventCategory"}, {"Equals", json::array{"Management"}}},
-                   json::object{{"Field", "readOnly"}, {"Equals", json::array{"false"}}},
-                   json::object{{"Field", "eventName"}, {"NotStartsWith", json::array{"Delete"}}}}}}};
+       json::array{
+           json::object{{"Field", "eventCategory"}, {"Equals", json::array{"Management"}}},
+           json::object{{"Field", "readOnly"}, {"Equals", json::array{"false"}}},
+           json::object{{"Field", "eventName"}, {"NotStartsWith", json::array{"Delete"}}}}}}};
   EXPECT_TRUE(TrailWantsRecord(t, write));
   EXPECT_FALSE(TrailWantsRecord(t, read));
   auto del = Rec(kT0, "DeleteUser", false);
@@ -272,25 +282,28 @@ TEST_F(TrailTest, SigningKeyIsPersistedSealedAndReused) {
   EXPECT_EQ(keys->size(), 2u);
   // The private key is not stored in the clear.
   std::string doc;
-  ASSERT_TRUE(store_->entities().Transact([&](store::EntityTx& tx) -> Status {
-    auto rows = tx.List(kAccount, kSigningKeyKind, "", "", 10);
-    doc = rows->front().doc;
-    return {};
-  }).ok());
+  ASSERT_TRUE(store_->entities()
+                  .Transact([&](store::EntityTx& tx) -> Status {
+                    auto rows = tx.List(kAccount, kSigningKeyKind, "", "", 10);
+                    doc = rows->front().doc;
+                    return {};
+                  })
+                  .ok());
   EXPECT_EQ(doc.find(crypto::Base64Encode(a->private_der)), std::string::npos);
 }
 
 TEST_F(TrailTest, DeliversFilesWithAwsLayoutAndRecords) {
   PutTrail({{"LogFileValidationEnabled", false}});
-  std::vector<store::EventRecord> batch{Rec(kT0 + 100, "CreateUser", false),
-                                        Rec(kT0 + 200, "ListUsers", true),
-                                        Rec(kT0 + 300, "CreateKey", false, "eu-west-1", "kms.amazonaws.com")};
+  std::vector<store::EventRecord> batch{
+      Rec(kT0 + 100, "CreateUser", false), Rec(kT0 + 200, "ListUsers", true),
+      Rec(kT0 + 300, "CreateKey", false, "eu-west-1", "kms.amazonaws.com")};
   ASSERT_TRUE(events_.Append(batch).ok());
   auto d = MakeDelivery();
   ASSERT_TRUE(d.RunOnce(kT0 + 1000).ok());
   auto keys = Keys("pre/AWSLogs/123456789012/CloudTrail/us-east-1/2023/11/14/");
   ASSERT_EQ(keys.size(), 1u);
-  EXPECT_TRUE(keys[0].find("123456789012_CloudTrail_us-east-1_20231114T2213Z_") != std::string::npos);
+  EXPECT_TRUE(keys[0].find("123456789012_CloudTrail_us-east-1_20231114T2213Z_") !=
+              std::string::npos);
   auto obj = sink_->Get("bkt", keys[0]);
   auto raw = Gunzip((*obj)->bytes);
   ASSERT_TRUE(raw.ok());
@@ -310,7 +323,9 @@ TEST_F(TrailTest, DeliversFilesWithAwsLayoutAndRecords) {
 }
 
 TEST_F(TrailTest, StoppedTrailDeliversUpToStopThenNothing) {
-  PutTrail({{"_IsLogging", false}, {"_StopSeq", 1}, {"_StopLoggingMs", kT0 + 150},
+  PutTrail({{"_IsLogging", false},
+            {"_StopSeq", 1},
+            {"_StopLoggingMs", kT0 + 150},
             {"LogFileValidationEnabled", false}});
   std::vector<store::EventRecord> batch{Rec(kT0 + 100, "CreateUser", false),
                                         Rec(kT0 + 200, "CreateGroup", false)};
@@ -328,7 +343,8 @@ TEST_F(TrailTest, DigestChainValidatesAndTamperingIsDetected) {
   auto d = MakeDelivery();
   int64_t t = kT0;
   for (int i = 0; i < 4; ++i) {
-    std::vector<store::EventRecord> batch{Rec(t + 10, "CreateUser", false), Rec(t + 20, "ListUsers", true)};
+    std::vector<store::EventRecord> batch{Rec(t + 10, "CreateUser", false),
+                                          Rec(t + 20, "ListUsers", true)};
     ASSERT_TRUE(events_.Append(batch).ok());
     t += 3000;
     ASSERT_TRUE(d.RunOnce(t).ok());
@@ -460,7 +476,12 @@ TEST(Insights, BurstStartsAndEnds) {
   EXPECT_EQ(attrs[0].at("attribute").as_string(), "userIdentityArn");
   EXPECT_EQ(attrs[0].at("insight").as_array()[0].at("value").as_string(),
             "arn:aws:iam::123456789012:user/burst");
-  EXPECT_EQ(je.at("insightDetails").at("insightContext").at("statistics").at("insightDuration").as_int64(), 1);
+  EXPECT_EQ(je.at("insightDetails")
+                .at("insightContext")
+                .at("statistics")
+                .at("insightDuration")
+                .as_int64(),
+            1);
 }
 
 TEST(Insights, NeedsAFullBaselineAndAFloor) {
@@ -494,7 +515,8 @@ TEST(Insights, NeedsAFullBaselineAndAFloor) {
     c.time_ms = kT0 + 20000 + i;
     det.Observe(c);
   }
-  EXPECT_TRUE(det.Advance(kT0 + 21000, [](std::string_view, std::string_view) { return false; }).empty());
+  EXPECT_TRUE(
+      det.Advance(kT0 + 21000, [](std::string_view, std::string_view) { return false; }).empty());
 }
 
 TEST_F(TrailTest, InsightsAreAppendedAndDeliveredUnderCloudTrailInsight) {
@@ -529,10 +551,10 @@ TEST_F(TrailTest, InsightsAreAppendedAndDeliveredUnderCloudTrailInsight) {
   EXPECT_EQ(n, 2u);
   // Insight events never land in the management log files.
   for (const auto& f : Keys("pre/AWSLogs/123456789012/CloudTrail/")) {
-    EXPECT_EQ(Gunzip((*sink_->Get("bkt", f))->bytes)->find("AwsCloudTrailInsight"), std::string::npos);
+    EXPECT_EQ(Gunzip((*sink_->Get("bkt", f))->bytes)->find("AwsCloudTrailInsight"),
+              std::string::npos);
   }
 }
-
 
 // Not a benchmark with a peer, but the numbers quoted in docs/CLOUDTRAIL.md come from here.
 TEST_F(TrailTest, DeliveryThroughputIsReported) {
@@ -551,15 +573,14 @@ TEST_F(TrailTest, DeliveryThroughputIsReported) {
   auto report = ValidateTrailFiles(*sink_, Target());
   auto t3 = std::chrono::steady_clock::now();
   EXPECT_TRUE(report.ok()) << report.Summary();
-  auto ms = [](auto a, auto b) {
-    return std::chrono::duration<double, std::milli>(b - a).count();
-  };
+  auto ms = [](auto a, auto b) { return std::chrono::duration<double, std::milli>(b - a).count(); };
   auto logs = Keys("pre/AWSLogs/123456789012/CloudTrail/");
   ASSERT_EQ(logs.size(), 1u);
   size_t gz = (*sink_->Get("bkt", logs[0]))->bytes.size();
-  std::printf("[ measure  ] 20000 records (%zu bytes each): delivery %.1f ms, gzip file %zu bytes; "
-              "first digest %.1f ms; validate %.1f ms\n",
-              batch[0].json.size(), ms(t0, t1), gz, ms(t1, t2), ms(t2, t3));
+  std::printf(
+      "[ measure  ] 20000 records (%zu bytes each): delivery %.1f ms, gzip file %zu bytes; "
+      "first digest %.1f ms; validate %.1f ms\n",
+      batch[0].json.size(), ms(t0, t1), gz, ms(t1, t2), ms(t2, t3));
 }
 
 }  // namespace
