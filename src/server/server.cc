@@ -28,13 +28,16 @@
 #include "spine/audit.h"
 #include "services/sts/federation.h"
 #include "services/sts/sts.h"
+#include "services/kms/kms.h"
 
 namespace rampart::server {
 
 struct Services {
-  explicit Services(store::Store& store) : iam(store), sts(store, iam) {}
+  explicit Services(store::Store& store)
+      : iam(store), sts(store, iam), kms(store, services::kms::NewSoftwareKeyStore(store)) {}
   services::iam::IamService iam;
   services::sts::StsService sts;
+  services::kms::KmsService kms;
   std::unique_ptr<services::cloudtrail::TrailService> trails;
   std::unique_ptr<services::Dispatch> dispatch;
 };
@@ -47,6 +50,7 @@ std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& 
   tables.push_back(services::cloudtrail::TrailOperations(*s->trails));
   tables.push_back(services::sts::Operations(s->sts));
   tables.push_back(services::iam::Operations(s->iam));
+  tables.push_back(services::kms::Operations(s->kms));
   s->dispatch = std::make_unique<services::Dispatch>(std::move(tables));
   return s;
 }
@@ -204,6 +208,11 @@ int RunServer(const ServerConfig& config) {
     return listener_ptr ? listener_ptr->stats().open_connections.load() : 0;
   };
   services::Authorizer authorizer(built->iam);
+  authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
+                                                         const model::Operation& op,
+                                                         const boost::json::object& in) {
+    return services::kms::ResolveResource(kms, c, op, in);
+  });
   // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: STS verifies the token for the authorizer;
   // OIDC keys are fetched over HTTPS trusted by the provider's thumbprints.
   built->sts.set_fetch([](std::string_view url, const std::vector<std::string>& thumbprints) {

@@ -1,0 +1,680 @@
+// Key lifecycle and administration: CreateKey, DescribeKey, ListKeys, Enable/DisableKey,
+// Schedule/CancelKeyDeletion, UpdateKeyDescription, aliases, tags, key policies, rotation and
+// imported key material.
+#include <algorithm>
+#include <openssl/crypto.h>
+
+#include <cmath>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "policy/evaluate.h"
+#include "services/kms/kms.h"
+
+namespace rampart::services::kms {
+
+namespace {
+
+using Handler = Result<json::value> (*)(KmsService&, const Call&, const json::object&);
+
+std::string NewKeyId() {
+  std::string b = crypto::RandomBytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
+  std::string hex = crypto::HexEncode(b);
+  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
+         hex.substr(16, 4) + "-" + hex.substr(20);
+}
+
+double Now(const Call& c) { return static_cast<double>(c.now_epoch_seconds); }
+
+Error Malformed(std::string m) {
+  return {"MalformedPolicyDocumentException", std::move(m), 400, true};
+}
+Error TagError(std::string m) { return {"TagException", std::move(m), 400, true}; }
+
+// Parses a key policy and applies AWS's lockout safety check: unless bypassed, the caller must
+// still be allowed kms:PutKeyPolicy by the new policy (its identity policies are assumed to
+// allow: they were just checked for this very call).
+Status CheckPolicy(const Call& call, std::string_view doc, std::string_view key_arn, bool bypass) {
+  auto pol = policy::ParsePolicy(doc, policy::PolicyType::kKeyPolicy, std::string(key_arn));
+  if (!pol.ok()) return Malformed(pol.error().message);
+  if (bypass) return {};
+  auto req = policy::Request::Create(call.principal.arn, "kms:PutKeyPolicy", key_arn,
+                                     call.principal.account_id);
+  if (!req.ok()) return Malformed(req.error().message);
+  static const policy::Policy kAll = *policy::ParsePolicy(
+      R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+      policy::PolicyType::kManaged, "caller");
+  const policy::Policy* identity[] = {&kAll};
+  policy::PolicySet set;
+  set.identity = identity;
+  set.resource = &*pol;
+  if (policy::Evaluate(*req, set).decision != policy::Decision::kAllow) {
+    return Malformed(
+        "The new key policy will not allow you to update the key policy in the future.");
+  }
+  return {};
+}
+
+Status MergeTags(json::object& doc, const json::value* tags) {
+  if (!tags || !tags->is_array()) return {};
+  json::array& cur = doc["Tags"].is_array() ? doc["Tags"].as_array()
+                                              : (doc["Tags"] = json::array()).as_array();
+  for (const auto& t : tags->as_array()) {
+    if (!t.is_object()) continue;
+    std::string_view k = Str(t.as_object(), "TagKey");
+    std::string_view v = Str(t.as_object(), "TagValue");
+    if (StartsWith(ToLower(k), "aws:")) return TagError("Tags beginning with aws: are reserved");
+    auto it = std::find_if(cur.begin(), cur.end(),
+                           [&](const json::value& e) { return Str(e.as_object(), "TagKey") == k; });
+    if (it != cur.end()) {
+      it->as_object()["TagValue"] = v;
+    } else {
+      cur.push_back(json::object{{"TagKey", k}, {"TagValue", v}});
+    }
+  }
+  if (cur.size() > 50) return TagError("Too many tags: a KMS key has at most 50.");
+  return {};
+}
+
+json::object Metadata(const KeyEntry& k) { return k.metadata(); }
+
+
+// Who may not administer a key in this state (AWS: PendingDeletion refuses most changes).
+Status NotPendingDeletion(const KeyEntry& k) {
+  if (k.state() == "PendingDeletion") return InvalidState(k.arn + " is pending deletion.");
+  return {};
+}
+
+// ---- Keys -----------------------------------------------------------------------------------
+
+Result<json::value> CreateKey(KmsService& svc, const Call& call, const json::object& in) {
+  std::string spec_name(Str(in, "KeySpec"));
+  if (spec_name.empty()) spec_name = std::string(Str(in, "CustomerMasterKeySpec"));
+  if (spec_name.empty()) spec_name = "SYMMETRIC_DEFAULT";
+  auto spec = ParseKeySpec(spec_name);
+  if (!spec) return Unsupported("KeySpec " + spec_name + " is not supported.");
+  std::string usage(Str(in, "KeyUsage"));
+  if (usage.empty()) usage = IsHmac(*spec) ? "GENERATE_VERIFY_MAC" : "ENCRYPT_DECRYPT";
+  bool ok_usage = (*spec == KeySpec::kSymmetricDefault && usage == "ENCRYPT_DECRYPT") ||
+                  (IsRsa(*spec) && (usage == "ENCRYPT_DECRYPT" || usage == "SIGN_VERIFY")) ||
+                  (IsEcc(*spec) && usage == "SIGN_VERIFY") ||
+                  (IsHmac(*spec) && usage == "GENERATE_VERIFY_MAC");
+  if (!ok_usage) {
+    return Validation("KeyUsage " + usage + " is not compatible with KeySpec " + spec_name + ".");
+  }
+  std::string origin(Str(in, "Origin"));
+  if (origin.empty()) origin = "AWS_KMS";
+  if (origin != "AWS_KMS" && origin != "EXTERNAL") {
+    return Unsupported("Origin " + origin + " is not supported by this server.");
+  }
+  if (origin == "EXTERNAL" && *spec != KeySpec::kSymmetricDefault) {
+    return Unsupported("Imported key material is supported for SYMMETRIC_DEFAULT keys only.");
+  }
+  if (auto* m = in.if_contains("MultiRegion"); m && m->is_bool() && m->as_bool()) {
+    return Unsupported("Multi-Region keys are not supported by this server.");
+  }
+  if (!Str(in, "CustomKeyStoreId").empty()) {
+    return Unsupported("Custom key stores are not supported by this server.");
+  }
+  const std::string& account = call.principal.account_id;
+  std::string key_id = NewKeyId();
+  std::string arn = KeyArn(call.region, account, key_id);
+  std::string pol(Str(in, "Policy"));
+  if (pol.empty()) {
+    pol = DefaultKeyPolicy(account);
+  } else {
+    auto* b = in.if_contains("BypassPolicyLockoutSafetyCheck");
+    RAMPART_RETURN_IF_ERROR(CheckPolicy(call, pol, arn, b && b->is_bool() && b->as_bool()));
+  }
+  json::object md{{"AWSAccountId", account},
+                  {"KeyId", key_id},
+                  {"Arn", arn},
+                  {"CreationDate", Now(call)},
+                  {"Enabled", origin == "AWS_KMS"},
+                  {"Description", Str(in, "Description")},
+                  {"KeyUsage", usage},
+                  {"KeyState", origin == "AWS_KMS" ? "Enabled" : "PendingImport"},
+                  {"Origin", origin},
+                  {"KeyManager", "CUSTOMER"},
+                  {"CustomerMasterKeySpec", spec_name},
+                  {"KeySpec", spec_name},
+                  {"MultiRegion", false}};
+  if (usage == "ENCRYPT_DECRYPT") {
+    md["EncryptionAlgorithms"] = *spec == KeySpec::kSymmetricDefault
+                                     ? json::array{"SYMMETRIC_DEFAULT"}
+                                     : json::array{"RSAES_OAEP_SHA_1", "RSAES_OAEP_SHA_256"};
+  } else if (usage == "SIGN_VERIFY") {
+    if (IsRsa(*spec)) {
+      md["SigningAlgorithms"] = json::array{"RSASSA_PSS_SHA_256",        "RSASSA_PSS_SHA_384",
+                                            "RSASSA_PSS_SHA_512",        "RSASSA_PKCS1_V1_5_SHA_256",
+                                            "RSASSA_PKCS1_V1_5_SHA_384", "RSASSA_PKCS1_V1_5_SHA_512"};
+    } else {
+      md["SigningAlgorithms"] = json::array{*spec == KeySpec::kEccNistP384   ? "ECDSA_SHA_384"
+                                            : *spec == KeySpec::kEccNistP521 ? "ECDSA_SHA_512"
+                                                                             : "ECDSA_SHA_256"};
+    }
+  } else {
+    md["MacAlgorithms"] = json::array{"HMAC_SHA_" + spec_name.substr(5)};
+  }
+  json::object doc{{"Metadata", md}, {"Policy", pol}, {"Tags", json::array()},
+                   {"Materials", json::array()}, {"Current", 0}};
+  RAMPART_RETURN_IF_ERROR(MergeTags(doc, in.if_contains("Tags")));
+  if (origin == "AWS_KMS") {
+    RAMPART_ASSIGN_OR_RETURN(std::string handle, svc.keys().Generate(*spec, arn + "#1"));
+    doc["Materials"].as_array().push_back(
+        json::object{{"Version", 1}, {"Handle", handle}, {"Created", Now(call)}});
+    doc["Current"] = 1;
+  }
+  RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) {
+    return tx.Insert(account, "kms-key", key_id, json::serialize(doc));
+  }));
+  return json::value(json::object{{"KeyMetadata", md}});
+}
+
+Result<json::value> DescribeKey(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  return json::value(json::object{{"KeyMetadata", Metadata(*k)}});
+}
+
+Result<json::value> ListKeys(KmsService& svc, const Call& call, const json::object& in) {
+  const std::string& account = call.principal.account_id;
+  int64_t limit = 100;
+  if (auto* l = in.if_contains("Limit"); l && l->is_int64()) limit = l->as_int64();
+  if (limit < 1 || limit > 1000) return Validation("Limit must be between 1 and 1000.");
+  std::string marker(Str(in, "Marker"));
+  std::vector<store::EntityRow> rows;
+  RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(rows, tx.List(account, "kms-key", "", marker,
+                                           static_cast<size_t>(limit) + 1));
+    return {};
+  }));
+  bool truncated = rows.size() > static_cast<size_t>(limit);
+  if (truncated) rows.resize(static_cast<size_t>(limit));
+  json::array keys;
+  for (const auto& r : rows) {
+    RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Get(account, r.key, call.now_epoch_seconds));
+    if (!k) continue;  // deleted just now (its window ended)
+    keys.push_back(json::object{{"KeyId", k->key_id}, {"KeyArn", k->arn}});
+  }
+  json::object out{{"Keys", std::move(keys)}, {"Truncated", truncated}};
+  if (truncated) out["NextMarker"] = rows.back().key;
+  return json::value(std::move(out));
+}
+
+Result<json::value> SetEnabled(KmsService& svc, const Call& call, const json::object& in,
+                               bool enable) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  if (k->state() == "PendingImport") return InvalidState(k->arn + " is pending import.");
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    json::object& md = d["Metadata"].as_object();
+    md["Enabled"] = enable;
+    md["KeyState"] = enable ? "Enabled" : "Disabled";
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+Result<json::value> EnableKey(KmsService& s, const Call& c, const json::object& in) {
+  return SetEnabled(s, c, in, true);
+}
+Result<json::value> DisableKey(KmsService& s, const Call& c, const json::object& in) {
+  return SetEnabled(s, c, in, false);
+}
+
+Result<json::value> ScheduleKeyDeletion(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  int64_t days = 30;
+  if (auto* d = in.if_contains("PendingWindowInDays"); d && d->is_int64()) days = d->as_int64();
+  if (days < 7 || days > 30) {
+    return Validation("PendingWindowInDays value must be between 7 and 30 (inclusive).");
+  }
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  double when = Now(call) + std::ceil(static_cast<double>(days) * svc.day_seconds());
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    json::object& md = d["Metadata"].as_object();
+    md["KeyState"] = "PendingDeletion";
+    md["Enabled"] = false;
+    md["DeletionDate"] = when;
+    md["PendingDeletionWindowInDays"] = days;
+    return Status{};
+  }));
+  return json::value(json::object{{"KeyId", k->arn},
+                                  {"DeletionDate", when},
+                                  {"KeyState", "PendingDeletion"},
+                                  {"PendingWindowInDays", days}});
+}
+
+Result<json::value> CancelKeyDeletion(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  if (k->state() != "PendingDeletion") return InvalidState(k->arn + " is not pending deletion.");
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    json::object& md = d["Metadata"].as_object();
+    bool has_material = d["Materials"].is_array() && !d["Materials"].as_array().empty();
+    md["KeyState"] = has_material ? "Disabled" : "PendingImport";
+    md["Enabled"] = false;
+    md.erase("DeletionDate");
+    md.erase("PendingDeletionWindowInDays");
+    return Status{};
+  }));
+  return json::value(json::object{{"KeyId", k->arn}});
+}
+
+Result<json::value> UpdateKeyDescription(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    d["Metadata"].as_object()["Description"] = Str(in, "Description");
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+
+// ---- Aliases --------------------------------------------------------------------------------
+
+Status CheckAliasName(std::string_view name, bool creating) {
+  if (!StartsWith(name, "alias/") || name.size() <= 6) {
+    return Error{"InvalidAliasNameException", "Alias must start with the prefix \"alias/\".", 400,
+                 true};
+  }
+  if (creating && StartsWith(name, "alias/aws/")) {
+    return Error{"InvalidAliasNameException",
+                 "Alias names beginning with alias/aws/ are reserved for AWS managed keys.", 400,
+                 true};
+  }
+  return {};
+}
+
+// The key an alias may point to: named by key id or key ARN (not by another alias).
+Result<KeyRef> AliasTargetKey(KmsService& svc, const Call& call, std::string_view target) {
+  if (StartsWith(target, "alias/") || target.find(":alias/") != std::string_view::npos) {
+    return Validation("An alias must point to a key id or key ARN, not to another alias.");
+  }
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, target));
+  if (k->account != call.principal.account_id) {
+    return Validation("An alias must point to a key in the caller's account.");
+  }
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  return k;
+}
+
+std::string AliasArn(const Call& call, std::string_view name) {
+  return "arn:aws:kms:" + std::string(call.region) + ":" + call.principal.account_id + ":" +
+         std::string(name);
+}
+
+Result<json::value> CreateAlias(KmsService& svc, const Call& call, const json::object& in) {
+  std::string name(Str(in, "AliasName"));
+  RAMPART_RETURN_IF_ERROR(CheckAliasName(name, true));
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, AliasTargetKey(svc, call, Str(in, "TargetKeyId")));
+  json::object entry{{"AliasName", name},
+                     {"AliasArn", AliasArn(call, name)},
+                     {"TargetKeyId", k->key_id},
+                     {"CreationDate", Now(call)},
+                     {"LastUpdatedDate", Now(call)}};
+  Status st = svc.store().entities().Transact([&](store::EntityTx& tx) {
+    return tx.Insert(call.principal.account_id, "kms-alias", name, json::serialize(entry));
+  });
+  svc.InvalidateAliases();
+  if (!st.ok() && store::IsAlreadyExists(st.error())) {
+    return Error{"AlreadyExistsException",
+                 "An alias with the name " + AliasArn(call, name) + " already exists", 400, true};
+  }
+  RAMPART_RETURN_IF_ERROR(st);
+  return json::value(json::object{});
+}
+
+Result<json::value> UpdateAlias(KmsService& svc, const Call& call, const json::object& in) {
+  std::string name(Str(in, "AliasName"));
+  RAMPART_RETURN_IF_ERROR(CheckAliasName(name, true));
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, AliasTargetKey(svc, call, Str(in, "TargetKeyId")));
+  Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto raw, tx.Get(call.principal.account_id, "kms-alias", name));
+    if (!raw) return NotFound("Alias " + AliasArn(call, name) + " is not found.");
+    json::object entry = json::parse(*raw).as_object();
+    RAMPART_ASSIGN_OR_RETURN(KeyRef old, svc.Get(call.principal.account_id,
+                                                 std::string(Str(entry, "TargetKeyId")),
+                                                 call.now_epoch_seconds));
+    if (old && (Str(old->metadata(), "KeySpec") != Str(k->metadata(), "KeySpec") ||
+                Str(old->metadata(), "KeyUsage") != Str(k->metadata(), "KeyUsage"))) {
+      return Validation("The new target key must have the same key spec and key usage.");
+    }
+    entry["TargetKeyId"] = k->key_id;
+    entry["LastUpdatedDate"] = Now(call);
+    return tx.Put(call.principal.account_id, "kms-alias", name, json::serialize(entry));
+  });
+  svc.InvalidateAliases();
+  RAMPART_RETURN_IF_ERROR(st);
+  return json::value(json::object{});
+}
+
+Result<json::value> DeleteAlias(KmsService& svc, const Call& call, const json::object& in) {
+  std::string name(Str(in, "AliasName"));
+  RAMPART_RETURN_IF_ERROR(CheckAliasName(name, false));
+  Status st = svc.store().entities().Transact([&](store::EntityTx& tx) {
+    return tx.Delete(call.principal.account_id, "kms-alias", name);
+  });
+  svc.InvalidateAliases();
+  if (!st.ok() && store::IsNotFound(st.error())) {
+    return NotFound("Alias " + AliasArn(call, name) + " is not found.");
+  }
+  RAMPART_RETURN_IF_ERROR(st);
+  return json::value(json::object{});
+}
+
+Result<json::value> ListAliases(KmsService& svc, const Call& call, const json::object& in) {
+  std::string filter;
+  if (!Str(in, "KeyId").empty()) {
+    RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+    filter = k->key_id;
+  }
+  int64_t limit = 100;
+  if (auto* l = in.if_contains("Limit"); l && l->is_int64()) limit = l->as_int64();
+  if (limit < 1 || limit > 100) return Validation("Limit must be between 1 and 100.");
+  std::vector<store::EntityRow> rows;
+  RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(rows, tx.List(call.principal.account_id, "kms-alias", "",
+                                           Str(in, "Marker"), 100000));
+    return {};
+  }));
+  json::array out;
+  std::string last;
+  bool truncated = false;
+  for (const auto& r : rows) {
+    json::object a = json::parse(r.doc).as_object();
+    if (!filter.empty() && Str(a, "TargetKeyId") != filter) continue;
+    if (static_cast<int64_t>(out.size()) == limit) {
+      truncated = true;
+      break;
+    }
+    last = r.key;
+    out.push_back(std::move(a));
+  }
+  json::object res{{"Aliases", std::move(out)}, {"Truncated", truncated}};
+  if (truncated) res["NextMarker"] = last;
+  return json::value(std::move(res));
+}
+
+// ---- Tags -----------------------------------------------------------------------------------
+
+Result<json::value> TagResource(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    return MergeTags(d, in.if_contains("Tags"));
+  }));
+  return json::value(json::object{});
+}
+
+Result<json::value> UntagResource(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    json::array kept;
+    auto* keys = in.if_contains("TagKeys");
+    for (const auto& t : d["Tags"].as_array()) {
+      bool drop = false;
+      if (keys && keys->is_array()) {
+        for (const auto& key : keys->as_array()) {
+          if (key.is_string() && key.as_string() == Str(t.as_object(), "TagKey")) drop = true;
+        }
+      }
+      if (!drop) kept.push_back(t);
+    }
+    d["Tags"] = std::move(kept);
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+
+Result<json::value> ListResourceTags(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  auto* t = k->doc.if_contains("Tags");
+  return json::value(json::object{{"Tags", t ? *t : json::array()}, {"Truncated", false}});
+}
+
+// ---- Key policies ---------------------------------------------------------------------------
+
+Status CheckPolicyName(std::string_view name) {
+  if (!name.empty() && name != "default") return NotFound("No such policy: " + std::string(name));
+  return {};
+}
+
+Result<json::value> GetKeyPolicy(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(CheckPolicyName(Str(in, "PolicyName")));
+  return json::value(json::object{{"Policy", Str(k->doc, "Policy")}});
+}
+
+Result<json::value> PutKeyPolicy(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(CheckPolicyName(Str(in, "PolicyName")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  std::string_view doc = Str(in, "Policy");
+  auto* b = in.if_contains("BypassPolicyLockoutSafetyCheck");
+  RAMPART_RETURN_IF_ERROR(CheckPolicy(call, doc, k->arn, b && b->is_bool() && b->as_bool()));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    d["Policy"] = doc;
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+
+Result<json::value> ListKeyPolicies(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  return json::value(json::object{{"PolicyNames", json::array{"default"}}, {"Truncated", false}});
+}
+
+// ---- Rotation -------------------------------------------------------------------------------
+
+Status CheckRotatable(const KeyEntry& k) {
+  if (k.spec() != KeySpec::kSymmetricDefault || Str(k.metadata(), "Origin") != "AWS_KMS") {
+    return Unsupported(k.arn + " key type does not support automatic key rotation.");
+  }
+  return {};
+}
+
+Result<json::value> SetRotation(KmsService& svc, const Call& call, const json::object& in,
+                                bool enable) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  if (k->state() == "Disabled") return Disabled(k->arn + " is disabled.");
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  RAMPART_RETURN_IF_ERROR(CheckRotatable(*k));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    json::object rot = d["Rotation"].is_object() ? d["Rotation"].as_object() : json::object{};
+    bool was = rot["Enabled"].is_bool() && rot["Enabled"].as_bool();
+    rot["Enabled"] = enable;
+    rot["PeriodDays"] = 365;
+    if (enable && !was) rot["Next"] = Now(call) + std::ceil(365 * svc.day_seconds());
+    d["Rotation"] = std::move(rot);
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+Result<json::value> EnableKeyRotation(KmsService& s, const Call& c, const json::object& in) {
+  return SetRotation(s, c, in, true);
+}
+Result<json::value> DisableKeyRotation(KmsService& s, const Call& c, const json::object& in) {
+  return SetRotation(s, c, in, false);
+}
+
+Result<json::value> GetKeyRotationStatus(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  RAMPART_RETURN_IF_ERROR(CheckRotatable(*k));
+  bool on = false;
+  if (auto* r = k->doc.if_contains("Rotation"); r && r->is_object()) {
+    auto* e = r->as_object().if_contains("Enabled");
+    on = e && e->is_bool() && e->as_bool();
+  }
+  return json::value(json::object{{"KeyRotationEnabled", on}});
+}
+
+// ---- Imported key material ------------------------------------------------------------------
+
+Status CheckExternal(const KeyEntry& k) {
+  if (Str(k.metadata(), "Origin") != "EXTERNAL") {
+    return Unsupported(k.arn + " origin is " + std::string(Str(k.metadata(), "Origin")) +
+                       " which is not valid for this operation.");
+  }
+  return {};
+}
+
+constexpr double kImportTokenSeconds = 24 * 3600;
+
+Result<json::value> GetParametersForImport(KmsService& svc, const Call& call,
+                                           const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(CheckExternal(*k));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  std::string_view alg = Str(in, "WrappingAlgorithm");
+  if (alg != "RSAES_OAEP_SHA_1" && alg != "RSAES_OAEP_SHA_256" && alg != "RSAES_PKCS1_V1_5") {
+    return Unsupported("WrappingAlgorithm " + std::string(alg) + " is not supported.");
+  }
+  std::string_view wks = Str(in, "WrappingKeySpec");
+  auto spec = ParseKeySpec(wks);
+  if (!spec || !IsRsa(*spec)) {
+    return Unsupported("WrappingKeySpec " + std::string(wks) + " is not supported.");
+  }
+  RAMPART_ASSIGN_OR_RETURN(KeyPair kp, GenerateKeyPair(*spec));
+  std::string token = crypto::RandomBytes(32);
+  std::string token_hash = crypto::Sha256Hex(token);
+  RAMPART_ASSIGN_OR_RETURN(std::string sealed,
+                           svc.store().Seal("kms/import/" + k->arn + "/" + token_hash,
+                                            kp.private_der));
+  double expires = Now(call) + kImportTokenSeconds;
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    d["Import"] = json::object{{"TokenHash", token_hash},
+                               {"WrappingKey", sealed},
+                               {"Algorithm", alg},
+                               {"Expires", expires}};
+    return Status{};
+  }));
+  return json::value(json::object{{"KeyId", k->arn},
+                                  {"ImportToken", token},
+                                  {"PublicKey", kp.public_der},
+                                  {"ParametersValidTo", expires}});
+}
+
+Result<json::value> ImportKeyMaterial(KmsService& svc, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(CheckExternal(*k));
+  RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  auto* imp = k->doc.if_contains("Import");
+  std::string token_hash = crypto::Sha256Hex(Str(in, "ImportToken"));
+  if (!imp || !imp->is_object() ||
+      !crypto::ConstantTimeEquals(Str(imp->as_object(), "TokenHash"), token_hash)) {
+    return Error{"InvalidImportTokenException",
+                 "The import token is invalid or does not belong to this key.", 400, true};
+  }
+  const json::object& im = imp->as_object();
+  double expires = im.at("Expires").is_double() ? im.at("Expires").as_double() : 0;
+  if (Now(call) >= expires) {
+    return Error{"ExpiredImportTokenException", "The import token has expired.", 400, true};
+  }
+  std::string model(Str(in, "ExpirationModel"));
+  if (model.empty()) model = "KEY_MATERIAL_EXPIRES";
+  double valid_to = 0;
+  if (auto* v = in.if_contains("ValidTo"); v && v->is_number()) valid_to = v->to_number<double>();
+  if (model == "KEY_MATERIAL_EXPIRES" && valid_to <= 0) {
+    return Validation("ValidTo is required when ExpirationModel is KEY_MATERIAL_EXPIRES.");
+  }
+  if (model == "KEY_MATERIAL_DOES_NOT_EXPIRE" && valid_to > 0) {
+    return Validation("ValidTo must not be set when ExpirationModel is KEY_MATERIAL_DOES_NOT_EXPIRE.");
+  }
+  if (valid_to > 0 && valid_to <= Now(call)) return Validation("ValidTo must be in the future.");
+  RAMPART_ASSIGN_OR_RETURN(std::string wrapping,
+                           svc.store().Open("kms/import/" + k->arn + "/" + token_hash,
+                                            Str(im, "WrappingKey"), "KMS import wrapping key"));
+  auto raw = UnwrapImport(wrapping, Str(im, "Algorithm"), Str(in, "EncryptedKeyMaterial"));
+  if (!raw.ok()) {
+    return InvalidCiphertext("The EncryptedKeyMaterial does not decrypt with the wrapping key.");
+  }
+  // Re-imports must bring back the same material (old ciphertexts depend on it).
+  std::string check = crypto::HexEncode(crypto::HmacSha256(*raw, "rampart kms key check v1"));
+  if (auto* prev = k->doc.if_contains("MaterialCheck"); prev && prev->is_string() &&
+                                                        prev->as_string() != check) {
+    return Error{"IncorrectKeyMaterialException",
+                 "The key material is not the material previously imported into this KMS key.",
+                 400, true};
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::string handle,
+                           svc.keys().Import(KeySpec::kSymmetricDefault, *raw, Binding(*k, 1)));
+  OPENSSL_cleanse(raw->data(), raw->size());
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    d["Materials"] = json::array{json::object{{"Version", 1}, {"Handle", handle}, {"Created", Now(call)}}};
+    d["Current"] = 1;
+    d["MaterialCheck"] = check;
+    d.erase("Import");
+    json::object& md = d["Metadata"].as_object();
+    md["KeyState"] = "Enabled";
+    md["Enabled"] = true;
+    md["ExpirationModel"] = model;
+    if (valid_to > 0) {
+      md["ValidTo"] = valid_to;
+    } else {
+      md.erase("ValidTo");
+    }
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+
+Result<json::value> DeleteImportedKeyMaterial(KmsService& svc, const Call& call,
+                                              const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
+  RAMPART_RETURN_IF_ERROR(CheckExternal(*k));
+  RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
+    d["Materials"] = json::array();
+    json::object& md = d["Metadata"].as_object();
+    if (Str(md, "KeyState") != "PendingDeletion") {
+      md["KeyState"] = "PendingImport";
+      md["Enabled"] = false;
+    }
+    md.erase("ValidTo");
+    md.erase("ExpirationModel");
+    return Status{};
+  }));
+  return json::value(json::object{});
+}
+
+}  // namespace
+
+void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops) {
+  static constexpr std::pair<std::string_view, Handler> kOps[] = {
+      {"CreateKey", CreateKey},
+      {"DescribeKey", DescribeKey},
+      {"ListKeys", ListKeys},
+      {"EnableKey", EnableKey},
+      {"DisableKey", DisableKey},
+      {"ScheduleKeyDeletion", ScheduleKeyDeletion},
+      {"CancelKeyDeletion", CancelKeyDeletion},
+      {"UpdateKeyDescription", UpdateKeyDescription},
+      {"CreateAlias", CreateAlias},
+      {"UpdateAlias", UpdateAlias},
+      {"DeleteAlias", DeleteAlias},
+      {"ListAliases", ListAliases},
+      {"TagResource", TagResource},
+      {"UntagResource", UntagResource},
+      {"ListResourceTags", ListResourceTags},
+      {"GetKeyPolicy", GetKeyPolicy},
+      {"PutKeyPolicy", PutKeyPolicy},
+      {"ListKeyPolicies", ListKeyPolicies},
+      {"EnableKeyRotation", EnableKeyRotation},
+      {"DisableKeyRotation", DisableKeyRotation},
+      {"GetKeyRotationStatus", GetKeyRotationStatus},
+      {"GetParametersForImport", GetParametersForImport},
+      {"ImportKeyMaterial", ImportKeyMaterial},
+      {"DeleteImportedKeyMaterial", DeleteImportedKeyMaterial},
+  };
+  for (const auto& [name, fn] : kOps) {
+    Handler h = fn;
+    ops.push_back({name, [&svc, h](const Call& call, const json::value& in) -> Result<json::value> {
+                     static const json::object kEmpty;
+                     return h(svc, call, in.is_object() ? in.as_object() : kEmpty);
+                   }});
+  }
+}
+
+}  // namespace rampart::services::kms

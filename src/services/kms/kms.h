@@ -1,0 +1,123 @@
+#pragma once
+// KMS: customer managed keys with real cryptography (symmetric AES-256-GCM, RSA, ECC, HMAC),
+// aliases, tags, key policies, grants, rotation, imported material and scheduled deletion.
+// docs/KMS.md describes the behaviour, the ciphertext blob format and the deviations.
+//
+// Authorization happens before the handlers run: ResolveResource (registered with the
+// Authorizer for "kms") names the key, hands over its compiled key policy, tags, kms:* condition
+// keys and whether a grant covers the call. Handlers check key state, usage and algorithms.
+//
+// Storage (entity store, in the key's account):
+//   kms-key [key id]          {"Metadata": KeyMetadata, "Policy", "Tags", "Materials": [{"Version",
+//                              "Handle", "Created"}], "Current", "Rotation", "Import"}
+//   kms-alias [alias name]    AliasListEntry
+//   kms-grant [key id/grant id]  GrantListEntry + "TokenHash"
+// Key material is only ever in "Handle"s of the KeyStore (keystore.h).
+//
+// Thread-safe: state is in the store; KmsService caches parsed keys (document, compiled policy,
+// grants) and aliases, and every mutation made through it drops the affected entries.
+
+#include <boost/json.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "policy/policy.h"
+#include "services/call.h"
+#include "services/identity/authorizer.h"
+#include "services/kms/keystore.h"
+#include "store/store.h"
+
+namespace rampart::services::kms {
+
+namespace json = boost::json;
+
+// One key as the handlers and the resolver see it. Immutable once cached.
+struct KeyEntry {
+  std::string account, key_id, arn;
+  json::object doc;
+  std::shared_ptr<const policy::Policy> policy;  // compiled key policy (null if it does not parse)
+  std::vector<json::object> grants;
+  int64_t next_event = 0;  // earliest time-driven change (deletion, rotation, expiry); 0 = none
+
+  const json::object& metadata() const { return doc.at("Metadata").as_object(); }
+  std::string_view state() const;
+  KeySpec spec() const;
+};
+using KeyRef = std::shared_ptr<const KeyEntry>;
+
+class KmsService {
+ public:
+  KmsService(store::Store& store, std::unique_ptr<KeyStore> keys);
+  store::Store& store() { return store_; }
+  KeyStore& keys() { return *keys_; }
+  // Seconds in a KMS "day" (deletion windows, rotation periods). 86400 unless the environment
+  // variable RAMPART_KMS_DAY_SECONDS shortens it for tests.
+  double day_seconds() const { return day_seconds_; }
+
+  // The key named by a KeyId input (key id, key ARN, alias name or alias ARN), as seen by a
+  // caller of `account`. NotFoundException if there is none (or it has been deleted).
+  Result<KeyRef> Find(const Call& call, std::string_view key_id);
+  // The key (account, id), applying due time-driven changes first; null if absent.
+  Result<KeyRef> Get(const std::string& account, const std::string& key_id, int64_t now);
+  // Loads the key document in a transaction, lets `fn` change it, saves it and drops the cache.
+  Status Mutate(const std::string& account, const std::string& key_id,
+                const std::function<Status(store::EntityTx&, json::object&)>& fn);
+  void Invalidate(const std::string& account, const std::string& key_id);
+  void InvalidateAliases();
+  // Alias name -> key id (in `account`); "" if no such alias.
+  Result<std::string> AliasTarget(const std::string& account, const std::string& alias);
+
+ private:
+  Result<KeyRef> Load(const std::string& account, const std::string& key_id);
+  Status ApplyDue(const std::string& account, const std::string& key_id, int64_t now);
+
+  store::Store& store_;
+  std::unique_ptr<KeyStore> keys_;
+  double day_seconds_ = 86400;
+  std::shared_mutex mu_;
+  std::unordered_map<std::string, KeyRef> cache_;               // GUARDED_BY(mu_)
+  std::unordered_map<std::string, std::string> alias_cache_;    // GUARDED_BY(mu_)
+};
+
+ServiceTable Operations(KmsService& svc);
+
+// The Authorizer's view of a KMS call (register with Authorizer::RegisterResolver("kms", ...)).
+Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
+                                        const model::Operation& op, const json::object& in);
+
+// ---- Shared by the handler files ----
+Error NotFound(std::string m);
+Error Disabled(std::string m);
+Error InvalidState(std::string m);
+Error InvalidCiphertext(std::string m = "");
+Error IncorrectKey(std::string m);
+Error InvalidKeyUsage(std::string m);
+Error Validation(std::string m);
+Error Unsupported(std::string m);
+std::string_view Str(const json::object& in, std::string_view member);
+std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
+// AWS's checks that a key can be used for a cryptographic operation (Enabled and not pending
+// import; DisabledException / KMSInvalidStateException otherwise).
+Status CheckUsable(const KeyEntry& k);
+// "<key ARN>#<version>": the binding of a material version in the KeyStore.
+std::string Binding(const KeyEntry& k, int64_t version);
+std::string DefaultKeyPolicy(std::string_view account);
+// The request's encryption context as sorted pairs; ValidationException if malformed.
+Result<std::vector<std::pair<std::string, std::string>>> EncryptionContext(
+    const json::object& in, std::string_view member = "EncryptionContext");
+
+// The key a symmetric ciphertext blob names: (account, key id); nullopt if it is not one of ours.
+std::optional<std::pair<std::string, std::string>> BlobKey(std::string_view blob);
+// InvalidGrantTokenException unless every GrantTokens entry is a token this server issued.
+Status CheckGrantTokens(const json::object& in);
+
+void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops);     // keys.cc
+void AddCryptoOps(KmsService& svc, std::vector<OperationEntry>& ops);  // crypto_ops.cc
+void AddGrantOps(KmsService& svc, std::vector<OperationEntry>& ops);   // grants.cc
+
+}  // namespace rampart::services::kms
