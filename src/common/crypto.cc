@@ -51,6 +51,16 @@ std::string RandomBytes(size_t n) {
   return out;
 }
 
+std::string RandomId(std::string_view prefix, size_t n) {
+  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+  std::string r = RandomBytes(n);
+  std::string id(prefix);
+  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
+  return id;
+}
+
+std::string RandomSecretKey() { return Base64Encode(RandomBytes(30)); }
+
 std::string Base64Encode(std::string_view data) {
   std::string out(4 * ((data.size() + 2) / 3), '\0');
   int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),

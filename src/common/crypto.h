@@ -28,6 +28,12 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b);
 // Cryptographically secure random bytes.
 std::string RandomBytes(size_t n);
 
+// AWS-style identifiers: `prefix` followed by `n` random characters of [A-Z2-7] (access key ids
+// "AKIA...", unique ids "AIDA...").
+std::string RandomId(std::string_view prefix, size_t n);
+// AWS-style secret access keys: 40 characters of the base64 alphabet (30 random bytes).
+std::string RandomSecretKey();
+
 std::string Base64Encode(std::string_view data);
 // Strict RFC 4648 decoding (padding required, whitespace rejected).
 Result<std::string> Base64Decode(std::string_view data);

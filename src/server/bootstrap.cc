@@ -22,21 +22,9 @@ std::string RandomAccountId() {
 }
 
 // AWS key ids: "AKIA" + 16 characters of [A-Z2-7]; secrets: 40 characters of base64 alphabet.
-std::string NewAccessKeyId() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string r = crypto::RandomBytes(16);
-  std::string id = "AKIA";
-  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
-  return id;
-}
+std::string NewAccessKeyId() { return crypto::RandomId("AKIA", 16); }
 
-std::string NewSecret() {
-  std::string s = crypto::Base64Encode(crypto::RandomBytes(30));
-  for (char& c : s) {
-    if (c == '=') c = 'A';
-  }
-  return s.substr(0, 40);
-}
+std::string NewSecret() { return crypto::RandomSecretKey(); }
 
 bool ValidAccountId(std::string_view id) {
   if (id.size() != 12) return false;

@@ -21,18 +21,9 @@ constexpr size_t kKeysPerUser = 2;
 // Serializes count-then-insert so two concurrent CreateAccessKey calls cannot both pass the quota.
 std::mutex create_mu;
 
-std::string NewAccessKeyId() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string r = crypto::RandomBytes(16);
-  std::string id = "AKIA";
-  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
-  return id;
-}
+std::string NewAccessKeyId() { return crypto::RandomId("AKIA", 16); }
 
-std::string NewSecret() {
-  // 30 random bytes are exactly 40 base64 characters ([A-Za-z0-9+/], no padding), AWS's form.
-  return crypto::Base64Encode(crypto::RandomBytes(30));
-}
+std::string NewSecret() { return crypto::RandomSecretKey(); }
 
 std::string KeyMissing(std::string_view id) {
   return "The Access Key with id " + std::string(id) + " cannot be found.";

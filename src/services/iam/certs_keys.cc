@@ -69,11 +69,7 @@ std::string BioString(BIO* bio) {
 
 // An id of AWS's form: `prefix` then [A-Z2-7] up to `length` characters.
 std::string NewId(std::string_view prefix, size_t length) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string id(prefix);
-  std::string r = crypto::RandomBytes(length - prefix.size());
-  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
-  return id;
+  return crypto::RandomId(prefix, length - prefix.size());
 }
 
 // ---- SSH public keys ----

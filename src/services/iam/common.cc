@@ -46,13 +46,7 @@ Error MalformedPolicyDocument(std::string m) {
 
 std::string Key(std::string_view name) { return ToLower(name); }
 
-std::string NewUniqueId(std::string_view prefix) {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string r = crypto::RandomBytes(17);
-  std::string id(prefix);
-  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
-  return id;
-}
+std::string NewUniqueId(std::string_view prefix) { return crypto::RandomId(prefix, 17); }
 
 std::string IamArn(std::string_view account, std::string_view type, std::string_view path,
                    std::string_view name) {

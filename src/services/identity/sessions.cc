@@ -12,13 +12,7 @@ namespace {
 
 constexpr std::string_view kKind = "sts-session";
 
-std::string NewKeyId() {
-  static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-  std::string r = crypto::RandomBytes(16);
-  std::string id = "ASIA";
-  for (char c : r) id.push_back(kAlphabet[static_cast<uint8_t>(c) % 32]);
-  return id;
-}
+std::string NewKeyId() { return crypto::RandomId("ASIA", 16); }
 
 json::array Strings(const std::vector<std::string>& v) {
   json::array a;
@@ -51,8 +45,7 @@ Result<IssuedCredentials> IssueSession(store::Store& store, const Principal& pri
                                        SessionInfo info) {
   IssuedCredentials c;
   c.access_key_id = NewKeyId();
-  std::string secret = crypto::Base64Encode(crypto::RandomBytes(30));
-  c.secret_access_key = secret.substr(0, 40);
+  c.secret_access_key = crypto::RandomSecretKey();
   // Opaque token; AWS's are long base64 strings. Only its hash is stored.
   c.session_token = crypto::Base64Encode(crypto::RandomBytes(144));
   c.expires_epoch = info.expires_epoch;
