@@ -79,13 +79,14 @@ class SqliteEventStore final : public EventStore {
     std::lock_guard lock(write_mu_);
     sqlite::Database& db = *writer_;
     return db.Transaction([&]() -> Status {
-      RAMPART_ASSIGN_OR_RETURN(
-          sqlite::Stmt ins,
-          db.Prepare("INSERT INTO events (event_id, account_id, event_time, event_name, "
-                     "event_source, read_only, username, access_key_id, category, region, record) "
-                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
       for (EventRecord& r : batch) {
         {
+          // Borrowed per record: the statement is reset when `ins` goes out of scope.
+          RAMPART_ASSIGN_OR_RETURN(
+              sqlite::Stmt ins,
+              db.Prepare("INSERT INTO events (event_id, account_id, event_time, event_name, "
+                         "event_source, read_only, username, access_key_id, category, region, "
+                         "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
           ins.Bind(1, r.event_id).Bind(2, r.account_id).Bind(3, r.event_time_ms)
               .Bind(4, r.event_name).Bind(5, r.event_source)
               .Bind(6, static_cast<int64_t>(r.read_only ? 1 : 0)).Bind(7, r.username)

@@ -1,0 +1,131 @@
+// The CloudTrail event store: batch appends, lookups by attribute and time, paging, ReadAfter.
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <string>
+
+#include "store/events.h"
+
+namespace rampart::store {
+namespace {
+
+class EventStoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    char tmpl[] = "/tmp/rampart-events-test-XXXXXX";
+    int fd = mkstemp(tmpl);
+    ASSERT_GE(fd, 0);
+    close(fd);
+    path_ = tmpl;
+    auto s = OpenSqliteEventStore(path_);
+    ASSERT_TRUE(s.ok()) << s.error().message;
+    store_ = std::move(s).value();
+  }
+  void TearDown() override {
+    store_.reset();
+    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path_ + suffix).c_str());
+  }
+
+  static EventRecord Make(int i) {
+    EventRecord r;
+    r.event_id = "id-" + std::to_string(i);
+    r.account_id = i % 2 ? "111111111111" : "222222222222";
+    r.event_time_ms = 1000000 + i * 1000;
+    r.event_name = i % 3 ? "GetUser" : "CreateUser";
+    r.event_source = "iam.amazonaws.com";
+    r.read_only = i % 3 != 0;
+    r.username = "user" + std::to_string(i % 5);
+    r.access_key_id = "AKIA" + std::to_string(i % 7);
+    r.region = "us-east-1";
+    r.resources.push_back({"AWS::IAM::User", "name" + std::to_string(i % 4)});
+    r.json = "{\"i\":" + std::to_string(i) + "}";
+    return r;
+  }
+
+  std::string path_;
+  std::unique_ptr<EventStore> store_;
+};
+
+TEST_F(EventStoreTest, BatchAppendAssignsIncreasingSeqs) {
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < 100; ++i) batch.push_back(Make(i));
+  ASSERT_TRUE(store_->Append(batch).ok());
+  for (size_t i = 1; i < batch.size(); ++i) EXPECT_EQ(batch[i].seq, batch[i - 1].seq + 1);
+  auto last = store_->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, batch.back().seq);
+  auto after = store_->ReadAfter(batch[49].seq, 1000);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 50u);
+  EXPECT_EQ((*after)[0].event_id, "id-50");
+  EXPECT_EQ((*after)[0].json, "{\"i\":50}");
+}
+
+TEST_F(EventStoreTest, LookupByEachAttributeNewestFirstWithPaging) {
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < 60; ++i) batch.push_back(Make(i));
+  ASSERT_TRUE(store_->Append(batch).ok());
+  struct Case {
+    const char* key;
+    const char* value;
+    int expected;  // in account 111111111111 (odd i)
+  };
+  const Case cases[] = {{"", "", 30},
+                        {"EventName", "CreateUser", 10},
+                        {"Username", "user1", 6},
+                        {"AccessKeyId", "AKIA3", 5},
+                        {"EventSource", "iam.amazonaws.com", 30},
+                        {"ReadOnly", "false", 10},
+                        {"ResourceName", "name1", 15},
+                        {"ResourceType", "AWS::IAM::User", 30},
+                        {"EventId", "id-7", 1}};
+  for (const Case& c : cases) {
+    EventQuery q;
+    q.account_id = "111111111111";
+    q.attribute_key = c.key;
+    q.attribute_value = c.value;
+    q.limit = 4;
+    int total = 0;
+    int64_t prev_time = INT64_MAX;
+    for (;;) {
+      auto rows = store_->Lookup(q);
+      ASSERT_TRUE(rows.ok()) << rows.error().message;
+      for (const auto& r : *rows) {
+        EXPECT_LT(r.event_time_ms, prev_time) << c.key;
+        prev_time = r.event_time_ms;
+        EXPECT_EQ(r.account_id, "111111111111");
+      }
+      total += static_cast<int>(rows->size());
+      if (rows->size() < q.limit) break;
+      q.after = std::make_pair(rows->back().event_time_ms, rows->back().seq);
+    }
+    EXPECT_EQ(total, c.expected) << c.key << "=" << c.value;
+  }
+}
+
+TEST_F(EventStoreTest, TimeRangeAndExpiry) {
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < 20; ++i) batch.push_back(Make(i));
+  ASSERT_TRUE(store_->Append(batch).ok());
+  EventQuery q;
+  q.account_id = "111111111111";
+  q.start_ms = 1000000 + 5 * 1000;
+  q.end_ms = 1000000 + 9 * 1000;
+  auto rows = store_->Lookup(q);
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->size(), 3u);  // i = 5, 7, 9
+  auto expired = store_->Expire(1000000 + 10 * 1000);
+  ASSERT_TRUE(expired.ok());
+  EXPECT_EQ(*expired, 10);
+  q.start_ms = 0;
+  q.end_ms = INT64_MAX;
+  q.attribute_key = "ResourceName";
+  q.attribute_value = "name1";
+  rows = store_->Lookup(q);
+  ASSERT_TRUE(rows.ok());
+  for (const auto& r : *rows) EXPECT_GE(r.event_time_ms, 1000000 + 10 * 1000);
+}
+
+}  // namespace
+}  // namespace rampart::store
