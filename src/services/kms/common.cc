@@ -186,6 +186,12 @@ void KmsService::InvalidateAliases() {
   alias_cache_.clear();
 }
 
+void KmsService::ClearCaches() {
+  std::unique_lock lock(mu_);
+  cache_.clear();
+  alias_cache_.clear();
+}
+
 Result<std::string> KmsService::AliasTarget(const std::string& account, const std::string& alias) {
   std::string ck = account + "/" + alias;
   {

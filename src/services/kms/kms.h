@@ -69,6 +69,8 @@ class KmsService {
                 const std::function<Status(store::EntityTx&, json::object&)>& fn);
   void Invalidate(const std::string& account, const std::string& key_id);
   void InvalidateAliases();
+  // Drops every cached key and alias (after a dev-mode reset wiped the store).
+  void ClearCaches();
   // Alias name -> key id (in `account`); "" if no such alias.
   Result<std::string> AliasTarget(const std::string& account, const std::string& alias);
 
