@@ -197,9 +197,10 @@ int RunServer(const ServerConfig& config) {
   gopts.key_usage = &key_usage;
   gopts.audit = &audit;
   gopts.trusted_proxies = config.trusted_proxies;
-  gopts.reset_state = [&store, &events, &config]() -> Status {
+  gopts.reset_state = [&store, &events, &config, &kms = built->kms]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     RAMPART_RETURN_IF_ERROR(events.WipeAll());
+    kms.ClearCaches();
     auto b = BootstrapAccount(store, config);
     if (!b.ok()) return std::move(b).error();
     return {};
