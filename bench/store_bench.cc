@@ -1,6 +1,6 @@
 // LookupEvents latency over a large event store (issue 5: p99 <= 20 ms over 1M events).
 //
-//   build/bench/store_bench [events=1000000] [db=/tmp/rampart-bench-events.db]
+//   build/bench/store_bench [events=1000000] [dir=/tmp/rampart-bench-events]
 //
 // Fills the store once (reused on later runs), then times Lookup for each attribute with
 // random values and prints p50/p99 per attribute. Google Benchmark's timers report means; this
@@ -19,8 +19,8 @@ using rampart::store::EventRecord;
 
 int main(int argc, char** argv) {
   const int64_t total = argc > 1 ? std::atoll(argv[1]) : 1000000;
-  const std::string path = argc > 2 ? argv[2] : "/tmp/rampart-bench-events.db";
-  auto opened = rampart::store::OpenSqliteEventStore(path);
+  const std::string path = argc > 2 ? argv[2] : "/tmp/rampart-bench-events";
+  auto opened = rampart::store::OpenLogEventStore(path);
   if (!opened.ok()) {
     std::fprintf(stderr, "%s\n", opened.error().message.c_str());
     return 1;

@@ -58,6 +58,11 @@ int main(int argc, char** argv) {
                     "Seconds an idle keep-alive connection is kept")
       ->envname("RAMPART_IDLE_TIMEOUT");
 
+  serve->add_option("--event-recording", cfg.event_recording,
+                    "Record every call as a CloudTrail event (true/false; false only to measure "
+                    "its cost)")
+      ->envname("RAMPART_EVENT_RECORDING")
+      ->capture_default_str();
   serve->add_option("--trusted-proxy", cfg.trusted_proxies,
                     "CIDR of a reverse proxy whose X-Forwarded-For sets aws:SourceIp (repeatable)")
       ->envname("RAMPART_TRUSTED_PROXIES")

@@ -58,26 +58,22 @@ std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& 
 const services::Dispatch& DispatchOf(const Services& s) { return *s.dispatch; }
 
 namespace {
-// A fresh path under $TMPDIR (or /tmp) for a throw-away database.
-std::string TempPath(std::string_view stem) {
+// A fresh directory under $TMPDIR (or /tmp).
+std::string TempDir(std::string_view stem) {
   const char* dir = std::getenv("TMPDIR");
   std::string tmpl = std::string(dir && *dir ? dir : "/tmp") + "/" + std::string(stem) + "-XXXXXX";
-  int fd = ::mkstemp(tmpl.data());
-  if (fd >= 0) ::close(fd);
+  if (::mkdtemp(tmpl.data()) == nullptr) return "/tmp/" + std::string(stem);
   return tmpl;
-}
-void RemoveDbFiles(const std::string& path) {
-  for (const char* suffix : {"", "-wal", "-shm"}) ::unlink((path + suffix).c_str());
 }
 }  // namespace
 
 std::string CoverageReport() {
   auto mem = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
   if (!mem.ok()) return "error: " + mem.error().message + "\n";
-  std::string events_path = TempPath("rampart-coverage-events");
-  auto events = store::OpenSqliteEventStore(events_path);
+  std::string events_dir = TempDir("rampart-coverage-events");
+  auto events = store::OpenLogEventStore(events_dir);
   if (!events.ok()) return "error: " + events.error().message + "\n";
-  RemoveDbFiles(events_path);  // open handles keep working; nothing is left behind
+  std::filesystem::remove_all(events_dir);  // the open file keeps working; nothing is left
   auto built = BuildServices(**mem, **events);
   const services::Dispatch& dispatch = DispatchOf(*built);
   std::string out = fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "service", "protocol",
@@ -154,12 +150,12 @@ int RunServer(const ServerConfig& config) {
   store::Store& store = **opened;
 
   // CloudTrail records live in their own database file (group-committed by the audit writer).
-  std::string events_path =
-      config.data_dir.empty() ? TempPath("rampart-dev-events") : config.data_dir + "/events.db";
-  auto opened_events = store::OpenSqliteEventStore(events_path);
+  std::string events_dir =
+      config.data_dir.empty() ? TempDir("rampart-dev-events") : config.data_dir + "/events";
+  auto opened_events = store::OpenLogEventStore(events_dir);
   if (!opened_events.ok()) return fail(opened_events.error().message);
   store::EventStore& events = **opened_events;
-  if (config.data_dir.empty()) RemoveDbFiles(events_path);  // dev: nothing outlives the process
+  if (config.data_dir.empty()) std::filesystem::remove_all(events_dir);  // dev: nothing outlives us
   spine::AuditWriter audit(events);
 
   auto boot = BootstrapAccount(store, config);
@@ -195,7 +191,7 @@ int RunServer(const ServerConfig& config) {
   gopts.default_account_id = boot->account_id;
   gopts.access_log = access_log;
   gopts.key_usage = &key_usage;
-  gopts.audit = &audit;
+  gopts.audit = config.event_recording ? &audit : nullptr;
   gopts.trusted_proxies = config.trusted_proxies;
   gopts.reset_state = [&store, &events, &config, &kms = built->kms]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());

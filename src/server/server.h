@@ -24,6 +24,8 @@ struct ServerConfig {
   std::string tls_cert, tls_key;
   int threads = 0;
   std::string access_log = "off";  // "-" stdout, "off", or a file path
+  // CloudTrail recording of every call. Off only to measure its cost: AWS always records.
+  bool event_recording = true;
   size_t max_body_bytes = 16 * 1024 * 1024;
   size_t max_connections = 10000;
   int request_timeout_seconds = 30;

@@ -65,6 +65,10 @@ class EventStore {
   virtual Status WipeAll() = 0;
 };
 
+// The default: an append-only log with an in-memory index under `dir` (store/log/event_log.cc).
+// Committed records survive the process being killed (they are written, not fsync'd).
+Result<std::unique_ptr<EventStore>> OpenLogEventStore(const std::string& dir);
+
 // A separate SQLite file so audit writes never wait on the main store. WAL with
 // synchronous=NORMAL: committed records survive the process being killed (kill -9); a power cut
 // may lose the last moments of the log (the main store, with synchronous=FULL, does not).

@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "store/events.h"
@@ -10,21 +12,27 @@
 namespace rampart::store {
 namespace {
 
-class EventStoreTest : public ::testing::Test {
+// Every engine passes the same tests: the append-only log (the default) and SQLite.
+enum class Engine { kLog, kSqlite };
+
+class EventStoreTest : public ::testing::TestWithParam<Engine> {
  protected:
   void SetUp() override {
     char tmpl[] = "/tmp/rampart-events-test-XXXXXX";
-    int fd = mkstemp(tmpl);
-    ASSERT_GE(fd, 0);
-    close(fd);
-    path_ = tmpl;
-    auto s = OpenSqliteEventStore(path_);
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    Open();
+  }
+  void Open() {
+    store_.reset();
+    auto s = GetParam() == Engine::kLog ? OpenLogEventStore(dir_)
+                                        : OpenSqliteEventStore(dir_ + "/events.db");
     ASSERT_TRUE(s.ok()) << s.error().message;
     store_ = std::move(s).value();
   }
   void TearDown() override {
     store_.reset();
-    for (const char* suffix : {"", "-wal", "-shm"}) unlink((path_ + suffix).c_str());
+    std::filesystem::remove_all(dir_);
   }
 
   static EventRecord Make(int i) {
@@ -43,11 +51,11 @@ class EventStoreTest : public ::testing::Test {
     return r;
   }
 
-  std::string path_;
+  std::string dir_;
   std::unique_ptr<EventStore> store_;
 };
 
-TEST_F(EventStoreTest, BatchAppendAssignsIncreasingSeqs) {
+TEST_P(EventStoreTest, BatchAppendAssignsIncreasingSeqs) {
   std::vector<EventRecord> batch;
   for (int i = 0; i < 100; ++i) batch.push_back(Make(i));
   ASSERT_TRUE(store_->Append(batch).ok());
@@ -62,7 +70,7 @@ TEST_F(EventStoreTest, BatchAppendAssignsIncreasingSeqs) {
   EXPECT_EQ((*after)[0].json, "{\"i\":50}");
 }
 
-TEST_F(EventStoreTest, LookupByEachAttributeNewestFirstWithPaging) {
+TEST_P(EventStoreTest, LookupByEachAttributeNewestFirstWithPaging) {
   std::vector<EventRecord> batch;
   for (int i = 0; i < 60; ++i) batch.push_back(Make(i));
   ASSERT_TRUE(store_->Append(batch).ok());
@@ -104,7 +112,7 @@ TEST_F(EventStoreTest, LookupByEachAttributeNewestFirstWithPaging) {
   }
 }
 
-TEST_F(EventStoreTest, TimeRangeAndExpiry) {
+TEST_P(EventStoreTest, TimeRangeAndExpiry) {
   std::vector<EventRecord> batch;
   for (int i = 0; i < 20; ++i) batch.push_back(Make(i));
   ASSERT_TRUE(store_->Append(batch).ok());
@@ -126,6 +134,72 @@ TEST_F(EventStoreTest, TimeRangeAndExpiry) {
   ASSERT_TRUE(rows.ok());
   for (const auto& r : *rows) EXPECT_GE(r.event_time_ms, 1000000 + 10 * 1000);
 }
+
+TEST_P(EventStoreTest, SurvivesReopen) {
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < 30; ++i) batch.push_back(Make(i));
+  ASSERT_TRUE(store_->Append(batch).ok());
+  Open();
+  auto last = store_->LastSeq();
+  ASSERT_TRUE(last.ok());
+  EXPECT_EQ(*last, 30);
+  EventQuery q;
+  q.account_id = "111111111111";
+  q.attribute_key = "EventId";
+  q.attribute_value = "id-29";
+  auto rows = store_->Lookup(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].json, "{\"i\":29}");
+  std::vector<EventRecord> more{Make(30)};
+  ASSERT_TRUE(store_->Append(more).ok());
+  EXPECT_EQ(more[0].seq, 31);
+}
+
+// A crash in the middle of a write leaves a torn frame: it is cut off, nothing before is lost.
+TEST(EventLogTest, TornTailIsCutOnOpen) {
+  char tmpl[] = "/tmp/rampart-events-torn-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  {
+    auto s = OpenLogEventStore(dir);
+    ASSERT_TRUE(s.ok());
+    std::vector<EventRecord> batch;
+    for (int i = 0; i < 5; ++i) {
+      EventRecord r;
+      r.event_id = "e" + std::to_string(i);
+      r.account_id = "111111111111";
+      r.event_time_ms = 1000 + i;
+      r.json = "{}";
+      batch.push_back(r);
+    }
+    ASSERT_TRUE((*s)->Append(batch).ok());
+  }
+  {
+    std::ofstream f(dir + "/events.log", std::ios::app | std::ios::binary);
+    f.write("\x40\x00\x00\x00garbage", 11);  // a frame header promising 64 bytes, then EOF
+  }
+  auto s = OpenLogEventStore(dir);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(*(*s)->LastSeq(), 5);
+  EXPECT_EQ(std::filesystem::file_size(dir + "/events.log") > 0, true);
+  std::vector<EventRecord> more(1);
+  more[0].event_id = "e5";
+  more[0].account_id = "111111111111";
+  more[0].json = "{}";
+  ASSERT_TRUE((*s)->Append(more).ok());
+  auto all = (*s)->ReadAfter(0, 100);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 6u);
+  EXPECT_EQ((*all)[5].event_id, "e5");
+  s->reset();
+  std::filesystem::remove_all(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Engines, EventStoreTest, ::testing::Values(Engine::kLog, Engine::kSqlite),
+                         [](const auto& info) {
+                           return std::string(info.param == Engine::kLog ? "Log" : "Sqlite");
+                         });
 
 }  // namespace
 }  // namespace rampart::store

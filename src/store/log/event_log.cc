@@ -1,0 +1,407 @@
+// EventStore as an append-only log with an in-memory index.
+//
+// Why not SQLite: every API call appends one record, and the reply waits for it. With SQLite
+// and the nine B-tree indexes LookupEvents needs, one record cost ~80 us of CPU and page writes,
+// capping a 2-core server near 10k calls/s (measured: 43k/s without recording, 10k/s with).
+// Here a record costs one framed write() in a group commit plus a few vector appends.
+//
+// File: <dir>/events.log, a sequence of frames [u32 payload length][u32 crc32][payload]; the
+// payload is the record's fields (seq, time, flags, length-prefixed strings) and its JSON.
+// A frame is complete once write() returns: it is in the OS page cache and survives the process
+// being killed (not a power cut: no fsync). On open, frames are read back and checked; a torn or
+// corrupt tail (a crash in the middle of a write) is cut off.
+//
+// Index (rebuilt on open, ~1 s per GB of log): per record its file offset and a monotonic time
+// (the record time, never earlier than the previous record's); posting lists of record numbers
+// per (category, account, attribute, value). Lookups walk a posting list newest first after a
+// binary search on time. Expire() hides records older than a time (the space is reclaimed when
+// the log is compacted, which is not implemented yet).
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <mutex>
+#include <shared_mutex>
+#include <unordered_map>
+
+#include "store/events.h"
+
+namespace rampart::store {
+
+namespace {
+
+constexpr size_t kMaxPayload = 16 * 1024 * 1024;
+
+void PutU32(std::string& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+void PutI64(std::string& out, int64_t v) {
+  uint64_t u = static_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+}
+void PutStr(std::string& out, std::string_view s) {
+  PutU32(out, static_cast<uint32_t>(s.size()));
+  out.append(s);
+}
+
+class Reader {
+ public:
+  explicit Reader(std::string_view data) : d_(data) {}
+  bool U32(uint32_t* v) {
+    if (d_.size() < 4) return false;
+    *v = 0;
+    for (int i = 0; i < 4; ++i) *v |= static_cast<uint32_t>(static_cast<uint8_t>(d_[i])) << (8 * i);
+    d_.remove_prefix(4);
+    return true;
+  }
+  bool I64(int64_t* v) {
+    if (d_.size() < 8) return false;
+    uint64_t u = 0;
+    for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(d_[i])) << (8 * i);
+    *v = static_cast<int64_t>(u);
+    d_.remove_prefix(8);
+    return true;
+  }
+  bool Str(std::string* s) {
+    uint32_t n;
+    if (!U32(&n) || d_.size() < n) return false;
+    s->assign(d_.substr(0, n));
+    d_.remove_prefix(n);
+    return true;
+  }
+
+ private:
+  std::string_view d_;
+};
+
+std::string Encode(const EventRecord& r) {
+  std::string p;
+  p.reserve(r.json.size() + 256);
+  PutI64(p, r.seq);
+  PutI64(p, r.event_time_ms);
+  PutU32(p, r.read_only ? 1 : 0);
+  for (const std::string* s : {&r.event_id, &r.account_id, &r.event_name, &r.event_source,
+                               &r.username, &r.access_key_id, &r.category, &r.region}) {
+    PutStr(p, *s);
+  }
+  PutU32(p, static_cast<uint32_t>(r.resources.size()));
+  for (const auto& res : r.resources) {
+    PutStr(p, res.type);
+    PutStr(p, res.name);
+  }
+  PutStr(p, r.json);
+  return p;
+}
+
+bool Decode(std::string_view payload, EventRecord* r) {
+  Reader in(payload);
+  uint32_t ro, n;
+  if (!in.I64(&r->seq) || !in.I64(&r->event_time_ms) || !in.U32(&ro)) return false;
+  r->read_only = ro != 0;
+  for (std::string* s : {&r->event_id, &r->account_id, &r->event_name, &r->event_source,
+                         &r->username, &r->access_key_id, &r->category, &r->region}) {
+    if (!in.Str(s)) return false;
+  }
+  if (!in.U32(&n) || n > 10000) return false;
+  r->resources.resize(n);
+  for (auto& res : r->resources) {
+    if (!in.Str(&res.type) || !in.Str(&res.name)) return false;
+  }
+  return in.Str(&r->json);
+}
+
+uint32_t Crc(std::string_view s) {
+  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(s.data()),
+                                     static_cast<uInt>(s.size())));
+}
+
+Error IoError(const std::string& what) {
+  return Error::Internal(what + ": " + std::strerror(errno));
+}
+
+class LogEventStore final : public EventStore {
+ public:
+  ~LogEventStore() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  static Result<std::unique_ptr<LogEventStore>> Open(const std::string& dir) {
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) return Error::Internal("cannot create " + dir + ": " + ec.message());
+    auto s = std::unique_ptr<LogEventStore>(new LogEventStore());
+    s->path_ = dir + "/events.log";
+    s->fd_ = ::open(s->path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (s->fd_ < 0) return IoError("cannot open " + s->path_);
+    RAMPART_RETURN_IF_ERROR(s->Load());
+    return s;
+  }
+
+  Status Append(std::vector<EventRecord>& batch) override {
+    std::lock_guard write_lock(write_mu_);
+    int64_t next = next_seq_;
+    std::string buf;
+    std::vector<uint64_t> offsets;
+    offsets.reserve(batch.size());
+    for (EventRecord& r : batch) {
+      r.seq = next++;
+      std::string payload = Encode(r);
+      offsets.push_back(end_ + buf.size());
+      PutU32(buf, static_cast<uint32_t>(payload.size()));
+      PutU32(buf, Crc(payload));
+      buf += payload;
+    }
+    // One write per group commit. A short write leaves a torn tail that the next open cuts off;
+    // here the batch fails and end_ stays where it was, so the next batch overwrites it.
+    size_t done = 0;
+    while (done < buf.size()) {
+      ssize_t n = ::pwrite(fd_, buf.data() + done, buf.size() - done,
+                           static_cast<off_t>(end_ + done));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        return IoError("cannot append to " + path_);
+      }
+      done += static_cast<size_t>(n);
+    }
+    std::unique_lock lock(mu_);
+    for (size_t i = 0; i < batch.size(); ++i) Index(batch[i], offsets[i]);
+    end_ += buf.size();
+    next_seq_ = next;
+    return {};
+  }
+
+  Result<std::vector<EventRecord>> Lookup(const EventQuery& q) override {
+    std::vector<uint64_t> picked;  // record numbers, newest first
+    {
+      std::shared_lock lock(mu_);
+      std::string key = PostingKey(q.category, q.account_id, q.attribute_key, q.attribute_value);
+      if (q.attribute_key == "EventId") {
+        auto it = by_event_id_.find(q.attribute_value);
+        if (it != by_event_id_.end() && it->second >= first_live_) {
+          const Entry& e = entries_[it->second];
+          if (e.account == q.account_id && e.category == q.category && e.time >= q.start_ms &&
+              e.time <= q.end_ms) {
+            picked.push_back(it->second);
+          }
+        }
+      } else {
+        auto it = postings_.find(key);
+        if (it != postings_.end()) {
+          const std::vector<uint32_t>& list = it->second;
+          // Newest first: the last entry with time <= end (and before `after`), backwards.
+          auto upper = std::upper_bound(list.begin(), list.end(), q.end_ms,
+                                        [&](int64_t t, uint32_t i) { return t < entries_[i].time; });
+          if (q.after) {
+            // Continue strictly before the last record returned (record number seq - 1).
+            uint32_t last = static_cast<uint32_t>(std::max<int64_t>(q.after->second - 1, 0));
+            upper = std::min(upper, std::lower_bound(list.begin(), list.end(), last));
+          }
+          for (auto i = upper; i != list.begin() && picked.size() < q.limit;) {
+            --i;
+            const Entry& e = entries_[*i];
+            if (*i < first_live_ || e.time < q.start_ms) break;
+            picked.push_back(*i);
+          }
+        }
+      }
+    }
+    std::vector<EventRecord> out;
+    out.reserve(picked.size());
+    for (uint64_t i : picked) {
+      RAMPART_ASSIGN_OR_RETURN(EventRecord r, ReadRecord(i));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<std::vector<EventRecord>> ReadAfter(int64_t after_seq, size_t limit) override {
+    std::vector<uint64_t> picked;
+    {
+      std::shared_lock lock(mu_);
+      uint64_t start = static_cast<uint64_t>(std::max<int64_t>(after_seq, 0));
+      start = std::max<uint64_t>(start, first_live_);
+      for (uint64_t i = start; i < entries_.size() && picked.size() < limit; ++i) {
+        picked.push_back(i);
+      }
+    }
+    std::vector<EventRecord> out;
+    for (uint64_t i : picked) {
+      RAMPART_ASSIGN_OR_RETURN(EventRecord r, ReadRecord(i));
+      out.push_back(std::move(r));
+    }
+    return out;
+  }
+
+  Result<int64_t> LastSeq() override {
+    std::shared_lock lock(mu_);
+    return static_cast<int64_t>(entries_.size());
+  }
+
+  Result<int64_t> Expire(int64_t before_ms) override {
+    std::unique_lock lock(mu_);
+    uint64_t old = first_live_;
+    while (first_live_ < entries_.size() && entries_[first_live_].time < before_ms) ++first_live_;
+    return static_cast<int64_t>(first_live_ - old);
+  }
+
+  Status WipeAll() override {
+    std::lock_guard write_lock(write_mu_);
+    std::unique_lock lock(mu_);
+    if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate " + path_);
+    entries_.clear();
+    postings_.clear();
+    by_event_id_.clear();
+    end_ = 0;
+    first_live_ = 0;
+    next_seq_ = 1;
+    last_time_ = 0;
+    return {};
+  }
+
+ private:
+  struct Entry {
+    uint64_t offset;
+    int64_t time;  // monotonic index time
+    std::string account;
+    std::string category;
+  };
+
+  LogEventStore() = default;
+
+  static std::string PostingKey(std::string_view category, std::string_view account,
+                                std::string_view attr, std::string_view value) {
+    std::string k;
+    k.reserve(category.size() + account.size() + attr.size() + value.size() + 3);
+    k.append(category).push_back('\x1f');
+    k.append(account).push_back('\x1f');
+    k.append(attr).push_back('\x1f');
+    k.append(value);
+    return k;
+  }
+
+  // REQUIRES: mu_ held exclusively; records are indexed in seq order.
+  void Index(const EventRecord& r, uint64_t offset) {
+    last_time_ = std::max(last_time_, r.event_time_ms);
+    uint32_t idx = static_cast<uint32_t>(entries_.size());
+    entries_.push_back({offset, last_time_, r.account_id, r.category});
+    auto add = [&](std::string_view attr, std::string_view value) {
+      postings_[PostingKey(r.category, r.account_id, attr, value)].push_back(idx);
+    };
+    add("", "");
+    add("EventName", r.event_name);
+    add("EventSource", r.event_source);
+    add("ReadOnly", r.read_only ? "true" : "false");
+    if (!r.username.empty()) add("Username", r.username);
+    if (!r.access_key_id.empty()) add("AccessKeyId", r.access_key_id);
+    for (const auto& res : r.resources) {
+      add("ResourceName", res.name);
+      add("ResourceType", res.type);
+    }
+    by_event_id_[r.event_id] = idx;
+  }
+
+  Result<EventRecord> ReadRecord(uint64_t i) {
+    uint64_t offset;
+    {
+      std::shared_lock lock(mu_);
+      if (i >= entries_.size()) return Error::Internal("event record out of range");
+      offset = entries_[i].offset;
+    }
+    char header[8];
+    if (::pread(fd_, header, 8, static_cast<off_t>(offset)) != 8) {
+      return IoError("cannot read " + path_);
+    }
+    uint32_t len = 0;
+    for (int k = 0; k < 4; ++k) len |= static_cast<uint32_t>(static_cast<uint8_t>(header[k])) << (8 * k);
+    std::string payload(len, '\0');
+    if (::pread(fd_, payload.data(), len, static_cast<off_t>(offset + 8)) !=
+        static_cast<ssize_t>(len)) {
+      return IoError("cannot read " + path_);
+    }
+    EventRecord r;
+    if (!Decode(payload, &r)) return Error::Internal("corrupt event record in " + path_);
+    return r;
+  }
+
+  // Reads the log back, checking every frame; cuts a torn tail.
+  Status Load() {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return IoError("cannot stat " + path_);
+    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    const size_t kChunk = 8 << 20;
+    std::string buf;       // file bytes [buf_at, buf_at + buf.size())
+    uint64_t buf_at = 0;
+    size_t cur = 0;        // next frame starts at buf_at + cur
+    uint64_t good = 0;     // end of the last good frame
+    while (true) {
+      size_t avail = buf.size() - cur;
+      uint32_t len = avail >= 4 ? FrameLen(std::string_view(buf).substr(cur)) : 0;
+      if (avail < 8 || avail < 8 + static_cast<size_t>(len)) {
+        uint64_t next = buf_at + buf.size();
+        if (next >= size) break;
+        buf.erase(0, cur);  // keep only the unconsumed tail, then read more
+        buf_at += cur;
+        cur = 0;
+        size_t want = std::max(kChunk, static_cast<size_t>(len) + 8);
+        size_t old = buf.size();
+        buf.resize(old + want);
+        ssize_t n = ::pread(fd_, buf.data() + old, want, static_cast<off_t>(next));
+        if (n <= 0) {
+          buf.resize(old);
+          break;
+        }
+        buf.resize(old + static_cast<size_t>(n));
+        continue;
+      }
+      if (len == 0) break;  // over the limit or empty: not a frame we wrote
+      std::string_view frame(buf.data() + cur, 8 + len);
+      std::string_view payload = frame.substr(8);
+      uint32_t crc = 0;
+      for (int k = 0; k < 4; ++k) crc |= static_cast<uint32_t>(static_cast<uint8_t>(frame[4 + k])) << (8 * k);
+      EventRecord r;
+      if (crc != Crc(payload) || !Decode(payload, &r) || r.seq != next_seq_) break;
+      Index(r, buf_at + cur);
+      ++next_seq_;
+      cur += 8 + len;
+      good = buf_at + cur;
+    }
+    if (good < size && ::ftruncate(fd_, static_cast<off_t>(good)) != 0) {
+      return IoError("cannot cut the torn tail of " + path_);
+    }
+    end_ = good;
+    return {};
+  }
+
+  static uint32_t FrameLen(std::string_view s) {
+    if (s.size() < 4) return 0;
+    uint32_t len = 0;
+    for (int k = 0; k < 4; ++k) len |= static_cast<uint32_t>(static_cast<uint8_t>(s[k])) << (8 * k);
+    return len > kMaxPayload ? 0 : len;
+  }
+
+  std::string path_;
+  int fd_ = -1;
+  std::mutex write_mu_;        // one appender at a time
+  std::shared_mutex mu_;       // guards everything below
+  std::vector<Entry> entries_;  // record number i has seq i + 1
+  std::unordered_map<std::string, std::vector<uint32_t>> postings_;
+  std::unordered_map<std::string, uint32_t> by_event_id_;
+  uint64_t end_ = 0;
+  uint64_t first_live_ = 0;
+  int64_t next_seq_ = 1;
+  int64_t last_time_ = 0;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<EventStore>> OpenLogEventStore(const std::string& dir) {
+  auto s = LogEventStore::Open(dir);
+  if (!s.ok()) return std::move(s).error();
+  return std::unique_ptr<EventStore>(std::move(s).value());
+}
+
+}  // namespace rampart::store
