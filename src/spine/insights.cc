@@ -61,21 +61,9 @@ ObservedCall ObservedFromRecord(const store::EventRecord& r) {
   c.event_name = r.event_name;
   c.time_ms = r.event_time_ms;
   c.write_management = !r.read_only && r.category == "Management";
-  boost::system::error_code ec;
-  json::value v = json::parse(r.json, ec);
-  if (ec || !v.is_object()) return c;
-  const json::object& o = v.as_object();
-  if (const auto* e = o.if_contains("errorCode"); e && e->is_string()) {
-    c.error_code = std::string(e->as_string());
-  }
-  if (const auto* ua = o.if_contains("userAgent"); ua && ua->is_string()) {
-    c.user_agent = std::string(ua->as_string());
-  }
-  if (const auto* ui = o.if_contains("userIdentity"); ui && ui->is_object()) {
-    if (const auto* arn = ui->as_object().if_contains("arn"); arn && arn->is_string()) {
-      c.user_arn = std::string(arn->as_string());
-    }
-  }
+  c.error_code = r.error_code;
+  c.user_agent = r.user_agent;
+  c.user_arn = r.principal_arn;
   return c;
 }
 

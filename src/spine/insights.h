@@ -51,7 +51,7 @@ struct ObservedCall {
   std::string error_code;         // non-empty: counts toward ApiErrorRateInsight
   std::string user_arn, user_agent;
 };
-// Parses the record's JSON for userIdentity.arn, userAgent and errorCode.
+// From the record's indexed fields (userIdentity.arn, userAgent, errorCode): no JSON parsing.
 ObservedCall ObservedFromRecord(const store::EventRecord& r);
 
 struct InsightEvent {

@@ -37,8 +37,8 @@ bool IsSecretMember(std::string_view name) {
   return false;
 }
 
-json::object UserIdentity(const CallFacts& f) {
-  json::object id;
+json::object UserIdentity(const CallFacts& f, json::storage_ptr sp) {
+  json::object id(sp);
   const services::Principal* p = f.principal;
   if (!p) {
     id["type"] = "Unknown";
@@ -59,23 +59,26 @@ json::object UserIdentity(const CallFacts& f) {
   if (!p->access_key_id.empty()) id["accessKeyId"] = p->access_key_id;
   if (p->type == T::kIamUser) id["userName"] = p->user_name;
   if (const auto& s = p->session) {
-    json::object ctx;
+    json::object ctx(sp);
     if (p->type == T::kAssumedRole) {
-      ctx["sessionIssuer"] = json::object{{"type", "Role"},
-                                          {"principalId", s->role_id},
-                                          {"arn", s->role_arn},
-                                          {"accountId", p->account_id},
-                                          {"userName", s->role_name}};
+      ctx["sessionIssuer"] = json::object({{"type", "Role"},
+                                           {"principalId", s->role_id},
+                                           {"arn", s->role_arn},
+                                           {"accountId", p->account_id},
+                                           {"userName", s->role_name}},
+                                          sp);
     } else if (p->type == T::kFederatedUser) {
-      ctx["sessionIssuer"] = json::object{
-          {"type", "IAMUser"},
-          {"arn", "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user},
-          {"accountId", p->account_id},
-          {"userName", s->parent_user}};
+      ctx["sessionIssuer"] = json::object(
+          {{"type", "IAMUser"},
+           {"arn", "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user},
+           {"accountId", p->account_id},
+           {"userName", s->parent_user}},
+          sp);
     }
-    ctx["attributes"] = json::object{
-        {"creationDate", FormatIso8601(static_cast<double>(s->issued_epoch))},
-        {"mfaAuthenticated", s->mfa_auth_epoch > 0 ? "true" : "false"}};
+    ctx["attributes"] = json::object(
+        {{"creationDate", FormatIso8601(static_cast<double>(s->issued_epoch))},
+         {"mfaAuthenticated", s->mfa_auth_epoch > 0 ? "true" : "false"}},
+        sp);
     if (!s->source_identity.empty()) ctx["sourceIdentity"] = s->source_identity;
     id["sessionContext"] = std::move(ctx);
   }
@@ -137,12 +140,13 @@ bool IsReadOnly(std::string_view op) {
          op == "ReEncrypt";
 }
 
-json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json::value& doc) {
+json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json::value& doc,
+                      json::storage_ptr sp) {
   const model::Shape& shape = svc.shape(shape_idx);
-  if (shape.flags & model::kShapeSensitive) return json::string(kHidden);
+  if (shape.flags & model::kShapeSensitive) return json::string(kHidden, sp);
   switch (shape.type) {
     case model::ShapeType::kStructure: {
-      json::object out;
+      json::object out(sp);
       if (!doc.is_object()) return out;
       for (const model::Member& m : svc.StructMembers(shape)) {
         auto* v = doc.as_object().if_contains(m.name);
@@ -150,35 +154,39 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
         const model::Shape& ms = svc.shape(m.shape);
         if (ms.type == model::ShapeType::kBlob && !(ms.flags & model::kShapeSensitive)) continue;
         if (IsSecretMember(m.name)) {
-          out[Camel(m.name)] = kHidden;
+          out[Camel(m.name)] = json::string(kHidden, sp);
           continue;
         }
-        out[Camel(m.name)] = TrailView(svc, m.shape, *v);
+        out[Camel(m.name)] = TrailView(svc, m.shape, *v, sp);
       }
       return out;
     }
     case model::ShapeType::kList: {
-      json::array out;
+      json::array out(sp);
       if (!doc.is_array()) return out;
       const model::Member& elem = svc.members[shape.first_member];
-      for (const auto& item : doc.as_array()) out.push_back(TrailView(svc, elem.shape, item));
+      for (const auto& item : doc.as_array()) out.push_back(TrailView(svc, elem.shape, item, sp));
       return out;
     }
     case model::ShapeType::kMap: {
-      json::object out;
+      json::object out(sp);
       if (!doc.is_object()) return out;
       const model::Member& val = svc.members[shape.first_member + 1];
-      for (const auto& kv : doc.as_object()) out[kv.key()] = TrailView(svc, val.shape, kv.value());
+      for (const auto& kv : doc.as_object()) {
+        out[kv.key()] = TrailView(svc, val.shape, kv.value(), sp);
+      }
       return out;
     }
     case model::ShapeType::kTimestamp:
-      if (doc.is_double()) return json::string(FormatIso8601(doc.as_double()));
-      if (doc.is_int64()) return json::string(FormatIso8601(static_cast<double>(doc.as_int64())));
-      return doc;
+      if (doc.is_double()) return json::string(FormatIso8601(doc.as_double()), sp);
+      if (doc.is_int64()) {
+        return json::string(FormatIso8601(static_cast<double>(doc.as_int64())), sp);
+      }
+      return json::value(doc, sp);
     case model::ShapeType::kBlob:
-      return json::string(kHidden);
+      return json::string(kHidden, sp);
     default:
-      return doc;
+      return json::value(doc, sp);
   }
 }
 
@@ -204,27 +212,36 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   }
   if (f.service) Resources(f, r.resources);
 
-  json::object rec;
+  if (f.error) r.error_code = f.error->code;
+  if (f.principal) r.principal_arn = f.principal->arn;
+  r.user_agent = f.user_agent.substr(0, 1024);
+
+  // Every node of the record lives in one arena: no malloc per member.
+  alignas(16) unsigned char arena[16384];
+  json::monotonic_resource mr(arena, sizeof arena);
+  json::storage_ptr sp(&mr);
+  json::object rec(sp);
+  rec.reserve(24);
   rec["eventVersion"] = "1.08";
-  rec["userIdentity"] = UserIdentity(f);
+  rec["userIdentity"] = UserIdentity(f, sp);
   rec["eventTime"] = FormatIso8601(static_cast<double>(f.event_time_ms / 1000));
   rec["eventSource"] = r.event_source;
   rec["eventName"] = r.event_name;
   rec["awsRegion"] = f.region;
   rec["sourceIPAddress"] = f.source_ip;
-  rec["userAgent"] = f.user_agent.substr(0, 1024);
+  rec["userAgent"] = r.user_agent;
   if (f.error) {
     rec["errorCode"] = f.error->code;
     rec["errorMessage"] = f.error->message;
   }
   if (f.service && f.operation && f.input && f.operation->input != model::kNoShape) {
-    rec["requestParameters"] = TrailView(*f.service, f.operation->input, *f.input);
+    rec["requestParameters"] = TrailView(*f.service, f.operation->input, *f.input, sp);
   } else {
     rec["requestParameters"] = nullptr;
   }
   if (!r.read_only && f.output && f.service && f.operation &&
       f.operation->output != model::kNoShape) {
-    rec["responseElements"] = TrailView(*f.service, f.operation->output, *f.output);
+    rec["responseElements"] = TrailView(*f.service, f.operation->output, *f.output, sp);
   } else {
     rec["responseElements"] = nullptr;
   }
@@ -232,14 +249,12 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   rec["eventID"] = f.event_id;
   rec["readOnly"] = r.read_only;
   if (!r.resources.empty()) {
-    json::array res;
+    json::array res(sp);
     for (const auto& x : r.resources) {
-      json::object o{{"type", x.type}, {"accountId", f.account_id}};
-      if (StartsWith(x.name, "arn:")) {
-        o["ARN"] = x.name;
-      } else {
-        o["ARN"] = x.name;
-      }
+      json::object o(sp);
+      o["type"] = x.type;
+      o["accountId"] = f.account_id;
+      o["ARN"] = x.name;  // AWS gives the ARN; a name where only the name is known
       res.push_back(std::move(o));
     }
     rec["resources"] = std::move(res);
@@ -249,9 +264,11 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   rec["recipientAccountId"] = f.account_id;
   rec["eventCategory"] = "Management";
   if (f.tls) {
-    rec["tlsDetails"] = json::object{{"tlsVersion", f.tls_version},
-                                     {"cipherSuite", f.tls_cipher},
-                                     {"clientProvidedHostHeader", f.host_header}};
+    json::object tls(sp);
+    tls["tlsVersion"] = f.tls_version;
+    tls["cipherSuite"] = f.tls_cipher;
+    tls["clientProvidedHostHeader"] = f.host_header;
+    rec["tlsDetails"] = std::move(tls);
   }
   r.json = json::serialize(rec);
   return r;

@@ -2,6 +2,7 @@
 // Builds the CloudTrail record (eventVersion 1.08) of one API call from what the gateway knows.
 // Pure: the caller supplies time, ids and the request facts.
 
+#include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <string>
 
@@ -42,6 +43,6 @@ store::EventRecord BuildRecord(const CallFacts& facts);
 // requestParameters / responseElements: the document with camelCase member names, sensitive
 // members shown as "HIDDEN_DUE_TO_SECURITY_REASONS" and binary members omitted, as AWS does.
 boost::json::value TrailView(const model::Service& svc, uint32_t shape,
-                             const boost::json::value& doc);
+                             const boost::json::value& doc, boost::json::storage_ptr sp = {});
 
 }  // namespace rampart::spine

@@ -33,6 +33,10 @@ struct EventRecord {
   std::string category = "Management";  // Management | Data | Insight
   std::string region;
   std::vector<EventResource> resources;
+  // Copies of record fields that consumers (Insights) need without parsing `json`.
+  std::string error_code;      // "" on success
+  std::string principal_arn;   // userIdentity.arn
+  std::string user_agent;
   std::string json;            // the whole CloudTrail record as AWS writes it
 };
 

@@ -85,7 +85,8 @@ std::string Encode(const EventRecord& r) {
   PutI64(p, r.event_time_ms);
   PutU32(p, r.read_only ? 1 : 0);
   for (const std::string* s : {&r.event_id, &r.account_id, &r.event_name, &r.event_source,
-                               &r.username, &r.access_key_id, &r.category, &r.region}) {
+                               &r.username, &r.access_key_id, &r.category, &r.region,
+                               &r.error_code, &r.principal_arn, &r.user_agent}) {
     PutStr(p, *s);
   }
   PutU32(p, static_cast<uint32_t>(r.resources.size()));
@@ -103,7 +104,8 @@ bool Decode(std::string_view payload, EventRecord* r) {
   if (!in.I64(&r->seq) || !in.I64(&r->event_time_ms) || !in.U32(&ro)) return false;
   r->read_only = ro != 0;
   for (std::string* s : {&r->event_id, &r->account_id, &r->event_name, &r->event_source,
-                         &r->username, &r->access_key_id, &r->category, &r->region}) {
+                         &r->username, &r->access_key_id, &r->category, &r->region,
+                         &r->error_code, &r->principal_arn, &r->user_agent}) {
     if (!in.Str(s)) return false;
   }
   if (!in.U32(&n) || n > 10000) return false;

@@ -25,6 +25,9 @@ CREATE TABLE events (
   access_key_id TEXT NOT NULL,
   category      TEXT NOT NULL,
   region        TEXT NOT NULL,
+  error_code    TEXT NOT NULL,
+  principal_arn TEXT NOT NULL,
+  user_agent    TEXT NOT NULL,
   record        TEXT NOT NULL
 );
 CREATE INDEX events_by_time ON events (account_id, category, event_time, seq);
@@ -61,13 +64,17 @@ EventRecord ReadRow(const sqlite::Stmt& q) {
   r.access_key_id = q.Text(8);
   r.category = q.Text(9);
   r.region = q.Text(10);
-  r.json = q.Text(11);
+  r.error_code = q.Text(11);
+  r.principal_arn = q.Text(12);
+  r.user_agent = q.Text(13);
+  r.json = q.Text(14);
   return r;
 }
 
 constexpr std::string_view kColumns =
     "e.seq, e.event_id, e.account_id, e.event_time, e.event_name, e.event_source, e.read_only, "
-    "e.username, e.access_key_id, e.category, e.region, e.record";
+    "e.username, e.access_key_id, e.category, e.region, e.error_code, e.principal_arn, "
+    "e.user_agent, e.record";
 
 class SqliteEventStore final : public EventStore {
  public:
@@ -86,11 +93,14 @@ class SqliteEventStore final : public EventStore {
               sqlite::Stmt ins,
               db.Prepare("INSERT INTO events (event_id, account_id, event_time, event_name, "
                          "event_source, read_only, username, access_key_id, category, region, "
-                         "record) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
+                         "error_code, principal_arn, user_agent, record) VALUES (?, ?, ?, ?, ?, "
+                         "?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
           ins.Bind(1, r.event_id).Bind(2, r.account_id).Bind(3, r.event_time_ms)
               .Bind(4, r.event_name).Bind(5, r.event_source)
               .Bind(6, static_cast<int64_t>(r.read_only ? 1 : 0)).Bind(7, r.username)
-              .Bind(8, r.access_key_id).Bind(9, r.category).Bind(10, r.region).Bind(11, r.json);
+              .Bind(8, r.access_key_id).Bind(9, r.category).Bind(10, r.region)
+              .Bind(11, r.error_code).Bind(12, r.principal_arn).Bind(13, r.user_agent)
+              .Bind(14, r.json);
           RAMPART_ASSIGN_OR_RETURN(bool row, ins.Step());
           if (!row) return Error::Internal("event insert returned no seq");
           r.seq = ins.Int(0);

@@ -92,6 +92,9 @@ store::EventRecord Rec(int64_t t, std::string name, bool read_only,
       {"readOnly", read_only},
       {"eventCategory", "Management"}};
   if (!error.empty()) o["errorCode"] = error;
+  r.error_code = error;
+  r.user_agent = "test-agent";
+  r.principal_arn = "arn:aws:iam::123456789012:root";
   r.json = json::serialize(o);
   return r;
 }
