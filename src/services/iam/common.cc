@@ -159,6 +159,13 @@ Result<Page> ListPage(store::EntityTx& tx, std::string_view account, std::string
   }
 }
 
+std::function<bool(const json::object&)> PathFilter(std::string_view prefix) {
+  if (prefix == "/" || prefix.empty()) return nullptr;
+  return [p = std::string(prefix)](const json::object& doc) {
+    return StartsWith(Str(doc, "Path"), p);
+  };
+}
+
 void SetPaging(json::object& out, const Page& page) {
   out["IsTruncated"] = page.truncated;
   if (page.truncated) out["Marker"] = page.marker;

@@ -132,6 +132,8 @@ struct Page {
 Result<Page> ListPage(store::EntityTx& tx, std::string_view account, std::string_view kind,
                       std::string_view prefix, const json::object& in,
                       const std::function<bool(const json::object&)>& keep = nullptr);
+// The `keep` of a PathPrefix listing: null (keep everything, no parsing) for "/".
+std::function<bool(const json::object&)> PathFilter(std::string_view prefix);
 // Adds IsTruncated/Marker to an output object.
 void SetPaging(json::object& out, const Page& page);
 

@@ -64,7 +64,7 @@ Result<json::value> ListGroups(IamService& svc, const Call& call, const json::ob
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(
         page, ListPage(tx, call.principal.account_id, "group", "", in,
-                       [&](const json::object& g) { return StartsWith(Str(g, "Path"), prefix); }));
+                       PathFilter(prefix)));
     return {};
   });
   if (!st.ok()) return std::move(st).error();

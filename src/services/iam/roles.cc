@@ -93,7 +93,7 @@ Result<json::value> ListRoles(IamService& svc, const Call& call, const json::obj
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(
         page, ListPage(tx, call.principal.account_id, "role", "", in,
-                       [&](const json::object& r) { return StartsWith(Str(r, "Path"), prefix); }));
+                       PathFilter(prefix)));
     return {};
   });
   if (!st.ok()) return std::move(st).error();

@@ -68,7 +68,7 @@ Result<json::value> ListUsers(IamService& svc, const Call& call, const json::obj
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(
         page, ListPage(tx, call.principal.account_id, "user", "", in,
-                       [&](const json::object& u) { return StartsWith(Str(u, "Path"), prefix); }));
+                       PathFilter(prefix)));
     return {};
   });
   if (!st.ok()) return std::move(st).error();

@@ -18,6 +18,32 @@ std::string Authorizer::ActionName(const model::Service& service, const model::O
   return prefix + ":" + std::string(op.name);
 }
 
+Result<iam::Target> Authorizer::IamTarget(const Call& call, std::string_view operation,
+                                          const json::object& in) {
+  uint64_t gen = iam_.Generation();
+  std::string key = call.principal.account_id;
+  key.push_back('\n');
+  key.append(operation);
+  key.push_back('\n');
+  key.append(call.principal.arn);
+  for (const char* m : {"UserName", "GroupName", "RoleName", "InstanceProfileName", "Path",
+                        "PolicyName", "PolicyArn", "OpenIDConnectProviderArn", "SAMLProviderArn",
+                        "SerialNumber", "ServerCertificateName"}) {
+    key.push_back('\n');
+    if (auto* v = in.if_contains(m); v && v->is_string()) key.append(v->as_string());
+  }
+  {
+    std::shared_lock lock(mu_);
+    auto it = targets_.find(key);
+    if (it != targets_.end() && it->second.generation == gen) return it->second.target;
+  }
+  RAMPART_ASSIGN_OR_RETURN(iam::Target t, iam::ResolveTarget(iam_, call, operation, in));
+  std::unique_lock lock(mu_);
+  if (targets_.size() > 100000) targets_.clear();
+  targets_[key] = {gen, t};
+  return t;
+}
+
 Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const Principal& p) {
   uint64_t gen = iam_.Generation();
   const std::string& cache_key = p.session ? p.access_key_id : p.arn;
@@ -161,7 +187,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   if (root && !(rc && rc->policy)) return {};
 
   if (req.service.id == "iam") {
-    RAMPART_ASSIGN_OR_RETURN(target, iam::ResolveTarget(iam_, req.call, req.operation.name, in));
+    RAMPART_ASSIGN_OR_RETURN(target, IamTarget(req.call, req.operation.name, in));
   } else if (assume) {
     RAMPART_ASSIGN_OR_RETURN(role, LoadRoleTarget(iam_, iam::Str(in, "RoleArn")));
     target.resource = role->arn;

@@ -94,6 +94,16 @@ class Authorizer {
   // plus the session policies of temporary credentials. Cached per access key.
   Result<std::shared_ptr<const Cached>> PoliciesOf(const Principal& p);
 
+  // IAM targets (ARN with path, tags) by the input members that name them, valid for one IAM
+  // generation: saves a store read per authorized IAM call.
+  Result<iam::Target> IamTarget(const Call& call, std::string_view operation,
+                                const boost::json::object& in);
+  struct CachedTarget {
+    uint64_t generation;
+    iam::Target target;
+  };
+  std::unordered_map<std::string, CachedTarget> targets_;  // GUARDED_BY(mu_)
+
   iam::IamService& iam_;
   FederatedVerifier federated_verifier_;  // set once before serving
   std::unordered_map<std::string, ResourceResolver> resolvers_;  // set before serving
