@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Issue 5's cost of CloudTrail recording: signed STS GetCallerIdentity at 1 and 64 keep-alive
+# connections against two servers started the same way, one recording every call (the default:
+# each reply waits for its record's group commit) and one with --event-recording false.
+# Points alternate between the servers so both see the same background noise; medians of 3.
+# usage: bench/server/recording_load.sh [seconds-per-point=5]   (RAMPART_BIN to pick the binary)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BIN=${RAMPART_BIN:-build/rampart}
+SECS=${1:-5}
+command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
+work=$(mktemp -d /tmp/rampart-rec.XXXXXX)
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+start() {  # start NAME ARGS... -> PORT
+  local name=$1; shift
+  "$BIN" serve --listen 127.0.0.1:0 --access-log off --data-dir "$work/$name" "$@" 2>"$work/$name.err" &
+  pids+=($!)
+  for _ in $(seq 100); do
+    PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$name.err" | sed 's/.*://' || true)
+    [ -n "$PORT" ] && return 0
+    sleep 0.05
+  done
+  echo "server $name did not start" >&2; exit 1
+}
+sign() {  # sign NAME PORT OUT
+  local k s
+  k=$(grep aws_access_key_id "$work/$1/root-credentials" | awk '{print $3}')
+  s=$(grep aws_secret_access_key "$work/$1/root-credentials" | awk '{print $3}')
+  /usr/bin/python3 bench/server/sign_request.py sts "Action=GetCallerIdentity&Version=2011-06-15" \
+    "127.0.0.1:$2" "$k" "$s" "$3"
+}
+start on; ON=$PORT; sign on "$ON" "$work/on.lua"
+start off --event-recording false; OFF=$PORT; sign off "$OFF" "$work/off.lua"
+rps() { grep Requests/sec | awk '{print $2}'; }
+med() { printf '%s\n' "$@" | sort -n | sed -n 2p; }
+for c in 1 64; do
+  a=(); b=()
+  for i in 1 2 3; do
+    a+=("$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)")
+    b+=("$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)")
+  done
+  am=$(med "${a[@]}"); bm=$(med "${b[@]}")
+  echo "GetCallerIdentity, $c connection(s): recording ${a[*]} (median $am), not recording ${b[*]} (median $bm)"
+  awk -v a="$am" -v b="$bm" 'BEGIN { printf "  recording cost: %.1f%% of throughput\n", (1 - a / b) * 100 }'
+done
