@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs build and test dependencies, builds everything (Release) and runs the whole suite:
 # the gtest unit tests through ctest, then the integration tests (pytest, driving the real
-# binary with Debian's aws CLI v2 and boto3, and the newer boto3 of the pyenv Python if present).
+# binary with Debian's aws CLI v2 and boto3, and the newer boto3 of the pyenv Python if present),
+# then a short fuzzing pass over every libFuzzer target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -10,3 +11,5 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_TESTS=ON -DRAM
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
 RAMPART_BIN="$PWD/build/rampart" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+# A short libFuzzer run of every parser of untrusted bytes (longer runs: scripts/fuzz.sh 600).
+scripts/fuzz.sh "${RAMPART_FUZZ_SECONDS:-10}"
