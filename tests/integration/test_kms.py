@@ -468,6 +468,15 @@ def test_grant_lets_user_without_iam_permission_encrypt(server, kms):
     assert err(lambda: user.encrypt(KeyId=key, Plaintext=b"x")) == "AccessDeniedException"
 
 
+def test_explicit_deny_overrides_a_grant(server, kms):
+    deny = {"Version": "2012-10-17",
+            "Statement": [{"Effect": "Deny", "Action": "kms:Encrypt", "Resource": "*"}]}
+    user_arn, user = make_user(server, deny)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_grant(KeyId=key, GranteePrincipal=user_arn, Operations=["Encrypt", "Decrypt"])
+    assert err(lambda: user.encrypt(KeyId=key, Plaintext=b"x")) == "AccessDeniedException"
+
+
 def test_grant_constraints_and_revoke(server, kms):
     user_arn, user = make_user(server)
     key = kms.create_key()["KeyMetadata"]["KeyId"]

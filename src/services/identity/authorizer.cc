@@ -175,7 +175,6 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   std::optional<ResourceContext> rc;
   if (auto it = resolvers_.find(std::string(req.service.id)); it != resolvers_.end()) {
     RAMPART_ASSIGN_OR_RETURN(rc, it->second(req.call, req.operation, in));
-    if (rc->allowed_by_grant) return {};
     target.resource = rc->resource;
     target.resource_tags = rc->resource_tags;
     if (!rc->resource_account.empty()) resource_account = rc->resource_account;
@@ -284,6 +283,10 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     if (rc && rc->policy) set.resource = rc->policy.get();
     policy::EvaluationResult result = policy::Evaluate(r, set);
     if (result.decision == policy::Decision::kAllow) return {};
+    // A grant (KMS) allows on its own, but an explicit Deny in any policy still wins.
+    if (rc && rc->allowed_by_grant && result.decision != policy::Decision::kExplicitDeny) {
+      return {};
+    }
     return Error{"AccessDenied", policy::DenialMessage(result, r), 403, true};
   };
 
