@@ -37,52 +37,111 @@ bool IsSecretMember(std::string_view name) {
   return false;
 }
 
-json::object UserIdentity(const CallFacts& f, json::storage_ptr sp) {
-  json::object id(sp);
+// A minimal JSON writer: records are written straight into one string, with no document tree
+// (building a boost::json document per call cost ~30k instructions).
+class Out {
+ public:
+  explicit Out(std::string& s) : s_(s) {}
+  void Open() {
+    s_.push_back('{');
+    first_ = true;
+  }
+  void Close() {
+    s_.push_back('}');
+    first_ = false;
+  }
+  void Key(std::string_view k) {
+    if (!first_) s_.push_back(',');
+    first_ = false;
+    Quoted(k);
+    s_.push_back(':');
+  }
+  void Str(std::string_view k, std::string_view v) {
+    Key(k);
+    Quoted(v);
+  }
+  void Raw(std::string_view k, std::string_view raw) {
+    Key(k);
+    s_.append(raw);
+  }
+  void ObjectKey(std::string_view k) {
+    Key(k);
+    Open();
+  }
+  void Quoted(std::string_view v) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    s_.push_back('"');
+    for (char c : v) {
+      unsigned char u = static_cast<unsigned char>(c);
+      if (c == '"' || c == '\\') {
+        s_.push_back('\\');
+        s_.push_back(c);
+      } else if (u < 0x20) {
+        s_ += "\\u00";
+        s_.push_back(kHex[u >> 4]);
+        s_.push_back(kHex[u & 0xf]);
+      } else {
+        s_.push_back(c);
+      }
+    }
+    s_.push_back('"');
+  }
+
+ private:
+  std::string& s_;
+  bool first_ = true;
+};
+
+void UserIdentity(const CallFacts& f, Out& o) {
+  o.ObjectKey("userIdentity");
   const services::Principal* p = f.principal;
   if (!p) {
-    id["type"] = "Unknown";
-    if (!f.access_key_id.empty()) id["accessKeyId"] = f.access_key_id;
-    return id;
+    o.Str("type", "Unknown");
+    if (!f.access_key_id.empty()) o.Str("accessKeyId", f.access_key_id);
+    o.Close();
+    return;
   }
   using T = services::Principal::Type;
+  std::string_view type = "Unknown";
   switch (p->type) {
-    case T::kRoot: id["type"] = "Root"; break;
-    case T::kIamUser: id["type"] = "IAMUser"; break;
-    case T::kAssumedRole: id["type"] = "AssumedRole"; break;
-    case T::kFederatedUser: id["type"] = "FederatedUser"; break;
-    case T::kAnonymous: id["type"] = "Unknown"; break;
+    case T::kRoot: type = "Root"; break;
+    case T::kIamUser: type = "IAMUser"; break;
+    case T::kAssumedRole: type = "AssumedRole"; break;
+    case T::kFederatedUser: type = "FederatedUser"; break;
+    case T::kAnonymous: break;
   }
-  id["principalId"] = p->user_id;
-  id["arn"] = p->arn;
-  id["accountId"] = p->account_id;
-  if (!p->access_key_id.empty()) id["accessKeyId"] = p->access_key_id;
-  if (p->type == T::kIamUser) id["userName"] = p->user_name;
+  o.Str("type", type);
+  o.Str("principalId", p->user_id);
+  o.Str("arn", p->arn);
+  o.Str("accountId", p->account_id);
+  if (!p->access_key_id.empty()) o.Str("accessKeyId", p->access_key_id);
+  if (p->type == T::kIamUser) o.Str("userName", p->user_name);
   if (const auto& s = p->session) {
-    json::object ctx(sp);
+    o.ObjectKey("sessionContext");
     if (p->type == T::kAssumedRole) {
-      ctx["sessionIssuer"] = json::object({{"type", "Role"},
-                                           {"principalId", s->role_id},
-                                           {"arn", s->role_arn},
-                                           {"accountId", p->account_id},
-                                           {"userName", s->role_name}},
-                                          sp);
+      o.ObjectKey("sessionIssuer");
+      o.Str("type", "Role");
+      o.Str("principalId", s->role_id);
+      o.Str("arn", s->role_arn);
+      o.Str("accountId", p->account_id);
+      o.Str("userName", s->role_name);
+      o.Close();
     } else if (p->type == T::kFederatedUser) {
-      ctx["sessionIssuer"] = json::object(
-          {{"type", "IAMUser"},
-           {"arn", "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user},
-           {"accountId", p->account_id},
-           {"userName", s->parent_user}},
-          sp);
+      o.ObjectKey("sessionIssuer");
+      o.Str("type", "IAMUser");
+      o.Str("arn", "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user);
+      o.Str("accountId", p->account_id);
+      o.Str("userName", s->parent_user);
+      o.Close();
     }
-    ctx["attributes"] = json::object(
-        {{"creationDate", FormatIso8601(static_cast<double>(s->issued_epoch))},
-         {"mfaAuthenticated", s->mfa_auth_epoch > 0 ? "true" : "false"}},
-        sp);
-    if (!s->source_identity.empty()) ctx["sourceIdentity"] = s->source_identity;
-    id["sessionContext"] = std::move(ctx);
+    o.ObjectKey("attributes");
+    o.Str("creationDate", FormatIso8601(static_cast<double>(s->issued_epoch)));
+    o.Str("mfaAuthenticated", s->mfa_auth_epoch > 0 ? "true" : "false");
+    o.Close();
+    if (!s->source_identity.empty()) o.Str("sourceIdentity", s->source_identity);
+    o.Close();
   }
-  return id;
+  o.Close();
 }
 
 // Resources named by the input, for LookupEvents ResourceType/ResourceName.
@@ -216,61 +275,72 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   if (f.principal) r.principal_arn = f.principal->arn;
   r.user_agent = f.user_agent.substr(0, 1024);
 
-  // Every node of the record lives in one arena: no malloc per member.
-  alignas(16) unsigned char arena[16384];
+  std::string& out = r.json;
+  out.reserve(1024);
+  Out o(out);
+  o.Open();
+  o.Str("eventVersion", "1.08");
+  UserIdentity(f, o);
+  o.Str("eventTime", FormatIso8601(static_cast<double>(f.event_time_ms / 1000)));
+  o.Str("eventSource", r.event_source);
+  o.Str("eventName", r.event_name);
+  o.Str("awsRegion", f.region);
+  o.Str("sourceIPAddress", f.source_ip);
+  o.Str("userAgent", r.user_agent);
+  if (f.error) {
+    o.Str("errorCode", f.error->code);
+    o.Str("errorMessage", f.error->message);
+  }
+  // Parameters and response elements go through the model (redaction, camelCase) into a small
+  // document in one arena, then straight into the record.
+  alignas(16) unsigned char arena[8192];
   json::monotonic_resource mr(arena, sizeof arena);
   json::storage_ptr sp(&mr);
-  json::object rec(sp);
-  rec.reserve(24);
-  rec["eventVersion"] = "1.08";
-  rec["userIdentity"] = UserIdentity(f, sp);
-  rec["eventTime"] = FormatIso8601(static_cast<double>(f.event_time_ms / 1000));
-  rec["eventSource"] = r.event_source;
-  rec["eventName"] = r.event_name;
-  rec["awsRegion"] = f.region;
-  rec["sourceIPAddress"] = f.source_ip;
-  rec["userAgent"] = r.user_agent;
-  if (f.error) {
-    rec["errorCode"] = f.error->code;
-    rec["errorMessage"] = f.error->message;
-  }
-  if (f.service && f.operation && f.input && f.operation->input != model::kNoShape) {
-    rec["requestParameters"] = TrailView(*f.service, f.operation->input, *f.input, sp);
-  } else {
-    rec["requestParameters"] = nullptr;
-  }
-  if (!r.read_only && f.output && f.service && f.operation &&
-      f.operation->output != model::kNoShape) {
-    rec["responseElements"] = TrailView(*f.service, f.operation->output, *f.output, sp);
-  } else {
-    rec["responseElements"] = nullptr;
-  }
-  rec["requestID"] = f.request_id;
-  rec["eventID"] = f.event_id;
-  rec["readOnly"] = r.read_only;
-  if (!r.resources.empty()) {
-    json::array res(sp);
-    for (const auto& x : r.resources) {
-      json::object o(sp);
-      o["type"] = x.type;
-      o["accountId"] = f.account_id;
-      o["ARN"] = x.name;  // AWS gives the ARN; a name where only the name is known
-      res.push_back(std::move(o));
+  auto part = [&](std::string_view key, uint32_t shape, const json::value* doc) {
+    if (!doc || shape == model::kNoShape || (doc->is_object() && doc->as_object().empty())) {
+      o.Raw(key, "null");
+      return;
     }
-    rec["resources"] = std::move(res);
+    o.Raw(key, json::serialize(TrailView(*f.service, shape, *doc, sp)));
+  };
+  if (f.service && f.operation) {
+    part("requestParameters", f.operation->input, f.input);
+    part("responseElements", f.operation->output, r.read_only ? nullptr : f.output);
+  } else {
+    o.Raw("requestParameters", "null");
+    o.Raw("responseElements", "null");
   }
-  rec["eventType"] = "AwsApiCall";
-  rec["managementEvent"] = true;
-  rec["recipientAccountId"] = f.account_id;
-  rec["eventCategory"] = "Management";
+  o.Str("requestID", f.request_id);
+  o.Str("eventID", f.event_id);
+  o.Raw("readOnly", r.read_only ? "true" : "false");
+  if (!r.resources.empty()) {
+    o.Key("resources");
+    out.push_back('[');
+    bool first = true;
+    for (const auto& x : r.resources) {
+      if (!first) out.push_back(',');
+      first = false;
+      Out item(out);
+      item.Open();
+      item.Str("type", x.type);
+      item.Str("accountId", f.account_id);
+      item.Str("ARN", x.name);  // AWS gives the ARN; a name where only the name is known
+      item.Close();
+    }
+    out.push_back(']');
+  }
+  o.Str("eventType", "AwsApiCall");
+  o.Raw("managementEvent", "true");
+  o.Str("recipientAccountId", f.account_id);
+  o.Str("eventCategory", "Management");
   if (f.tls) {
-    json::object tls(sp);
-    tls["tlsVersion"] = f.tls_version;
-    tls["cipherSuite"] = f.tls_cipher;
-    tls["clientProvidedHostHeader"] = f.host_header;
-    rec["tlsDetails"] = std::move(tls);
+    o.ObjectKey("tlsDetails");
+    o.Str("tlsVersion", f.tls_version);
+    o.Str("cipherSuite", f.tls_cipher);
+    o.Str("clientProvidedHostHeader", f.host_header);
+    o.Close();
   }
-  r.json = json::serialize(rec);
+  o.Close();
   return r;
 }
 
