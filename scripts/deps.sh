@@ -11,7 +11,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libfmt-dev libcli11-dev
   libre2-dev libexpat1-dev libargon2-dev libqrencode-dev libpng-dev zlib1g-dev python3 python3-botocore
   libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(awscli python3-boto3 python3-pytest python3-requests openssl curl clang libclang-rt-14-dev)
+test_pkgs=(awscli python3-boto3 python3-pytest python3-requests python3-cryptography openssl curl
+  clang libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")
 if [ "$mode" = "test" ]; then pkgs+=("${test_pkgs[@]}"); fi
