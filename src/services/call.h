@@ -3,6 +3,7 @@
 // handlers. Handlers take a request document and return a response document (protocol/codec.h);
 // they know nothing of XML, JSON or HTTP.
 
+#include <boost/json/object.hpp>
 #include <boost/json/value.hpp>
 #include <functional>
 #include <map>
@@ -10,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
@@ -72,6 +74,25 @@ struct ServiceTable {
   std::string_view service_id;  // model folder name, e.g. "sts"
   std::vector<OperationEntry> operations;
 };
+
+// Handlers written against a service object and the input as an object:
+//   Result<json::value> Fn(Svc&, const Call&, const boost::json::object& input)
+template <typename Svc>
+using ObjectHandler = Result<boost::json::value> (*)(Svc&, const Call&, const boost::json::object&);
+
+// Appends one OperationEntry per (name, handler) pair, bound to `svc` (which must outlive the
+// entries). A non-object input (operations without input members) is passed as {}.
+template <typename Svc, size_t N>
+void AddOperations(std::vector<OperationEntry>& out, Svc& svc,
+                   const std::pair<std::string_view, ObjectHandler<Svc>> (&ops)[N]) {
+  for (const auto& [name, fn] : ops) {
+    ObjectHandler<Svc> f = fn;
+    out.push_back({name, [&svc, f](const Call& call, const boost::json::value& in) {
+                     static const boost::json::object kEmpty;
+                     return f(svc, call, in.is_object() ? in.as_object() : kEmpty);
+                   }});
+  }
+}
 
 // All tables, wired by server/. Immutable after construction; safe to read from any thread.
 class Dispatch {

@@ -822,12 +822,7 @@ ServiceTable TrailOperations(TrailService& svc) {
       {"UpdateTrail", UpdateTrail},
   };
   ServiceTable t{"cloudtrail", {}};
-  for (const auto& [name, fn] : kOps) {
-    t.operations.push_back({name, [&svc, fn = fn](const Call& c, const json::value& in) {
-                              static const json::object kEmpty;
-                              return fn(svc, c, in.is_object() ? in.as_object() : kEmpty);
-                            }});
-  }
+  AddOperations(t.operations, svc, kOps);
   return t;
 }
 

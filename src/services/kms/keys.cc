@@ -668,13 +668,7 @@ void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops) {
       {"ImportKeyMaterial", ImportKeyMaterial},
       {"DeleteImportedKeyMaterial", DeleteImportedKeyMaterial},
   };
-  for (const auto& [name, fn] : kOps) {
-    Handler h = fn;
-    ops.push_back({name, [&svc, h](const Call& call, const json::value& in) -> Result<json::value> {
-                     static const json::object kEmpty;
-                     return h(svc, call, in.is_object() ? in.as_object() : kEmpty);
-                   }});
-  }
+  AddOperations(ops, svc, kOps);
 }
 
 }  // namespace rampart::services::kms

@@ -408,13 +408,7 @@ ServiceTable Operations(StsService& svc) {
       {"DecodeAuthorizationMessage", DecodeAuthorizationMessage},
   };
   ServiceTable table{"sts", {}};
-  for (const auto& [name, fn] : kOps) {
-    Fn f = fn;
-    table.operations.push_back({name, [&svc, f](const Call& call, const json::value& in) {
-                                  static const json::object kEmpty;
-                                  return f(svc, call, in.is_object() ? in.as_object() : kEmpty);
-                                }});
-  }
+  AddOperations(table.operations, svc, kOps);
   return table;
 }
 
