@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <memory>
 #include <optional>
+#include <random>
 
 #include "common/crypto.h"
 #include "common/strings.h"
@@ -45,13 +46,26 @@ int64_t SteadyNs() {
 }
 
 // AWS request ids are UUIDs.
+// Request and event ids must be unique, not secret: a per-thread generator seeded once from the
+// CSPRNG (RAND_bytes per id cost a lock and a getpid() syscall, ~7% of a small call).
 std::string NewRequestId() {
-  std::string r = crypto::RandomBytes(16);
-  r[6] = static_cast<char>((r[6] & 0x0f) | 0x40);
-  r[8] = static_cast<char>((r[8] & 0x3f) | 0x80);
-  std::string hex = crypto::HexEncode(r);
-  return hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
-         hex.substr(16, 4) + "-" + hex.substr(20);
+  thread_local std::mt19937_64 rng = [] {
+    std::string seed = crypto::RandomBytes(32);
+    std::seed_seq seq(seed.begin(), seed.end());
+    return std::mt19937_64(seq);
+  }();
+  uint64_t hi = rng(), lo = rng();
+  hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
+  lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out(36, '-');
+  int pos = 0;
+  for (int i = 0; i < 32; ++i) {
+    if (i == 8 || i == 12 || i == 16 || i == 20) ++pos;
+    uint64_t word = i < 16 ? hi : lo;
+    out[static_cast<size_t>(pos++)] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
+  }
+  return out;
 }
 
 Response FromWire(WireResponse&& w) {

@@ -123,13 +123,14 @@ Resolved ResolveOperation(const model::Service& service, const WireRequest& req)
         break;
       }
       r.exchange.wire = Wire::kQuery;
-      std::string storage;
-      if (!CollectForm(req)) {
+      auto form = CollectForm(req);
+      if (!form) {
         r.status = Error{"MalformedQueryString", "The request body or query string is not valid "
                          "application/x-www-form-urlencoded data", 400, true};
         return r;
       }
-      std::string_view action = FormValue(req, "Action", storage);
+      auto found = form->find("Action");
+      std::string_view action = found == form->end() ? std::string_view() : found->second;
       if (action.empty()) {
         r.status = Error{"MissingAction", "The request must contain the parameter Action", 400,
                          true};

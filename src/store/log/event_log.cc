@@ -178,18 +178,23 @@ class LogEventStore final : public EventStore {
 
   Result<std::vector<EventRecord>> Lookup(const EventQuery& q) override {
     std::vector<uint64_t> picked;  // record numbers, newest first
+    bool by_id = false;
     {
       std::shared_lock lock(mu_);
       std::string key = PostingKey(q.category, q.account_id, q.attribute_key, q.attribute_value);
       if (q.attribute_key == "EventId") {
-        auto it = by_event_id_.find(q.attribute_value);
-        if (it != by_event_id_.end() && it->second >= first_live_) {
+        // Candidates by hash; the record read below confirms the id.
+        auto [lo, hi] = by_event_id_.equal_range(std::hash<std::string_view>()(q.attribute_value));
+        uint32_t account = Intern(accounts_ids_, q.account_id, /*add=*/false);
+        uint32_t category = Intern(category_ids_, q.category, /*add=*/false);
+        for (auto it = lo; it != hi; ++it) {
           const Entry& e = entries_[it->second];
-          if (e.account == q.account_id && e.category == q.category && e.time >= q.start_ms &&
-              e.time <= q.end_ms) {
+          if (it->second >= first_live_ && e.account == account && e.category == category &&
+              e.time >= q.start_ms && e.time <= q.end_ms) {
             picked.push_back(it->second);
           }
         }
+        by_id = true;
       } else {
         auto it = postings_.find(key);
         if (it != postings_.end()) {
@@ -215,6 +220,7 @@ class LogEventStore final : public EventStore {
     out.reserve(picked.size());
     for (uint64_t i : picked) {
       RAMPART_ASSIGN_OR_RETURN(EventRecord r, ReadRecord(i));
+      if (by_id && r.event_id != q.attribute_value) continue;  // a hash collision
       out.push_back(std::move(r));
     }
     return out;
@@ -257,6 +263,8 @@ class LogEventStore final : public EventStore {
     entries_.clear();
     postings_.clear();
     by_event_id_.clear();
+    accounts_ids_.clear();
+    category_ids_.clear();
     end_ = 0;
     first_live_ = 0;
     next_seq_ = 1;
@@ -265,12 +273,25 @@ class LogEventStore final : public EventStore {
   }
 
  private:
+  // 24 bytes a record: account and category are interned (a record used to carry two strings,
+  // ~100 bytes of heap, and the event-id map a 36-character key).
   struct Entry {
     uint64_t offset;
     int64_t time;  // monotonic index time
-    std::string account;
-    std::string category;
+    uint32_t account;
+    uint32_t category;
   };
+
+  // REQUIRES: mu_ held (exclusively when `add`). ~0u when absent and !add.
+  static uint32_t Intern(std::unordered_map<std::string, uint32_t>& ids, std::string_view v,
+                         bool add) {
+    auto it = ids.find(std::string(v));
+    if (it != ids.end()) return it->second;
+    if (!add) return ~0u;
+    uint32_t id = static_cast<uint32_t>(ids.size());
+    ids.emplace(std::string(v), id);
+    return id;
+  }
 
   LogEventStore() = default;
 
@@ -289,7 +310,8 @@ class LogEventStore final : public EventStore {
   void Index(const EventRecord& r, uint64_t offset) {
     last_time_ = std::max(last_time_, r.event_time_ms);
     uint32_t idx = static_cast<uint32_t>(entries_.size());
-    entries_.push_back({offset, last_time_, r.account_id, r.category});
+    entries_.push_back({offset, last_time_, Intern(accounts_ids_, r.account_id, true),
+                        Intern(category_ids_, r.category, true)});
     auto add = [&](std::string_view attr, std::string_view value) {
       postings_[PostingKey(r.category, r.account_id, attr, value)].push_back(idx);
     };
@@ -303,7 +325,7 @@ class LogEventStore final : public EventStore {
       add("ResourceName", res.name);
       add("ResourceType", res.type);
     }
-    by_event_id_[r.event_id] = idx;
+    by_event_id_.emplace(std::hash<std::string_view>()(r.event_id), idx);
   }
 
   Result<EventRecord> ReadRecord(uint64_t i) {
@@ -391,7 +413,8 @@ class LogEventStore final : public EventStore {
   std::shared_mutex mu_;       // guards everything below
   std::vector<Entry> entries_;  // record number i has seq i + 1
   std::unordered_map<std::string, std::vector<uint32_t>> postings_;
-  std::unordered_map<std::string, uint32_t> by_event_id_;
+  std::unordered_multimap<uint64_t, uint32_t> by_event_id_;  // hash of the event id
+  std::unordered_map<std::string, uint32_t> accounts_ids_, category_ids_;
   uint64_t end_ = 0;
   uint64_t first_live_ = 0;
   int64_t next_seq_ = 1;
