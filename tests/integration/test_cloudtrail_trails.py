@@ -237,7 +237,14 @@ def test_delivery_digests_and_validation(ct_server):
     ct.stop_logging(Name="audit")  # freeze the chain so the checks are deterministic
     time.sleep(2.5)
     logs = files(ct_server, "audit-bucket", log_re)
-    victim = logs[0]
+    # Tamper with a file a digest lists: a file delivered after the last digest is not covered
+    # yet (with AWS too), so altering it proves nothing.
+    listed = set()
+    for d in files(ct_server, "audit-bucket", digest_re):
+        with gzip.open(d) as f:
+            listed |= {lf["s3Object"] for lf in json.load(f)["logFiles"]}
+    bucket_dir = os.path.join(ct_server.data_dir, "trails", "audit-bucket")
+    victim = next(p for p in logs if os.path.relpath(p, bucket_dir) in listed)
     original = open(victim, "rb").read()
     body = records(victim)
     body[0]["eventName"] = "Forged"
