@@ -19,19 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-int64_t Int(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  return 0;
-}
-std::string Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->as_string()) : std::string();
-}
-
 json::object ParseObject(std::string_view doc) {
   boost::system::error_code ec;
   json::value v = json::parse(doc, ec);
@@ -57,13 +44,13 @@ struct Batch {
 DeliveryStatus ParseDeliveryStatus(std::string_view doc) {
   json::object o = ParseObject(doc);
   DeliveryStatus s;
-  s.latest_delivery_ms = Int(o, "LatestDeliveryMs");
-  s.latest_delivery_attempt_ms = Int(o, "LatestDeliveryAttemptMs");
-  s.latest_delivery_error = Str(o, "LatestDeliveryError");
-  s.latest_digest_delivery_ms = Int(o, "LatestDigestDeliveryMs");
-  s.latest_digest_delivery_error = Str(o, "LatestDigestDeliveryError");
-  s.cursor = Int(o, "Cursor");
-  s.trail_id = Str(o, "TrailId");
+  s.latest_delivery_ms = DocInt(o, "LatestDeliveryMs");
+  s.latest_delivery_attempt_ms = DocInt(o, "LatestDeliveryAttemptMs");
+  s.latest_delivery_error = DocStr(o, "LatestDeliveryError");
+  s.latest_digest_delivery_ms = DocInt(o, "LatestDigestDeliveryMs");
+  s.latest_digest_delivery_error = DocStr(o, "LatestDigestDeliveryError");
+  s.cursor = DocInt(o, "Cursor");
+  s.trail_id = DocStr(o, "TrailId");
   return s;
 }
 
@@ -190,12 +177,12 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
     if (doc) state = ParseObject(*doc);
     return {};
   }));
-  if (Str(state, "TrailId") != trail.id) state = json::object{{"TrailId", trail.id}};
+  if (DocStr(state, "TrailId") != trail.id) state = json::object{{"TrailId", trail.id}};
   json::object& regions = state["Regions"].is_object() ? state["Regions"].as_object()
                                                        : state["Regions"].emplace_object();
-  int64_t cursor = std::max(Int(state, "Cursor"), trail.start_seq);
+  int64_t cursor = std::max(DocInt(state, "Cursor"), trail.start_seq);
   bool has_pending_window = trail.is_logging || cursor < trail.stop_seq;
-  bool due = force || now_ms >= Int(state, "NextDeliveryMs");
+  bool due = force || now_ms >= DocInt(state, "NextDeliveryMs");
   bool changed = false;
 
   // ---- Log files ----
@@ -220,7 +207,7 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
           std::string type;
           if (!ec && v.is_object()) {
             if (const auto* d = v.as_object().if_contains("insightDetails"); d && d->is_object()) {
-              type = Str(d->as_object(), "insightType");
+              type = DocStr(d->as_object(), "insightType");
             }
           }
           if (TrailWantsInsight(trail, r, type)) insight_logs[r.region].Add(r);
@@ -272,11 +259,11 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
 
   // ---- Digests ----
   if (trail.validation && trail.is_logging) {
-    int64_t period_start = Int(state, "DigestPeriodStartMs");
+    int64_t period_start = DocInt(state, "DigestPeriodStartMs");
     if (period_start == 0) {
       state["DigestPeriodStartMs"] =
           std::max(trail.start_logging_ms, now_ms - options_.digest_interval_ms);
-      period_start = Int(state, "DigestPeriodStartMs");
+      period_start = DocInt(state, "DigestPeriodStartMs");
       changed = true;
     }
     if (now_ms - period_start >= options_.digest_interval_ms) {
@@ -294,8 +281,8 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         json::array pending = rs["Pending"].is_array() ? rs["Pending"].as_array() : json::array();
         std::string newest, oldest;
         for (const auto& lf : pending) {
-          std::string n = Str(lf.as_object(), "newestEventTime");
-          std::string o = Str(lf.as_object(), "oldestEventTime");
+          std::string n(DocStr(lf.as_object(), "newestEventTime"));
+          std::string o(DocStr(lf.as_object(), "oldestEventTime"));
           if (newest.empty() || n > newest) newest = n;
           if (oldest.empty() || o < oldest) oldest = o;
         }

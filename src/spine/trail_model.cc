@@ -13,21 +13,9 @@ namespace json = boost::json;
 
 namespace {
 
-std::string_view Str(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
-}
 bool Bool(const json::object& o, std::string_view k, bool dflt) {
   const json::value* v = o.if_contains(k);
   return v && v->is_bool() ? v->as_bool() : dflt;
-}
-int64_t Int(const json::object& o, std::string_view k) {
-  const json::value* v = o.if_contains(k);
-  if (!v) return 0;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
-  return 0;
 }
 json::array Arr(const json::object& o, std::string_view k) {
   const json::value* v = o.if_contains(k);
@@ -55,7 +43,7 @@ bool InLoggingWindow(const TrailConfig& t, const store::EventRecord& r) {
 }
 
 bool BasicSelectorMatches(const json::object& sel, const store::EventRecord& r) {
-  std::string_view rw = Str(sel, "ReadWriteType");
+  std::string_view rw = DocStr(sel, "ReadWriteType");
   if (rw == "ReadOnly" && !r.read_only) return false;
   if (rw == "WriteOnly" && r.read_only) return false;
   if (r.category == "Management") {
@@ -69,7 +57,7 @@ bool BasicSelectorMatches(const json::object& sel, const store::EventRecord& r) 
   for (const auto& dr_v : Arr(sel, "DataResources")) {
     if (!dr_v.is_object()) continue;
     const json::object& dr = dr_v.as_object();
-    std::string_view type = Str(dr, "Type");
+    std::string_view type = DocStr(dr, "Type");
     for (const auto& res : r.resources) {
       if (res.type != type) continue;
       for (const auto& val : Arr(dr, "Values")) {
@@ -114,7 +102,7 @@ bool AdvancedSelectorMatches(const json::object& sel, const store::EventRecord& 
   for (const auto& fs_v : Arr(sel, "FieldSelectors")) {
     if (!fs_v.is_object()) continue;
     const json::object& fs = fs_v.as_object();
-    std::string_view field = Str(fs, "Field");
+    std::string_view field = DocStr(fs, "Field");
     bool ok = false;
     if (field == "eventCategory") {
       ok = FieldMatchesOne(fs, r.category);
@@ -161,25 +149,25 @@ Result<TrailConfig> ParseTrailDoc(std::string_view account_id, std::string_view 
   const json::object& o = v.as_object();
   TrailConfig t;
   t.account_id = std::string(account_id);
-  t.id = Str(o, "_Id");
-  t.name = Str(o, "Name");
-  t.arn = Str(o, "TrailARN");
-  t.home_region = Str(o, "HomeRegion");
-  t.bucket = Str(o, "S3BucketName");
-  t.key_prefix = Str(o, "S3KeyPrefix");
+  t.id = DocStr(o, "_Id");
+  t.name = DocStr(o, "Name");
+  t.arn = DocStr(o, "TrailARN");
+  t.home_region = DocStr(o, "HomeRegion");
+  t.bucket = DocStr(o, "S3BucketName");
+  t.key_prefix = DocStr(o, "S3KeyPrefix");
   t.multi_region = Bool(o, "IsMultiRegionTrail", false);
   t.include_global_events = Bool(o, "IncludeGlobalServiceEvents", true);
   t.validation = Bool(o, "LogFileValidationEnabled", false);
   t.is_logging = Bool(o, "_IsLogging", false);
-  t.start_logging_ms = Int(o, "_StartLoggingMs");
-  t.stop_logging_ms = Int(o, "_StopLoggingMs");
-  t.start_seq = Int(o, "_StartSeq");
-  t.stop_seq = Int(o, "_StopSeq");
+  t.start_logging_ms = DocInt(o, "_StartLoggingMs");
+  t.stop_logging_ms = DocInt(o, "_StopLoggingMs");
+  t.start_seq = DocInt(o, "_StartSeq");
+  t.stop_seq = DocInt(o, "_StopSeq");
   t.event_selectors = Arr(o, "_EventSelectors");
   t.advanced_selectors = Arr(o, "_AdvancedEventSelectors");
   for (const auto& s : Arr(o, "_InsightSelectors")) {
     if (!s.is_object()) continue;
-    std::string_view type = Str(s.as_object(), "InsightType");
+    std::string_view type = DocStr(s.as_object(), "InsightType");
     if (type == kCallRateInsight) t.call_rate_insight = true;
     if (type == kErrorRateInsight) t.error_rate_insight = true;
   }
@@ -263,6 +251,20 @@ std::string RandomAlnum(size_t n) {
     if (b < 248) out.push_back(kAlphabet[b % 62]);  // 248 = 4*62: unbiased
   }
   return out;
+}
+
+int64_t DocInt(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  if (!v) return 0;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  return 0;
+}
+
+std::string_view DocStr(const json::object& o, std::string_view k) {
+  const json::value* v = o.if_contains(k);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
 }  // namespace rampart::spine

@@ -82,4 +82,8 @@ std::string LogFolder(std::string_view prefix, std::string_view account, std::st
 // 16 random characters of [A-Za-z0-9].
 std::string RandomAlnum(size_t n);
 
+// Fields of stored trail documents: 0 / "" when absent or of another type.
+int64_t DocInt(const boost::json::object& o, std::string_view key);
+std::string_view DocStr(const boost::json::object& o, std::string_view key);
+
 }  // namespace rampart::spine
