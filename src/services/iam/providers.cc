@@ -24,29 +24,69 @@ std::string Missing(std::string_view arn) {
   return "Manifest not found for arn " + std::string(arn);
 }
 
-// ---- OpenID Connect ----
+// OIDC and SAML providers are stored alike: entity kind = ARN resource type, key = the lowercased
+// rest of the ARN.
+struct ProviderKind {
+  std::string_view kind;        // "oidc-provider" | "saml-provider" (also the ARN type)
+  std::string_view arn_member;  // the input member naming the provider
+  std::string (*missing)(std::string_view arn);
+  bool exact_arn;  // the stored Arn must equal the requested one byte for byte
+};
 
-std::string OidcPrefix(std::string_view account) {
-  return "arn:aws:iam::" + std::string(account) + ":oidc-provider/";
+std::string OidcMissing(std::string_view arn) {
+  return "OpenIDConnect Provider not found for arn " + std::string(arn);
 }
 
-// The stored key of an OIDC provider ARN, or NoSuchEntity.
-Result<std::string> OidcKey(std::string_view account, std::string_view arn) {
-  std::string prefix = OidcPrefix(account);
+constexpr ProviderKind kOidc{"oidc-provider", "OpenIDConnectProviderArn", OidcMissing, false};
+constexpr ProviderKind kSaml{"saml-provider", "SAMLProviderArn", Missing, true};
+
+std::string ProviderPrefix(const ProviderKind& k, std::string_view account) {
+  return "arn:aws:iam::" + std::string(account) + ":" + std::string(k.kind) + "/";
+}
+
+// The stored key of a provider ARN, or InvalidInput.
+Result<std::string> ProviderKey(const ProviderKind& k, std::string_view account,
+                                std::string_view arn) {
+  std::string prefix = ProviderPrefix(k, account);
   if (!StartsWith(arn, prefix) || arn.size() == prefix.size()) {
-    return InvalidInput("Invalid OpenIDConnectProviderArn " + std::string(arn));
+    return InvalidInput("Invalid " + std::string(k.arn_member) + " " + std::string(arn));
   }
   return Key(arn.substr(prefix.size()));
 }
 
+Result<json::object> RequireProvider(const ProviderKind& k, store::EntityTx& tx,
+                                     std::string_view account, std::string_view arn) {
+  RAMPART_ASSIGN_OR_RETURN(std::string key, ProviderKey(k, account, arn));
+  RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, account, k.kind, key));
+  if (!doc || (k.exact_arn && Str(*doc, "Arn") != arn)) return NoSuchEntity(k.missing(arn));
+  return std::move(*doc);
+}
+
+// Loads the provider named in the request, applies `fn`, saves it.
+Result<json::value> MutateProvider(const ProviderKind& k, IamService& svc, const Call& call,
+                                   const json::object& in,
+                                   const std::function<Status(json::object&)>& fn) {
+  const std::string& acct = call.principal.account_id;
+  std::string_view arn = Str(in, k.arn_member);
+  Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(json::object doc, RequireProvider(k, tx, acct, arn));
+    RAMPART_RETURN_IF_ERROR(fn(doc));
+    RAMPART_ASSIGN_OR_RETURN(std::string key, ProviderKey(k, acct, arn));
+    return Save(tx, acct, k.kind, key, doc);
+  });
+  if (!st.ok()) return std::move(st).error();
+  return json::value(json::object{});
+}
+
+// ---- OpenID Connect ----
+
+std::string OidcPrefix(std::string_view account) { return ProviderPrefix(kOidc, account); }
+Result<std::string> OidcKey(std::string_view account, std::string_view arn) {
+  return ProviderKey(kOidc, account, arn);
+}
 Result<json::object> RequireOidc(store::EntityTx& tx, std::string_view account,
                                  std::string_view arn) {
-  RAMPART_ASSIGN_OR_RETURN(std::string key, OidcKey(account, arn));
-  RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, account, "oidc-provider", key));
-  if (!doc) {
-    return NoSuchEntity("OpenIDConnect Provider not found for arn " + std::string(arn));
-  }
-  return std::move(*doc);
+  return RequireProvider(kOidc, tx, account, arn);
 }
 
 Status CheckThumbprints(const json::value* list) {
@@ -141,19 +181,9 @@ Result<json::value> ListOpenIDConnectProviders(IamService& svc, const Call& call
   return json::value(json::object{{"OpenIDConnectProviderList", std::move(list)}});
 }
 
-// Loads the OIDC provider named in the request, applies `fn`, saves it.
 Result<json::value> MutateOidc(IamService& svc, const Call& call, const json::object& in,
                                const std::function<Status(json::object&)>& fn) {
-  const std::string& acct = call.principal.account_id;
-  std::string_view arn = Str(in, "OpenIDConnectProviderArn");
-  Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(json::object doc, RequireOidc(tx, acct, arn));
-    RAMPART_RETURN_IF_ERROR(fn(doc));
-    RAMPART_ASSIGN_OR_RETURN(std::string key, OidcKey(acct, arn));
-    return Save(tx, acct, "oidc-provider", key, doc);
-  });
-  if (!st.ok()) return std::move(st).error();
-  return json::value(json::object{});
+  return MutateProvider(kOidc, svc, call, in, fn);
 }
 
 Result<json::value> DeleteOpenIDConnectProvider(IamService& svc, const Call& call,
@@ -228,24 +258,13 @@ Result<json::value> ListOpenIDConnectProviderTags(IamService& svc, const Call& c
 
 // ---- SAML ----
 
-std::string SamlPrefix(std::string_view account) {
-  return "arn:aws:iam::" + std::string(account) + ":saml-provider/";
-}
-
+std::string SamlPrefix(std::string_view account) { return ProviderPrefix(kSaml, account); }
 Result<std::string> SamlKey(std::string_view account, std::string_view arn) {
-  std::string prefix = SamlPrefix(account);
-  if (!StartsWith(arn, prefix) || arn.size() == prefix.size()) {
-    return InvalidInput("Invalid SAMLProviderArn " + std::string(arn));
-  }
-  return Key(arn.substr(prefix.size()));
+  return ProviderKey(kSaml, account, arn);
 }
-
 Result<json::object> RequireSaml(store::EntityTx& tx, std::string_view account,
                                  std::string_view arn) {
-  RAMPART_ASSIGN_OR_RETURN(std::string key, SamlKey(account, arn));
-  RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, account, "saml-provider", key));
-  if (!doc || Str(*doc, "Arn") != arn) return NoSuchEntity(Missing(arn));
-  return std::move(*doc);
+  return RequireProvider(kSaml, tx, account, arn);
 }
 
 const xml::Element* FindEntityDescriptor(const xml::Element& e, int depth = 0) {
@@ -341,16 +360,7 @@ Result<json::value> ListSAMLProviders(IamService& svc, const Call& call, const j
 
 Result<json::value> MutateSaml(IamService& svc, const Call& call, const json::object& in,
                                const std::function<Status(json::object&)>& fn) {
-  const std::string& acct = call.principal.account_id;
-  std::string_view arn = Str(in, "SAMLProviderArn");
-  Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(json::object doc, RequireSaml(tx, acct, arn));
-    RAMPART_RETURN_IF_ERROR(fn(doc));
-    RAMPART_ASSIGN_OR_RETURN(std::string key, SamlKey(acct, arn));
-    return Save(tx, acct, "saml-provider", key, doc);
-  });
-  if (!st.ok()) return std::move(st).error();
-  return json::value(json::object{});
+  return MutateProvider(kSaml, svc, call, in, fn);
 }
 
 Result<json::value> UpdateSAMLProvider(IamService& svc, const Call& call, const json::object& in) {
