@@ -110,6 +110,27 @@ def test_keep_alive_reuses_connection(server):
     assert len(sess.adapters["http://"].poolmanager.pools) == 1
 
 
+def test_response_framing_http10_http11_and_head(server):
+    # HTTP/1.0 without keep-alive: the server closes after one response, whose length is exact.
+    raw = raw_exchange(server.port, b"GET /_rampart/health HTTP/1.0\r\nHost: x\r\n\r\n")
+    head, _, body = raw.partition(b"\r\n\r\n")
+    lines = head.split(b"\r\n")
+    assert lines[0] == b"HTTP/1.0 200 OK"
+    fields = {k.lower(): v.strip() for k, _, v in (l.partition(b":") for l in lines[1:])}
+    assert int(fields[b"content-length"]) == len(body) and json.loads(body) == {"status": "ok"}
+    assert fields[b"server"] == b"Rampart"
+    # Two pipelined HTTP/1.1 requests on one connection, the second asking to close.
+    raw = raw_exchange(server.port, b"GET /_rampart/health HTTP/1.1\r\nHost: x\r\n\r\n"
+                       b"HEAD /_rampart/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+    first, _, rest = raw.partition(b"\r\n\r\n")
+    assert first.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" not in first
+    n = int([l for l in first.split(b"\r\n") if l.lower().startswith(b"content-length")][0].split(b":")[1])
+    second = rest[n:]
+    assert second.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in second
+    # HEAD: the length of the body a GET gets, and no body.
+    assert second.endswith(b"\r\n\r\n") and b"Content-Length: %d" % n in second
+
+
 def test_sigterm_drains_and_exits_zero(make_server):
     s = make_server()
     s.client("sts").get_caller_identity()
