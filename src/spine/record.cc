@@ -1,5 +1,7 @@
 #include "spine/record.h"
 
+#include <cstring>
+
 #include <boost/json.hpp>
 
 #include "common/strings.h"
@@ -37,6 +39,17 @@ bool IsSecretMember(std::string_view name) {
   return false;
 }
 
+// True when none of the 8 bytes at p is below 0x20, '"' or '\\' (SWAR: a byte b is flagged when
+// b - n borrows for n = 0x20, or b ^ c is zero for c = '"', '\\'; bytes >= 0x80 are never flagged).
+inline bool Plain8(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto zero_byte = [&](uint64_t y) { return (y - kOnes) & ~y & kHigh; };
+  uint64_t low = (x - kOnes * 0x20) & ~x & kHigh;
+  return (low | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '\\'))) == 0;
+}
+
 // A minimal JSON writer: records are written straight into one string, with no document tree
 // (building a boost::json document per call cost ~30k instructions).
 class Out {
@@ -50,11 +63,13 @@ class Out {
     s_.push_back('}');
     first_ = false;
   }
+  // Keys are this file's own constants, which need no escaping.
   void Key(std::string_view k) {
-    if (!first_) s_.push_back(',');
+    char open[2] = {',', '"'};
+    s_.append(first_ ? open + 1 : open, first_ ? 1 : 2);
     first_ = false;
-    Quoted(k);
-    s_.push_back(':');
+    s_.append(k);
+    s_.append("\":", 2);
   }
   void Str(std::string_view k, std::string_view v) {
     Key(k);
@@ -68,22 +83,35 @@ class Out {
     Key(k);
     Open();
   }
+  // Appends runs of characters that need no escaping in one go: per-character push_back made
+  // this ~10 % of a small call's instructions.
   void Quoted(std::string_view v) {
     static constexpr char kHex[] = "0123456789abcdef";
     s_.push_back('"');
-    for (char c : v) {
-      unsigned char u = static_cast<unsigned char>(c);
-      if (c == '"' || c == '\\') {
+    size_t run = 0;
+    for (size_t i = 0; i < v.size();) {
+      // Eight bytes at a time while none is a control character, '"' or '\\'.
+      if (i + 8 <= v.size() && Plain8(v.data() + i)) {
+        i += 8;
+        continue;
+      }
+      unsigned char u = static_cast<unsigned char>(v[i]);
+      if (u >= 0x20 && u != '"' && u != '\\') {
+        ++i;
+        continue;
+      }
+      s_.append(v.data() + run, i - run);
+      run = ++i;
+      if (u == '"' || u == '\\') {
         s_.push_back('\\');
-        s_.push_back(c);
-      } else if (u < 0x20) {
+        s_.push_back(static_cast<char>(u));
+      } else {
         s_ += "\\u00";
         s_.push_back(kHex[u >> 4]);
         s_.push_back(kHex[u & 0xf]);
-      } else {
-        s_.push_back(c);
       }
     }
+    s_.append(v.data() + run, v.size() - run);
     s_.push_back('"');
   }
 

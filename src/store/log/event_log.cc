@@ -36,12 +36,17 @@ namespace {
 
 constexpr size_t kMaxPayload = 16 * 1024 * 1024;
 
+// Little-endian, byte by byte into a small array, then one append.
 void PutU32(std::string& out, uint32_t v) {
-  for (int i = 0; i < 4; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  char b[4];
+  for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((v >> (8 * i)) & 0xff);
+  out.append(b, 4);
 }
 void PutI64(std::string& out, int64_t v) {
   uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((u >> (8 * i)) & 0xff));
+  char b[8];
+  for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
+  out.append(b, 8);
 }
 void PutStr(std::string& out, std::string_view s) {
   PutU32(out, static_cast<uint32_t>(s.size()));
@@ -78,9 +83,8 @@ class Reader {
   std::string_view d_;
 };
 
-std::string Encode(const EventRecord& r) {
-  std::string p;
-  p.reserve(r.json.size() + 256);
+// Appends the record's payload to `p`.
+void EncodeTo(std::string& p, const EventRecord& r) {
   PutI64(p, r.seq);
   PutI64(p, r.event_time_ms);
   PutU32(p, r.read_only ? 1 : 0);
@@ -95,7 +99,6 @@ std::string Encode(const EventRecord& r) {
     PutStr(p, res.name);
   }
   PutStr(p, r.json);
-  return p;
 }
 
 bool Decode(std::string_view payload, EventRecord* r) {
@@ -149,13 +152,21 @@ class LogEventStore final : public EventStore {
     std::string buf;
     std::vector<uint64_t> offsets;
     offsets.reserve(batch.size());
+    size_t want = 0;
+    for (const EventRecord& r : batch) want += r.json.size() + 512;
+    buf.reserve(want);
     for (EventRecord& r : batch) {
       r.seq = next++;
-      std::string payload = Encode(r);
-      offsets.push_back(end_ + buf.size());
-      PutU32(buf, static_cast<uint32_t>(payload.size()));
-      PutU32(buf, Crc(payload));
-      buf += payload;
+      size_t at = buf.size();
+      offsets.push_back(end_ + at);
+      buf.append(8, '\0');  // length and CRC, filled in below
+      EncodeTo(buf, r);
+      std::string_view payload(buf.data() + at + 8, buf.size() - at - 8);
+      uint32_t len = static_cast<uint32_t>(payload.size()), crc = Crc(payload);
+      for (int i = 0; i < 4; ++i) {
+        buf[at + i] = static_cast<char>((len >> (8 * i)) & 0xff);
+        buf[at + 4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+      }
     }
     // One write per group commit. A short write leaves a torn tail that the next open cuts off;
     // here the batch fails and end_ stays where it was, so the next batch overwrites it.
@@ -181,7 +192,7 @@ class LogEventStore final : public EventStore {
     bool by_id = false;
     {
       std::shared_lock lock(mu_);
-      std::string key = PostingKey(q.category, q.account_id, q.attribute_key, q.attribute_value);
+      uint64_t key = LookupKey(q);
       if (q.attribute_key == "EventId") {
         // Candidates by hash; the record read below confirms the id.
         auto [lo, hi] = by_event_id_.equal_range(std::hash<std::string_view>()(q.attribute_value));
@@ -196,7 +207,7 @@ class LogEventStore final : public EventStore {
         }
         by_id = true;
       } else {
-        auto it = postings_.find(key);
+        auto it = key == kNoKey ? postings_.end() : postings_.find(key);
         if (it != postings_.end()) {
           const std::vector<uint32_t>& list = it->second;
           // Newest first: the last entry with time <= end (and before `after`), backwards.
@@ -262,6 +273,7 @@ class LogEventStore final : public EventStore {
     if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate " + path_);
     entries_.clear();
     postings_.clear();
+    values_.clear();
     by_event_id_.clear();
     accounts_ids_.clear();
     category_ids_.clear();
@@ -282,10 +294,16 @@ class LogEventStore final : public EventStore {
     uint32_t category;
   };
 
+  // Heterogeneous lookup: interning a string_view allocates nothing when the value is known.
+  struct SvHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view v) const { return std::hash<std::string_view>()(v); }
+  };
+  using Dictionary = std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>>;
+
   // REQUIRES: mu_ held (exclusively when `add`). ~0u when absent and !add.
-  static uint32_t Intern(std::unordered_map<std::string, uint32_t>& ids, std::string_view v,
-                         bool add) {
-    auto it = ids.find(std::string(v));
+  static uint32_t Intern(Dictionary& ids, std::string_view v, bool add) {
+    auto it = ids.find(v);
     if (it != ids.end()) return it->second;
     if (!add) return ~0u;
     uint32_t id = static_cast<uint32_t>(ids.size());
@@ -295,35 +313,55 @@ class LogEventStore final : public EventStore {
 
   LogEventStore() = default;
 
-  static std::string PostingKey(std::string_view category, std::string_view account,
-                                std::string_view attr, std::string_view value) {
-    std::string k;
-    k.reserve(category.size() + account.size() + attr.size() + value.size() + 3);
-    k.append(category).push_back('\x1f');
-    k.append(account).push_back('\x1f');
-    k.append(attr).push_back('\x1f');
-    k.append(value);
-    return k;
+  // The lookup attributes; a posting list is keyed by (account, category, attribute, value),
+  // all interned, packed into 64 bits: no string is built or hashed per record.
+  enum Attr : uint32_t { kAll, kEventName, kEventSource, kReadOnly, kUsername, kAccessKeyId,
+                         kResourceName, kResourceType };
+  static constexpr uint64_t kNoKey = ~0ull;
+  static uint64_t PackKey(uint32_t account, uint32_t category, Attr attr, uint32_t value) {
+    return (static_cast<uint64_t>(account & 0xffffff) << 40) |
+           (static_cast<uint64_t>(category & 0xf) << 36) | (static_cast<uint64_t>(attr) << 32) |
+           value;
+  }
+
+  // REQUIRES: mu_ held. kNoKey when the query can match nothing.
+  uint64_t LookupKey(const EventQuery& q) {
+    static const std::pair<std::string_view, Attr> kAttrs[] = {
+        {"", kAll}, {"EventName", kEventName}, {"EventSource", kEventSource},
+        {"ReadOnly", kReadOnly}, {"Username", kUsername}, {"AccessKeyId", kAccessKeyId},
+        {"ResourceName", kResourceName}, {"ResourceType", kResourceType}};
+    uint32_t account = Intern(accounts_ids_, q.account_id, false);
+    uint32_t category = Intern(category_ids_, q.category, false);
+    if (account == ~0u || category == ~0u) return kNoKey;
+    for (const auto& [name, attr] : kAttrs) {
+      if (name != q.attribute_key) continue;
+      if (attr == kAll) return PackKey(account, category, kAll, 0);
+      uint32_t value = Intern(values_, q.attribute_value, false);
+      return value == ~0u ? kNoKey : PackKey(account, category, attr, value);
+    }
+    return kNoKey;
   }
 
   // REQUIRES: mu_ held exclusively; records are indexed in seq order.
   void Index(const EventRecord& r, uint64_t offset) {
     last_time_ = std::max(last_time_, r.event_time_ms);
     uint32_t idx = static_cast<uint32_t>(entries_.size());
-    entries_.push_back({offset, last_time_, Intern(accounts_ids_, r.account_id, true),
-                        Intern(category_ids_, r.category, true)});
-    auto add = [&](std::string_view attr, std::string_view value) {
-      postings_[PostingKey(r.category, r.account_id, attr, value)].push_back(idx);
+    uint32_t account = Intern(accounts_ids_, r.account_id, true);
+    uint32_t category = Intern(category_ids_, r.category, true);
+    entries_.push_back({offset, last_time_, account, category});
+    auto add = [&](Attr attr, std::string_view value) {
+      uint32_t v = attr == kAll ? 0 : Intern(values_, value, true);
+      postings_[PackKey(account, category, attr, v)].push_back(idx);
     };
-    add("", "");
-    add("EventName", r.event_name);
-    add("EventSource", r.event_source);
-    add("ReadOnly", r.read_only ? "true" : "false");
-    if (!r.username.empty()) add("Username", r.username);
-    if (!r.access_key_id.empty()) add("AccessKeyId", r.access_key_id);
+    add(kAll, "");
+    add(kEventName, r.event_name);
+    add(kEventSource, r.event_source);
+    add(kReadOnly, r.read_only ? "true" : "false");
+    if (!r.username.empty()) add(kUsername, r.username);
+    if (!r.access_key_id.empty()) add(kAccessKeyId, r.access_key_id);
     for (const auto& res : r.resources) {
-      add("ResourceName", res.name);
-      add("ResourceType", res.type);
+      add(kResourceName, res.name);
+      add(kResourceType, res.type);
     }
     by_event_id_.emplace(std::hash<std::string_view>()(r.event_id), idx);
   }
@@ -412,9 +450,10 @@ class LogEventStore final : public EventStore {
   std::mutex write_mu_;        // one appender at a time
   std::shared_mutex mu_;       // guards everything below
   std::vector<Entry> entries_;  // record number i has seq i + 1
-  std::unordered_map<std::string, std::vector<uint32_t>> postings_;
+  std::unordered_map<uint64_t, std::vector<uint32_t>> postings_;
+  Dictionary values_;  // attribute values (event names, user names, key ids, resources)
   std::unordered_multimap<uint64_t, uint32_t> by_event_id_;  // hash of the event id
-  std::unordered_map<std::string, uint32_t> accounts_ids_, category_ids_;
+  Dictionary accounts_ids_, category_ids_;
   uint64_t end_ = 0;
   uint64_t first_live_ = 0;
   int64_t next_seq_ = 1;
