@@ -5,7 +5,10 @@
 # divides the instructions executed by the requests wrk completed.
 #
 # usage: bench/server/instr_per_request.sh [--service sts] [--body 'Action=GetCallerIdentity&Version=2011-06-15']
-#                                          [--seconds 6] [--conns 4] [--annotate N] [--save FILE] [-- SERVE ARGS...]
+#                                          [--seconds 6] [--conns 4] [--annotate N] [--save FILE]
+#                                          [--kms encrypt|decrypt|gdk] [-- SERVE ARGS...]
+# --kms OP measures a KMS call instead (bench/kms/sign_kms.py: 1 KiB Encrypt, its Decrypt, or
+# GenerateDataKey AES_256, on a key it creates).
 # env:   RAMPART_BIN (default build/rampart), PYTHON (default python3 on PATH)
 # prints: "instructions/request N (R requests)"; --annotate N also prints the N costliest functions
 #         (inclusive); --save FILE keeps the callgrind dump (callgrind_annotate --tree=calling FILE).
@@ -14,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 RAMPART_BIN=${RAMPART_BIN:-$root/build/rampart}
 PYTHON=${PYTHON:-python3}
-save='' service=sts body='Action=GetCallerIdentity&Version=2011-06-15' seconds=6 conns=4 annotate=0
+kms='' save='' service=sts body='Action=GetCallerIdentity&Version=2011-06-15' seconds=6 conns=4 annotate=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --service) service=$2; shift 2 ;;
@@ -23,6 +26,7 @@ while [[ $# -gt 0 ]]; do
     --conns) conns=$2; shift 2 ;;
     --annotate) annotate=$2; shift 2 ;;
     --save) save=$2; shift 2 ;;
+    --kms) kms=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -46,18 +50,25 @@ port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/err" | grep -o '[0-
   die "rampart did not start: $(cat "$work/err")"
 key=$(sed -n 's/^aws_access_key_id *= *//p' "$work/data/root-credentials")
 secret=$(sed -n 's/^aws_secret_access_key *= *//p' "$work/data/root-credentials")
-"$PYTHON" "$here/sign_request.py" "$service" "$body" "127.0.0.1:$port" "$key" "$secret" "$work/req.lua"
-cat >>"$work/req.lua" <<'LUA'
+if [[ -n $kms ]]; then
+  mkdir -p "$work/kms"
+  "$PYTHON" "$root/bench/kms/sign_kms.py" "127.0.0.1:$port" "$key" "$secret" "$work/kms" >/dev/null
+  cp "$work/kms/$kms.lua" "$work/req.lua" || die "no KMS request '$kms' (encrypt, decrypt, gdk)"
+  service=kms body=$kms
+else
+  "$PYTHON" "$here/sign_request.py" "$service" "$body" "127.0.0.1:$port" "$key" "$secret" "$work/req.lua"
+  cat >>"$work/req.lua" <<'LUA'
 function done(summary, latency, requests)
   io.write(string.format("RESULT requests=%d non2xx=%d\n", summary.requests, summary.errors.status))
 end
 LUA
+fi
 wrk -t1 -c"$conns" -d2s -s "$work/req.lua" "http://127.0.0.1:$port/" >/dev/null  # warm up
 callgrind_control -i on "$pid" >/dev/null
 line=$(wrk -t1 -c"$conns" -d"${seconds}s" -s "$work/req.lua" "http://127.0.0.1:$port/" | grep '^RESULT')
 callgrind_control -d "$pid" >/dev/null
 callgrind_control -i off "$pid" >/dev/null
-reqs=$(sed 's/.*requests=\([0-9]*\).*/\1/' <<<"$line")
+reqs=$(sed 's/.*RESULT requests=\([0-9]*\).*/\1/' <<<"$line")
 non2xx=$(sed 's/.*non2xx=\([0-9]*\).*/\1/' <<<"$line")
 ((reqs > 0)) || die "no requests completed"
 ((non2xx == 0)) || die "$non2xx non-2xx responses: is the request valid? ($line)"

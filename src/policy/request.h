@@ -60,7 +60,6 @@ struct ContextEntry {
   std::string key_lower;  // condition keys are case-insensitive
   std::string key;        // as given, for messages
   std::vector<std::string> values;
-  std::vector<TypedValue> typed;  // values[i] pre-parsed for typed operators
   bool multivalued = false;  // given as an array (even of one element)
 };
 
