@@ -268,18 +268,14 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.tls_version = req.tls_version;
   facts.tls_cipher = req.tls_cipher;
   facts.host_header = std::string(FindHeader(req.headers, "host"));
-  store::EventRecord record = spine::BuildRecord(facts);
-  auto shared = std::make_shared<Response>(std::move(res));
-  opts_.audit->Append(std::move(record), [respond = std::move(respond), shared](bool ok) {
-    if (ok) return respond(std::move(*shared));
-    Response failed;
-    failed.status = 503;
-    failed.headers.push_back({"Content-Type", "text/xml"});
-    failed.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
-                  "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
-                  "</ErrorResponse>";
-    respond(std::move(failed));
-  });
+  if (opts_.audit->Append(spine::BuildRecord(facts))) return respond(std::move(res));
+  Response failed;
+  failed.status = 503;
+  failed.headers.push_back({"Content-Type", "text/xml"});
+  failed.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+                "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
+                "</ErrorResponse>";
+  respond(std::move(failed));
 }
 
 Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {

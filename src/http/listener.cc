@@ -170,10 +170,10 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     bool keep_alive = breq.keep_alive();
     bool head = breq.method() == bhttp::verb::head;
     impl_->handler(req, [self = this->shared_from_this(), version, keep_alive, head](Response out) {
-      // The response may be produced on another thread (after its audit record is durable):
-      // hop back onto this connection's executor.
+      // Usually called on this connection's own thread before the handler returns: dispatch
+      // then runs Respond inline; from another thread it queues it on the connection's executor.
       auto exec = self->stream_.get_executor();
-      net::post(exec, [self, version, keep_alive, head, out = std::move(out)]() mutable {
+      net::dispatch(exec, [self, version, keep_alive, head, out = std::move(out)]() mutable {
         self->Respond(std::move(out), version, keep_alive, head);
       });
     });

@@ -1,5 +1,7 @@
 #include "spine/record.h"
 
+#include "store/event_json.h"
+
 #include <cstring>
 
 #include <boost/json.hpp>
@@ -39,137 +41,43 @@ bool IsSecretMember(std::string_view name) {
   return false;
 }
 
-// True when none of the 8 bytes at p is below 0x20, '"' or '\\' (SWAR: a byte b is flagged when
-// b - n borrows for n = 0x20, or b ^ c is zero for c = '"', '\\'; bytes >= 0x80 are never flagged).
-inline bool Plain8(const char* p) {
-  uint64_t x;
-  std::memcpy(&x, p, 8);
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto zero_byte = [&](uint64_t y) { return (y - kOnes) & ~y & kHigh; };
-  uint64_t low = (x - kOnes * 0x20) & ~x & kHigh;
-  return (low | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '\\'))) == 0;
-}
-
-// A minimal JSON writer: records are written straight into one string, with no document tree
-// (building a boost::json document per call cost ~30k instructions).
-class Out {
- public:
-  explicit Out(std::string& s) : s_(s) {}
-  void Open() {
-    s_.push_back('{');
-    first_ = true;
-  }
-  void Close() {
-    s_.push_back('}');
-    first_ = false;
-  }
-  // Keys are this file's own constants, which need no escaping.
-  void Key(std::string_view k) {
-    char open[2] = {',', '"'};
-    s_.append(first_ ? open + 1 : open, first_ ? 1 : 2);
-    first_ = false;
-    s_.append(k);
-    s_.append("\":", 2);
-  }
-  void Str(std::string_view k, std::string_view v) {
-    Key(k);
-    Quoted(v);
-  }
-  void Raw(std::string_view k, std::string_view raw) {
-    Key(k);
-    s_.append(raw);
-  }
-  void ObjectKey(std::string_view k) {
-    Key(k);
-    Open();
-  }
-  // Appends runs of characters that need no escaping in one go: per-character push_back made
-  // this ~10 % of a small call's instructions.
-  void Quoted(std::string_view v) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    s_.push_back('"');
-    size_t run = 0;
-    for (size_t i = 0; i < v.size();) {
-      // Eight bytes at a time while none is a control character, '"' or '\\'.
-      if (i + 8 <= v.size() && Plain8(v.data() + i)) {
-        i += 8;
-        continue;
-      }
-      unsigned char u = static_cast<unsigned char>(v[i]);
-      if (u >= 0x20 && u != '"' && u != '\\') {
-        ++i;
-        continue;
-      }
-      s_.append(v.data() + run, i - run);
-      run = ++i;
-      if (u == '"' || u == '\\') {
-        s_.push_back('\\');
-        s_.push_back(static_cast<char>(u));
-      } else {
-        s_ += "\\u00";
-        s_.push_back(kHex[u >> 4]);
-        s_.push_back(kHex[u & 0xf]);
-      }
-    }
-    s_.append(v.data() + run, v.size() - run);
-    s_.push_back('"');
-  }
-
- private:
-  std::string& s_;
-  bool first_ = true;
-};
-
-void UserIdentity(const CallFacts& f, Out& o) {
-  o.ObjectKey("userIdentity");
+// The identity part of a call's facts. `scratch` keeps a federated user's issuer ARN alive.
+void CaptureIdentity(const CallFacts& f, store::EventFacts& x, std::string& scratch) {
+  using K = store::IdentityKind;
   const services::Principal* p = f.principal;
   if (!p) {
-    o.Str("type", "Unknown");
-    if (!f.access_key_id.empty()) o.Str("accessKeyId", f.access_key_id);
-    o.Close();
+    x.kind = K::kNone;
+    x.access_key_id = f.access_key_id;
     return;
   }
   using T = services::Principal::Type;
-  std::string_view type = "Unknown";
   switch (p->type) {
-    case T::kRoot: type = "Root"; break;
-    case T::kIamUser: type = "IAMUser"; break;
-    case T::kAssumedRole: type = "AssumedRole"; break;
-    case T::kFederatedUser: type = "FederatedUser"; break;
-    case T::kAnonymous: break;
+    case T::kRoot: x.kind = K::kRoot; break;
+    case T::kIamUser: x.kind = K::kIamUser; break;
+    case T::kAssumedRole: x.kind = K::kAssumedRole; break;
+    case T::kFederatedUser: x.kind = K::kFederatedUser; break;
+    case T::kAnonymous: x.kind = K::kAnonymous; break;
   }
-  o.Str("type", type);
-  o.Str("principalId", p->user_id);
-  o.Str("arn", p->arn);
-  o.Str("accountId", p->account_id);
-  if (!p->access_key_id.empty()) o.Str("accessKeyId", p->access_key_id);
-  if (p->type == T::kIamUser) o.Str("userName", p->user_name);
-  if (const auto& s = p->session) {
-    o.ObjectKey("sessionContext");
-    if (p->type == T::kAssumedRole) {
-      o.ObjectKey("sessionIssuer");
-      o.Str("type", "Role");
-      o.Str("principalId", s->role_id);
-      o.Str("arn", s->role_arn);
-      o.Str("accountId", p->account_id);
-      o.Str("userName", s->role_name);
-      o.Close();
-    } else if (p->type == T::kFederatedUser) {
-      o.ObjectKey("sessionIssuer");
-      o.Str("type", "IAMUser");
-      o.Str("arn", "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user);
-      o.Str("accountId", p->account_id);
-      o.Str("userName", s->parent_user);
-      o.Close();
-    }
-    o.ObjectKey("attributes");
-    o.Str("creationDate", FormatIso8601(static_cast<double>(s->issued_epoch)));
-    o.Str("mfaAuthenticated", s->mfa_auth_epoch > 0 ? "true" : "false");
-    o.Close();
-    if (!s->source_identity.empty()) o.Str("sourceIdentity", s->source_identity);
-    o.Close();
+  x.principal_id = p->user_id;
+  x.arn = p->arn;
+  x.principal_account = p->account_id;
+  x.access_key_id = p->access_key_id;
+  if (p->type == T::kIamUser) x.user_name = p->user_name;
+  const auto& s = p->session;
+  if (!s) return;
+  x.session = true;
+  if (p->type == T::kAssumedRole) {
+    x.issuer_id = s->role_id;
+    x.issuer_arn = s->role_arn;
+    x.issuer_name = s->role_name;
+  } else if (p->type == T::kFederatedUser) {
+    scratch = "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user;
+    x.issuer_arn = scratch;
+    x.issuer_name = s->parent_user;
   }
-  o.Close();
+  x.session_created = s->issued_epoch;
+  x.mfa = s->mfa_auth_epoch > 0;
+  x.source_identity = s->source_identity;
 }
 
 // Resources named by the input, for LookupEvents ResourceType/ResourceName.
@@ -301,75 +209,46 @@ store::EventRecord BuildRecord(const CallFacts& f) {
 
   if (f.error) r.error_code = f.error->code;
   if (f.principal) r.principal_arn = f.principal->arn;
-  r.user_agent = f.user_agent.substr(0, 1024);
-
-  std::string& out = r.json;
-  out.reserve(1024);
-  Out o(out);
-  o.Open();
-  o.Str("eventVersion", "1.08");
-  UserIdentity(f, o);
-  o.Str("eventTime", FormatIso8601(static_cast<double>(f.event_time_ms / 1000)));
-  o.Str("eventSource", r.event_source);
-  o.Str("eventName", r.event_name);
-  o.Str("awsRegion", f.region);
-  o.Str("sourceIPAddress", f.source_ip);
-  o.Str("userAgent", r.user_agent);
-  if (f.error) {
-    o.Str("errorCode", f.error->code);
-    o.Str("errorMessage", f.error->message);
+  // At most 1 KiB of user agent, cut at a character boundary so the JSON stays valid UTF-8.
+  size_t cut = std::min<size_t>(f.user_agent.size(), 1024);
+  while (cut < f.user_agent.size() && cut > 0 &&
+         (static_cast<unsigned char>(f.user_agent[cut]) & 0xc0) == 0x80) {
+    --cut;
   }
+  r.user_agent = f.user_agent.substr(0, cut);
+
+  store::EventFacts x;
+  std::string issuer_arn;
+  CaptureIdentity(f, x, issuer_arn);
+  if (f.error) x.error_message = f.error->message;
+  x.request_id = f.request_id;
+  x.source_ip = f.source_ip;
   // Parameters and response elements go through the model (redaction, camelCase) into a small
-  // document in one arena, then straight into the record.
+  // document in one arena, then into the facts as JSON text ("" when AWS shows null).
   alignas(16) unsigned char arena[8192];
   json::monotonic_resource mr(arena, sizeof arena);
   json::storage_ptr sp(&mr);
-  auto part = [&](std::string_view key, uint32_t shape, const json::value* doc) {
-    if (!doc || shape == model::kNoShape || (doc->is_object() && doc->as_object().empty())) {
-      o.Raw(key, "null");
-      return;
+  auto part = [&](uint32_t shape, const json::value* doc) -> std::string {
+    if (!f.service || !f.operation || !doc || shape == model::kNoShape ||
+        (doc->is_object() && doc->as_object().empty())) {
+      return std::string();
     }
-    o.Raw(key, json::serialize(TrailView(*f.service, shape, *doc, sp)));
+    return json::serialize(TrailView(*f.service, shape, *doc, sp));
   };
-  if (f.service && f.operation) {
-    part("requestParameters", f.operation->input, f.input);
-    part("responseElements", f.operation->output, r.read_only ? nullptr : f.output);
-  } else {
-    o.Raw("requestParameters", "null");
-    o.Raw("responseElements", "null");
-  }
-  o.Str("requestID", f.request_id);
-  o.Str("eventID", f.event_id);
-  o.Raw("readOnly", r.read_only ? "true" : "false");
-  if (!r.resources.empty()) {
-    o.Key("resources");
-    out.push_back('[');
-    bool first = true;
-    for (const auto& x : r.resources) {
-      if (!first) out.push_back(',');
-      first = false;
-      Out item(out);
-      item.Open();
-      item.Str("type", x.type);
-      item.Str("accountId", f.account_id);
-      item.Str("ARN", x.name);  // AWS gives the ARN; a name where only the name is known
-      item.Close();
-    }
-    out.push_back(']');
-  }
-  o.Str("eventType", "AwsApiCall");
-  o.Raw("managementEvent", "true");
-  o.Str("recipientAccountId", f.account_id);
-  o.Str("eventCategory", "Management");
-  if (f.tls) {
-    o.ObjectKey("tlsDetails");
-    o.Str("tlsVersion", f.tls_version);
-    o.Str("cipherSuite", f.tls_cipher);
-    o.Str("clientProvidedHostHeader", f.host_header);
-    o.Close();
-  }
-  o.Close();
+  std::string params = part(f.operation ? f.operation->input : model::kNoShape, f.input);
+  std::string elements = part(f.operation ? f.operation->output : model::kNoShape,
+                              r.read_only ? nullptr : f.output);
+  x.request_params = params;
+  x.response_elements = elements;
+  x.tls = f.tls;
+  x.tls_version = f.tls_version;
+  x.tls_cipher = f.tls_cipher;
+  x.host = f.host_header;
+  r.facts.reserve(200 + params.size() + elements.size() + x.arn.size() + x.issuer_arn.size());
+  store::AppendEventFacts(r.facts, x);
   return r;
 }
+
+std::string RecordJson(const store::EventRecord& r) { return store::EventJson(r); }
 
 }  // namespace rampart::spine

@@ -12,6 +12,7 @@
 
 #include "common/crypto.h"
 #include "spine/trail_keys.h"
+#include "store/event_json.h"
 
 namespace rampart::spine {
 
@@ -33,7 +34,7 @@ struct Batch {
   int64_t oldest_ms = INT64_MAX, newest_ms = 0;
   void Add(const store::EventRecord& r) {
     if (count++) body.push_back(',');
-    body += r.json;
+    body += store::EventJson(r);
     oldest_ms = std::min(oldest_ms, r.event_time_ms);
     newest_ms = std::max(newest_ms, r.event_time_ms);
   }
@@ -203,7 +204,7 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         ++read;
         if (r.category == "Insight") {
           boost::system::error_code ec;
-          json::value v = json::parse(r.json, ec);
+          json::value v = json::parse(store::EventJson(r), ec);
           std::string type;
           if (!ec && v.is_object()) {
             if (const auto* d = v.as_object().if_contains("insightDetails"); d && d->is_object()) {

@@ -37,7 +37,9 @@ struct EventRecord {
   std::string error_code;      // "" on success
   std::string principal_arn;   // userIdentity.arn
   std::string user_agent;
-  std::string json;            // the whole CloudTrail record as AWS writes it
+  std::string json;            // the whole CloudTrail record as AWS writes it, or empty when
+                               // `facts` holds what it is rendered from
+  std::string facts;           // opaque to the store: spine::RecordJson renders it (record.h)
 };
 
 // LookupEvents: at most one attribute, a time range, newest first.

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "store/event_json.h"
 
 namespace rampart::services::cloudtrail {
 
@@ -97,17 +98,18 @@ Result<json::value> LookupEvents(store::EventStore& store, const Call& call, con
   bool more = rows.size() > static_cast<size_t>(max);
   if (more) rows.resize(static_cast<size_t>(max));
   for (const auto& r : rows) {
+    std::string text = store::EventJson(r);
     json::object e{{"EventId", r.event_id},
                    {"EventName", r.event_name},
                    {"ReadOnly", r.read_only ? "true" : "false"},
                    {"EventTime", static_cast<double>(r.event_time_ms) / 1000.0},
                    {"EventSource", r.event_source},
-                   {"CloudTrailEvent", r.json}};
+                   {"CloudTrailEvent", text}};
     if (!r.access_key_id.empty()) e["AccessKeyId"] = r.access_key_id;
     if (!r.username.empty()) e["Username"] = r.username;
     // Resources come back from the stored record.
     boost::system::error_code ec;
-    json::value rec = json::parse(r.json, ec);
+    json::value rec = json::parse(text, ec);
     json::array resources;
     if (!ec && rec.is_object()) {
       if (auto* res = rec.as_object().if_contains("resources"); res && res->is_array()) {

@@ -39,6 +39,12 @@ Stmt& Stmt::Bind(int index, std::string_view text) {
   return *this;
 }
 
+Stmt& Stmt::BindBlob(int index, std::string_view bytes) {
+  int rc = sqlite3_bind_blob64(stmt_, index, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  if (rc != SQLITE_OK && bind_error_.empty()) bind_error_ = sqlite3_errmsg(db_);
+  return *this;
+}
+
 Stmt& Stmt::Bind(int index, int64_t value) {
   int rc = sqlite3_bind_int64(stmt_, index, value);
   if (rc != SQLITE_OK && bind_error_.empty()) bind_error_ = sqlite3_errmsg(db_);
@@ -65,6 +71,13 @@ std::string Stmt::Text(int column) const {
   int n = sqlite3_column_bytes(stmt_, column);
   if (p == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+std::string Stmt::Blob(int column) const {
+  const void* p = sqlite3_column_blob(stmt_, column);
+  int n = sqlite3_column_bytes(stmt_, column);
+  if (p == nullptr) return {};
+  return std::string(static_cast<const char*>(p), static_cast<size_t>(n));
 }
 
 // ---- Database ---------------------------------------------------------------------------

@@ -37,6 +37,7 @@ class Stmt {
   // Parameters are 1-based, in the order of the `?` in the SQL.
   Stmt& Bind(int index, std::string_view text);
   Stmt& Bind(int index, int64_t value);
+  Stmt& BindBlob(int index, std::string_view bytes);
 
   // true: a row is available (read it with Text/Int); false: done.
   Result<bool> Step();
@@ -46,6 +47,7 @@ class Stmt {
   int Changes() const { return sqlite3_changes(db_); }
 
   std::string Text(int column) const;
+  std::string Blob(int column) const;
   int64_t Int(int column) const { return sqlite3_column_int64(stmt_, column); }
 
  private:

@@ -47,6 +47,8 @@ CREATE INDEX event_resources_by_name ON event_resources (account_id, resource_na
 CREATE INDEX event_resources_by_type ON event_resources (account_id, resource_type, event_time, seq);
 CREATE INDEX event_resources_by_seq ON event_resources (seq);
 )sql"},
+      // Records kept as facts (store/event_json.h) and rendered when read.
+      {2, "event facts", "ALTER TABLE events ADD COLUMN facts BLOB NOT NULL DEFAULT x'';"},
   };
   return kMigrations;
 }
@@ -68,13 +70,14 @@ EventRecord ReadRow(const sqlite::Stmt& q) {
   r.principal_arn = q.Text(12);
   r.user_agent = q.Text(13);
   r.json = q.Text(14);
+  r.facts = q.Blob(15);
   return r;
 }
 
 constexpr std::string_view kColumns =
     "e.seq, e.event_id, e.account_id, e.event_time, e.event_name, e.event_source, e.read_only, "
     "e.username, e.access_key_id, e.category, e.region, e.error_code, e.principal_arn, "
-    "e.user_agent, e.record";
+    "e.user_agent, e.record, e.facts";
 
 class SqliteEventStore final : public EventStore {
  public:
@@ -93,14 +96,14 @@ class SqliteEventStore final : public EventStore {
               sqlite::Stmt ins,
               db.Prepare("INSERT INTO events (event_id, account_id, event_time, event_name, "
                          "event_source, read_only, username, access_key_id, category, region, "
-                         "error_code, principal_arn, user_agent, record) VALUES (?, ?, ?, ?, ?, "
-                         "?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
+                         "error_code, principal_arn, user_agent, record, facts) VALUES (?, ?, ?, ?, "
+                         "?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq"));
           ins.Bind(1, r.event_id).Bind(2, r.account_id).Bind(3, r.event_time_ms)
               .Bind(4, r.event_name).Bind(5, r.event_source)
               .Bind(6, static_cast<int64_t>(r.read_only ? 1 : 0)).Bind(7, r.username)
               .Bind(8, r.access_key_id).Bind(9, r.category).Bind(10, r.region)
               .Bind(11, r.error_code).Bind(12, r.principal_arn).Bind(13, r.user_agent)
-              .Bind(14, r.json);
+              .Bind(14, r.json).BindBlob(15, r.facts);
           RAMPART_ASSIGN_OR_RETURN(bool row, ins.Step());
           if (!row) return Error::Internal("event insert returned no seq");
           r.seq = ins.Int(0);

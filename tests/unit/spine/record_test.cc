@@ -1,5 +1,5 @@
-// BuildRecord writes JSON by hand; every string it quotes must come back unchanged through a
-// real JSON parser, whatever bytes a client put in it.
+// BuildRecord keeps a call's facts; RecordJson renders AWS's JSON from them. Every string must
+// come back unchanged through a real JSON parser, whatever bytes a client put in it.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -10,19 +10,33 @@
 namespace rampart::spine {
 namespace {
 
-std::string UserAgentRoundTrip(const std::string& ua) {
+boost::json::value Render(const CallFacts& f) {
+  store::EventRecord r = BuildRecord(f);
+  EXPECT_TRUE(r.json.empty());
+  EXPECT_FALSE(r.facts.empty());
+  std::string text = RecordJson(r);
+  boost::system::error_code ec;
+  boost::json::value v = boost::json::parse(text, ec);
+  EXPECT_FALSE(ec) << text;
+  return ec ? boost::json::value() : v;
+}
+
+CallFacts Basic() {
   CallFacts f;
-  f.request_id = "r";
-  f.event_id = "e";
+  f.request_id = "req-1";
+  f.event_id = "ev-1";
+  f.event_time_ms = 1700000000123;
   f.region = "us-east-1";
   f.source_ip = "127.0.0.1";
   f.account_id = "000000000000";
+  return f;
+}
+
+std::string UserAgentRoundTrip(const std::string& ua) {
+  CallFacts f = Basic();
   f.user_agent = ua;
-  store::EventRecord r = BuildRecord(f);
-  boost::system::error_code ec;
-  boost::json::value v = boost::json::parse(r.json, ec);
-  EXPECT_FALSE(ec) << r.json;
-  if (ec) return "<unparsable>";
+  boost::json::value v = Render(f);
+  if (!v.is_object()) return "<unparsable>";
   return std::string(v.at("userAgent").as_string());
 }
 
@@ -46,6 +60,69 @@ TEST(RecordTest, QuotedStringsRoundTripEveryByteClass) {
       ua[at] = static_cast<char>(c);
       ASSERT_EQ(UserAgentRoundTrip(ua), ua) << "byte " << c << " at " << at;
     }
+  }
+}
+
+TEST(RecordTest, LongUserAgentIsCutAtACharacterBoundary) {
+  std::string ua = std::string(1023, 'a') + "\xc3\xa9" + "tail";
+  std::string got = UserAgentRoundTrip(ua);
+  EXPECT_EQ(got, std::string(1023, 'a'));
+}
+
+TEST(RecordTest, AssumedRoleSessionAndErrorRender) {
+  CallFacts f = Basic();
+  services::Principal p;
+  p.type = services::Principal::Type::kAssumedRole;
+  p.account_id = "111122223333";
+  p.arn = "arn:aws:sts::111122223333:assumed-role/Ops/s1";
+  p.user_id = "AROAEXAMPLE:s1";
+  p.access_key_id = "ASIAEXAMPLE";
+  auto s = std::make_shared<services::SessionInfo>();
+  s->role_id = "AROAEXAMPLE";
+  s->role_arn = "arn:aws:iam::111122223333:role/Ops";
+  s->role_name = "Ops";
+  s->session_name = "s1";
+  s->issued_epoch = 1700000000;
+  s->mfa_auth_epoch = 1700000000;
+  s->source_identity = "alice";
+  p.session = s;
+  f.principal = &p;
+  Error err{"AccessDenied", "not \"allowed\"", 403, true};
+  f.error = &err;
+  f.tls = true;
+  f.tls_version = "TLSv1.3";
+  f.tls_cipher = "TLS_AES_128_GCM_SHA256";
+  f.host_header = "localhost:4566";
+  store::EventRecord r = BuildRecord(f);
+  EXPECT_EQ(r.username, "s1");
+  EXPECT_EQ(r.error_code, "AccessDenied");
+  boost::json::value v = Render(f);
+  const auto& ui = v.at("userIdentity").as_object();
+  EXPECT_EQ(ui.at("type").as_string(), "AssumedRole");
+  EXPECT_EQ(ui.at("arn").as_string(), p.arn);
+  const auto& ctx = ui.at("sessionContext").as_object();
+  EXPECT_EQ(ctx.at("sessionIssuer").at("arn").as_string(), s->role_arn);
+  EXPECT_EQ(ctx.at("sessionIssuer").at("userName").as_string(), "Ops");
+  EXPECT_EQ(ctx.at("attributes").at("mfaAuthenticated").as_string(), "true");
+  EXPECT_EQ(ctx.at("attributes").at("creationDate").as_string(), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(ctx.at("sourceIdentity").as_string(), "alice");
+  EXPECT_EQ(v.at("errorCode").as_string(), "AccessDenied");
+  EXPECT_EQ(v.at("errorMessage").as_string(), "not \"allowed\"");
+  EXPECT_EQ(v.at("eventTime").as_string(), "2023-11-14T22:13:20Z");
+  EXPECT_EQ(v.at("requestID").as_string(), "req-1");
+  EXPECT_EQ(v.at("eventID").as_string(), "ev-1");
+  EXPECT_TRUE(v.at("requestParameters").is_null());
+  EXPECT_EQ(v.at("tlsDetails").at("clientProvidedHostHeader").as_string(), "localhost:4566");
+}
+
+TEST(RecordTest, CorruptFactsRenderNothingRatherThanGarbage) {
+  store::EventRecord r = BuildRecord(Basic());
+  for (size_t cut = 0; cut < r.facts.size(); ++cut) {
+    store::EventRecord t = r;
+    t.facts.resize(cut);
+    std::string text = RecordJson(t);
+    if (cut == 0) continue;  // no facts and no json: ""
+    EXPECT_EQ(text, "") << cut;
   }
 }
 

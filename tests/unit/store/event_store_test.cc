@@ -7,6 +7,8 @@
 #include <fstream>
 #include <string>
 
+#include <zlib.h>
+
 #include "store/events.h"
 
 namespace rampart::store {
@@ -48,6 +50,7 @@ class EventStoreTest : public ::testing::TestWithParam<Engine> {
     r.region = "us-east-1";
     r.resources.push_back({"AWS::IAM::User", "name" + std::to_string(i % 4)});
     r.json = "{\"i\":" + std::to_string(i) + "}";
+    r.facts = std::string("\x01\x00" "facts" "\xff", 8) + std::to_string(i);  // opaque bytes, NULs too
     return r;
   }
 
@@ -151,6 +154,7 @@ TEST_P(EventStoreTest, SurvivesReopen) {
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].json, "{\"i\":29}");
+  EXPECT_EQ((*rows)[0].facts, Make(29).facts);
   std::vector<EventRecord> more{Make(30)};
   ASSERT_TRUE(store_->Append(more).ok());
   EXPECT_EQ(more[0].seq, 31);
@@ -192,6 +196,92 @@ TEST(EventLogTest, TornTailIsCutOnOpen) {
   ASSERT_TRUE(all.ok());
   ASSERT_EQ(all->size(), 6u);
   EXPECT_EQ((*all)[5].event_id, "e5");
+  s->reset();
+  std::filesystem::remove_all(dir);
+}
+
+// The log is written through a preallocated mapping: a copy taken while the store is open (as
+// after kill -9) holds zeros after the last frame; opening it keeps every record and cuts them.
+TEST(EventLogTest, CopyOfALiveLogOpensWithEveryRecord) {
+  char tmpl[] = "/tmp/rampart-events-live-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  auto s = OpenLogEventStore(dir + "/a");
+  ASSERT_TRUE(s.ok());
+  std::vector<EventRecord> batch(3);
+  for (int i = 0; i < 3; ++i) {
+    batch[i].event_id = "e" + std::to_string(i);
+    batch[i].account_id = "111111111111";
+    batch[i].facts = "f" + std::to_string(i);
+    std::vector<EventRecord> one{batch[i]};
+    ASSERT_TRUE((*s)->Append(one).ok());
+  }
+  std::filesystem::create_directories(dir + "/b");
+  std::filesystem::copy_file(dir + "/a/events.log", dir + "/b/events.log");
+  EXPECT_GE(std::filesystem::file_size(dir + "/b/events.log"), 1u << 20);  // preallocated
+  auto copy = OpenLogEventStore(dir + "/b");
+  ASSERT_TRUE(copy.ok());
+  auto all = (*copy)->ReadAfter(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].facts, "f2");
+  copy->reset();
+  uint64_t cut = std::filesystem::file_size(dir + "/b/events.log");
+  EXPECT_LT(cut, 4096u);  // the zeros were cut
+  s->reset();  // a clean close drops the preallocation too
+  EXPECT_EQ(std::filesystem::file_size(dir + "/a/events.log"), cut);
+  std::filesystem::remove_all(dir);
+}
+
+// Logs written before CRC-32C and facts (zlib CRC-32, payload ending with the JSON) still load.
+TEST(EventLogTest, FramesOfTheFirstFormatStillLoad) {
+  char tmpl[] = "/tmp/rampart-events-v0-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  auto u32 = [](std::string& o, uint32_t v) {
+    for (int i = 0; i < 4; ++i) o.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  auto i64 = [](std::string& o, int64_t v) {
+    for (int i = 0; i < 8; ++i) o.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff));
+  };
+  std::string payload;
+  i64(payload, 1);     // seq
+  i64(payload, 5000);  // time
+  u32(payload, 1);     // read-only
+  for (std::string_view f : {"old-1", "111111111111", "GetUser", "iam.amazonaws.com", "bob",
+                             "AKIAOLD", "Management", "us-east-1", "", "", "ua"}) {
+    u32(payload, static_cast<uint32_t>(f.size()));
+    payload.append(f);
+  }
+  u32(payload, 0);  // no resources
+  std::string json = "{\"old\":true}";
+  u32(payload, static_cast<uint32_t>(json.size()));
+  payload += json;
+  std::string frame;
+  u32(frame, static_cast<uint32_t>(payload.size()));
+  u32(frame, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
+                                         static_cast<uInt>(payload.size()))));
+  frame += payload;
+  {
+    std::ofstream f(dir + "/events.log", std::ios::binary);
+    f.write(frame.data(), static_cast<std::streamsize>(frame.size()));
+  }
+  auto s = OpenLogEventStore(dir);
+  ASSERT_TRUE(s.ok());
+  EventQuery q;
+  q.account_id = "111111111111";
+  q.attribute_key = "Username";
+  q.attribute_value = "bob";
+  auto rows = (*s)->Lookup(q);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->size(), 1u);
+  EXPECT_EQ((*rows)[0].json, json);
+  EXPECT_EQ((*rows)[0].facts, "");
+  std::vector<EventRecord> more(1);
+  more[0].event_id = "new-2";
+  more[0].account_id = "111111111111";
+  ASSERT_TRUE((*s)->Append(more).ok());
+  EXPECT_EQ(more[0].seq, 2);
   s->reset();
   std::filesystem::remove_all(dir);
 }
