@@ -450,6 +450,46 @@ def test_put_key_policy_lockout_check(server, kms):
     assert err(lambda: kms.encrypt(KeyId=key, Plaintext=b"x")) == "AccessDeniedException"
 
 
+def test_reencrypt_needs_reencrypt_to_on_the_destination_key(server, kms):
+    src = kms.create_key()["KeyMetadata"]["KeyId"]
+    dst = kms.create_key()["KeyMetadata"]["Arn"]
+    blob = kms.encrypt(KeyId=src, Plaintext=b"moving")["CiphertextBlob"]
+    from_only = {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["kms:ReEncryptFrom", "kms:Encrypt"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "kms:ReEncryptTo", "Resource": "*",
+         "Condition": {"StringEquals": {"kms:EncryptionContext:purpose": "archive"}}}]}
+    _, user = make_user(server, from_only)
+    # ReEncryptFrom on the source is not enough: the destination key needs ReEncryptTo, and the
+    # condition sees the destination context.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        user.re_encrypt(CiphertextBlob=blob, DestinationKeyId=dst)
+    assert e.value.response["Error"]["Code"] == "AccessDeniedException"
+    assert "kms:ReEncryptTo" in e.value.response["Error"]["Message"]
+    assert dst in e.value.response["Error"]["Message"]
+    out = user.re_encrypt(CiphertextBlob=blob, DestinationKeyId=dst,
+                          DestinationEncryptionContext={"purpose": "archive"})
+    assert out["KeyId"] == dst
+    # A grant for ReEncryptTo on the destination key lets a user with only ReEncryptFrom in.
+    _, granted = make_user(server, {"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "kms:ReEncryptFrom", "Resource": "*"}]})
+    assert err(lambda: granted.re_encrypt(CiphertextBlob=blob, DestinationKeyId=dst)) == \
+        "AccessDeniedException"
+    grantee = server.client("sts", key=granted._request_signer._credentials.access_key,
+                            secret=granted._request_signer._credentials.secret_key
+                            ).get_caller_identity()["Arn"]
+    kms.create_grant(KeyId=dst, GranteePrincipal=grantee, Operations=["ReEncryptTo"])
+    assert granted.re_encrypt(CiphertextBlob=blob, DestinationKeyId=dst)["KeyId"] == dst
+    # A key policy on the destination that denies ReEncryptTo wins over the IAM allow.
+    account = account_of(server)
+    kms.put_key_policy(KeyId=dst, PolicyName="default", Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::%s:root" % account},
+             "Action": "kms:*", "Resource": "*"},
+            {"Effect": "Deny", "Principal": "*", "Action": "kms:ReEncryptTo", "Resource": "*"}]}))
+    assert err(lambda: kms.re_encrypt(CiphertextBlob=blob, DestinationKeyId=dst)) == \
+        "AccessDeniedException"
+
+
 def test_grant_lets_user_without_iam_permission_encrypt(server, kms):
     user_arn, user = make_user(server)
     key = kms.create_key()["KeyMetadata"]["KeyId"]

@@ -183,7 +183,11 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   // The account root may do everything its SCPs allow (Organizations comes later), unless a
   // resource-based policy has a say (a KMS key policy can deny the root, for instance).
   bool root = p.type == Principal::Type::kRoot;
-  if (root && !(rc && rc->policy)) return {};
+  bool any_policy = rc && rc->policy;
+  if (rc) {
+    for (const auto& x : rc->also) any_policy = any_policy || x.policy;
+  }
+  if (root && !any_policy) return {};
 
   if (req.service.id == "iam") {
     RAMPART_ASSIGN_OR_RETURN(target, IamTarget(req.call, req.operation.name, in));
@@ -211,8 +215,16 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     RAMPART_ASSIGN_OR_RETURN(cached, PoliciesOf(p));
   }
 
-  auto evaluate = [&](const std::string& act) -> Status {
-    auto created = policy::Request::Create(p.arn, act, target.resource, resource_account);
+  // `x`: the resource context to decide against (the call's own, or one of rc->also).
+  const ResourceContext* own = rc ? &*rc : nullptr;
+  auto evaluate_on = [&](const std::string& act, const ResourceContext* x) -> Status {
+    bool other = x != nullptr && x != own;
+    const std::string& resource = other ? x->resource : target.resource;
+    const std::string& account =
+        other ? (x->resource_account.empty() ? p.account_id : x->resource_account)
+              : resource_account;
+    const auto& resource_tags = other ? x->resource_tags : target.resource_tags;
+    auto created = policy::Request::Create(p.arn, act, resource, account);
     if (!created.ok()) {
       return Error::Internal("cannot build the authorization request: " + created.error().message);
     }
@@ -237,7 +249,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
       r.SetContext("aws:MultiFactorAuthPresent", p.mfa_authenticated ? "true" : "false");
     }
     for (const auto& [k, v] : principal_tags) r.SetContext("aws:PrincipalTag/" + k, v);
-    for (const auto& [k, v] : target.resource_tags) r.SetContext("aws:ResourceTag/" + k, v);
+    for (const auto& [k, v] : resource_tags) r.SetContext("aws:ResourceTag/" + k, v);
     r.SetContext("aws:SourceIp", req.call.source_ip);
     r.SetContext("aws:SecureTransport", req.secure_transport ? "true" : "false");
     r.SetContext("aws:CurrentTime", FormatIso8601(static_cast<double>(req.call.now_epoch_seconds)));
@@ -266,8 +278,8 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
         r.SetContextValues("sts:TransitiveTagKeys", std::move(keys));
       }
     }
-    if (rc) {
-      for (const auto& [k, values] : rc->context) {
+    if (x) {
+      for (const auto& [k, values] : x->context) {
         if (values.size() == 1) {
           r.SetContext(k, values.front());
         } else {
@@ -279,18 +291,25 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     set.identity = cached->identity;
     set.boundary = cached->boundary;
     set.session = cached->session;
-    if (role && role->trust) set.resource = &*role->trust;
-    if (rc && rc->policy) set.resource = rc->policy.get();
+    if (!other && role && role->trust) set.resource = &*role->trust;
+    if (x && x->policy) set.resource = x->policy.get();
     policy::EvaluationResult result = policy::Evaluate(r, set);
     if (result.decision == policy::Decision::kAllow) return {};
     // A grant (KMS) allows on its own, but an explicit Deny in any policy still wins.
-    if (rc && rc->allowed_by_grant && result.decision != policy::Decision::kExplicitDeny) {
+    if (x && x->allowed_by_grant && result.decision != policy::Decision::kExplicitDeny) {
       return {};
     }
     return Error{"AccessDenied", policy::DenialMessage(result, r), 403, true};
   };
+  auto evaluate = [&](const std::string& act) { return evaluate_on(act, own); };
 
-  RAMPART_RETURN_IF_ERROR(evaluate(action));
+  if (!root || (rc && rc->policy)) RAMPART_RETURN_IF_ERROR(evaluate(action));
+  if (rc) {
+    for (const auto& x : rc->also) {
+      if (root && !x.policy) continue;
+      RAMPART_RETURN_IF_ERROR(evaluate_on(x.action, &x));
+    }
+  }
   if (assume) {
     // Passing session tags and a source identity are separate permissions (AWS checks them
     // against the trust policy and the caller's policies the same way).

@@ -53,6 +53,9 @@ struct ResourceContext {
   std::vector<std::pair<std::string, std::vector<std::string>>> context;  // e.g. kms:KeySpec
   std::string action;         // "" = "<prefix>:<Operation>"; set where AWS names it otherwise
   bool allowed_by_grant = false;  // e.g. a KMS grant covers this call for this caller
+  // Further permissions the call needs on other resources, each decided on its own (KMS
+  // ReEncrypt: kms:ReEncryptTo on the destination key). `action` must be set in each.
+  std::vector<ResourceContext> also;
 };
 using ResourceResolver = std::function<Result<ResourceContext>(
     const Call& call, const model::Operation& op, const boost::json::object& input)>;

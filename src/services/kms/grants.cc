@@ -279,55 +279,11 @@ Status CheckGrantTokens(const json::object& in) {
   return {};
 }
 
-Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
-                                        const model::Operation& op, const json::object& in) {
-  ResourceContext rc;
-  std::string_view name = op.name;
-  rc.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
-  RAMPART_RETURN_IF_ERROR(CheckGrantTokens(in));
-  if (name == "CreateKey") {
-    std::string spec(Str(in, "KeySpec"));
-    if (spec.empty()) spec = Str(in, "CustomerMasterKeySpec");
-    rc.context.push_back({"kms:KeySpec", {spec.empty() ? "SYMMETRIC_DEFAULT" : spec}});
-    AddString(rc, in, "KeyUsage", "kms:KeyUsage");
-    AddString(rc, in, "Origin", "kms:KeyOrigin");
-    if (auto* b = in.if_contains("BypassPolicyLockoutSafetyCheck"); b && b->is_bool()) {
-      rc.context.push_back({"kms:BypassPolicyLockoutSafetyCheck", {b->as_bool() ? "true" : "false"}});
-    }
-    return rc;
-  }
-  if (Keyless(name) || (name == "ListAliases" && Str(in, "KeyId").empty())) return rc;
-
-  // The key this call is about.
-  std::string ref;
-  std::string ctx_member = "EncryptionContext";
-  std::optional<std::pair<std::string, std::string>> direct;  // (account, key id)
-  if (name == "CreateAlias" || name == "UpdateAlias") {
-    ref = Str(in, "TargetKeyId");
-  } else if (name == "DeleteAlias") {
-    ref = Str(in, "AliasName");
-  } else if (name == "ReEncrypt") {
-    rc.action = "kms:ReEncryptFrom";
-    ctx_member = "SourceEncryptionContext";
-    ref = Str(in, "SourceKeyId");
-    if (ref.empty()) direct = BlobKey(Str(in, "CiphertextBlob"));
-  } else if (name == "Decrypt" && Str(in, "KeyId").empty()) {
-    direct = BlobKey(Str(in, "CiphertextBlob"));
-  } else if (name == "RetireGrant" && !Str(in, "GrantToken").empty()) {
-    if (auto t = ParseToken(Str(in, "GrantToken"))) direct = std::make_pair(t->account, t->key_id);
-  } else {
-    ref = Str(in, "KeyId");
-  }
-  KeyRef k;
-  if (direct) {
-    auto got = svc.Get(direct->first, direct->second, call.now_epoch_seconds);
-    if (got.ok()) k = *got;
-  } else if (!ref.empty()) {
-    auto got = svc.Find(call, ref);
-    if (got.ok()) k = *got;
-  }
-  if (!k) return rc;  // the handler answers NotFound / InvalidCiphertext
-
+// The key-specific part of a call's authorization context: the key's ARN, policy and tags, the
+// kms:* condition keys, and whether a grant covers `grant_op` for the caller.
+void FillKeyContext(ResourceContext& rc, const KeyRef& k, const std::string& ref,
+                    const json::object& in, const std::string& ctx_member,
+                    std::string_view name, std::string_view grant_op, const Call& call) {
   rc.resource = k->arn;
   rc.resource_account = k->account;
   rc.policy = k->policy;
@@ -385,11 +341,76 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
   }
 
   // Grants are allow-only: one that covers the call for this caller authorizes it.
-  std::string grant_op = name == "ReEncrypt" ? "ReEncryptFrom" : std::string(name);
   for (const auto& g : k->grants) {
     if (GrantCovers(g, grant_op, call.principal, ctx)) {
       rc.allowed_by_grant = true;
       break;
+    }
+  }
+}
+
+Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
+                                        const model::Operation& op, const json::object& in) {
+  ResourceContext rc;
+  std::string_view name = op.name;
+  rc.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
+  RAMPART_RETURN_IF_ERROR(CheckGrantTokens(in));
+  if (name == "CreateKey") {
+    std::string spec(Str(in, "KeySpec"));
+    if (spec.empty()) spec = Str(in, "CustomerMasterKeySpec");
+    rc.context.push_back({"kms:KeySpec", {spec.empty() ? "SYMMETRIC_DEFAULT" : spec}});
+    AddString(rc, in, "KeyUsage", "kms:KeyUsage");
+    AddString(rc, in, "Origin", "kms:KeyOrigin");
+    if (auto* b = in.if_contains("BypassPolicyLockoutSafetyCheck"); b && b->is_bool()) {
+      rc.context.push_back({"kms:BypassPolicyLockoutSafetyCheck", {b->as_bool() ? "true" : "false"}});
+    }
+    return rc;
+  }
+  if (Keyless(name) || (name == "ListAliases" && Str(in, "KeyId").empty())) return rc;
+
+  // The key this call is about.
+  std::string ref;
+  std::string ctx_member = "EncryptionContext";
+  std::optional<std::pair<std::string, std::string>> direct;  // (account, key id)
+  if (name == "CreateAlias" || name == "UpdateAlias") {
+    ref = Str(in, "TargetKeyId");
+  } else if (name == "DeleteAlias") {
+    ref = Str(in, "AliasName");
+  } else if (name == "ReEncrypt") {
+    rc.action = "kms:ReEncryptFrom";
+    ctx_member = "SourceEncryptionContext";
+    ref = Str(in, "SourceKeyId");
+    if (ref.empty()) direct = BlobKey(Str(in, "CiphertextBlob"));
+  } else if (name == "Decrypt" && Str(in, "KeyId").empty()) {
+    direct = BlobKey(Str(in, "CiphertextBlob"));
+  } else if (name == "RetireGrant" && !Str(in, "GrantToken").empty()) {
+    if (auto t = ParseToken(Str(in, "GrantToken"))) direct = std::make_pair(t->account, t->key_id);
+  } else {
+    ref = Str(in, "KeyId");
+  }
+  KeyRef k;
+  if (direct) {
+    auto got = svc.Get(direct->first, direct->second, call.now_epoch_seconds);
+    if (got.ok()) k = *got;
+  } else if (!ref.empty()) {
+    auto got = svc.Find(call, ref);
+    if (got.ok()) k = *got;
+  }
+  if (!k) return rc;  // the handler answers NotFound / InvalidCiphertext
+
+  FillKeyContext(rc, k, ref, in, ctx_member, name,
+                 name == "ReEncrypt" ? "ReEncryptFrom" : name, call);
+  if (name == "ReEncrypt") {
+    // ReEncrypt needs kms:ReEncryptTo on the destination key as well, with that key's policy,
+    // grants and the destination encryption context.
+    std::string dst_ref(Str(in, "DestinationKeyId"));
+    if (auto dst = svc.Find(call, dst_ref); dst.ok() && *dst) {
+      ResourceContext to;
+      to.action = "kms:ReEncryptTo";
+      to.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
+      FillKeyContext(to, *dst, dst_ref, in, "DestinationEncryptionContext", name, "ReEncryptTo",
+                     call);
+      rc.also.push_back(std::move(to));
     }
   }
   return rc;
