@@ -31,8 +31,8 @@ struct Gateway::Outcome {
   std::string presented_key;
   std::string region;
   std::string source_ip;
-  json::value input;
-  json::value output;
+  json::value input;                  // the decoded request; the lifecycle works on it in place
+  std::optional<json::value> output;  // moved in with its own storage (no copy)
   std::optional<Error> error;
   int64_t now = 0;
 };
@@ -255,7 +255,7 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.service = outcome.service;
   facts.operation = outcome.operation;
   facts.input = outcome.input.is_null() ? nullptr : &outcome.input;
-  facts.output = outcome.error ? nullptr : &outcome.output;
+  facts.output = outcome.error || !outcome.output ? nullptr : &*outcome.output;
   facts.error = outcome.error ? &*outcome.error : nullptr;
   facts.request_id = outcome.request_id;
   facts.event_id = NewRequestId();
@@ -421,8 +421,9 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 4. Decode and validate.
   auto input = protocol::DecodeInput(ex, wire);
   if (!input.ok()) return fail(input.error());
-  if (opts_.audit) outcome.input = *input;
-  Status valid = protocol::ValidateInput(ex, *input);
+  outcome.input = std::move(*input);  // same storage: a move, not a copy
+  const json::value& in = outcome.input;
+  Status valid = protocol::ValidateInput(ex, in);
   if (!valid.ok()) return fail(valid.error());
 
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
@@ -434,7 +435,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     if (!authorizer_) return fail(Error::Internal("no authorizer configured"));
     // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: the trust policy decides, for the
     // federated principal the presented token names (the caller itself is anonymous).
-    services::AuthzRequest az_req{call, *service, *ex.operation, *input, req.tls};
+    services::AuthzRequest az_req{call, *service, *ex.operation, in, req.tls};
     Status az = federated ? authorizer_->AuthorizeFederated(az_req) : authorizer_->Authorize(az_req);
     if (!az.ok()) return fail(AccessDeniedFor(ex, az.error()));
   }
@@ -442,12 +443,12 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 6. Execute.
   const services::OperationFn* fn = dispatch_.Find(*service, *ex.operation);
   if (!fn) return fail(protocol::NotImplementedError(ex));
-  Result<json::value> output = (*fn)(call, *input);
+  Result<json::value> output = (*fn)(call, in);
   if (!output.ok()) return fail(output.error());
 
   // 7. Encode.
   Response res = FromWire(protocol::EncodeOutput(ex, *output, rid));
-  if (opts_.audit) outcome.output = std::move(*output);
+  if (opts_.audit) outcome.output.emplace(std::move(*output));
   return res;
 }
 

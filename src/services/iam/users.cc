@@ -72,16 +72,23 @@ Result<json::value> ListUsers(IamService& svc, const Call& call, const json::obj
     return {};
   });
   if (!st.ok()) return std::move(st).error();
-  json::array users;
+  // The whole answer (up to 1,000 users) lives in one arena that the returned value owns:
+  // allocating every member of every parsed document one by one was most of ListUsers' time.
+  json::storage_ptr sp = json::make_shared_resource<json::monotonic_resource>();
+  json::array users(sp);
+  users.reserve(page.rows.size());
   for (const auto& row : page.rows) {
-    json::object u = json::parse(row.doc).as_object();
-    u.erase("Tags");  // ListUsers does not return tags
-    u.erase("PermissionsBoundary");
+    boost::system::error_code ec;
+    json::value u = json::parse(row.doc, ec, sp);
+    if (ec || !u.is_object()) return Error::Internal("corrupt user document");
+    u.as_object().erase("Tags");  // ListUsers does not return tags
+    u.as_object().erase("PermissionsBoundary");
     users.push_back(std::move(u));
   }
-  json::object out{{"Users", std::move(users)}};
+  json::object out(sp);
+  out["Users"] = std::move(users);
   SetPaging(out, page);
-  return json::value(std::move(out));
+  return json::value(std::move(out), sp);
 }
 
 Result<json::value> UpdateUser(IamService& svc, const Call& call, const json::object& in) {
