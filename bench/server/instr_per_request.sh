@@ -6,9 +6,12 @@
 #
 # usage: bench/server/instr_per_request.sh [--service sts] [--body 'Action=GetCallerIdentity&Version=2011-06-15']
 #                                          [--seconds 6] [--conns 4] [--annotate N] [--save FILE]
-#                                          [--kms encrypt|decrypt|gdk] [-- SERVE ARGS...]
+#                                          [--kms encrypt|decrypt|gdk] [--as-user] [--users N]
+#                                          [-- SERVE ARGS...]
 # --kms OP measures a KMS call instead (bench/kms/sign_kms.py: 1 KiB Encrypt, its Decrypt, or
 # GenerateDataKey AES_256, on a key it creates).
+# --as-user signs as an IAM user 'bench' with IAMReadOnlyAccess attached (authorization runs),
+# not as the root; --users N creates N more users first (for ListUsers).
 # env:   RAMPART_BIN (default build/rampart), PYTHON (default python3 on PATH)
 # prints: "instructions/request N (R requests)"; --annotate N also prints the N costliest functions
 #         (inclusive); --save FILE keeps the callgrind dump (callgrind_annotate --tree=calling FILE).
@@ -17,7 +20,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 RAMPART_BIN=${RAMPART_BIN:-$root/build/rampart}
 PYTHON=${PYTHON:-python3}
-kms='' save='' service=sts body='Action=GetCallerIdentity&Version=2011-06-15' seconds=6 conns=4 annotate=0
+as_user=0 users=0 kms='' save='' service=sts body='Action=GetCallerIdentity&Version=2011-06-15' seconds=6 conns=4 annotate=0
 while [[ $# -gt 0 ]]; do
   case $1 in
     --service) service=$2; shift 2 ;;
@@ -27,6 +30,8 @@ while [[ $# -gt 0 ]]; do
     --annotate) annotate=$2; shift 2 ;;
     --save) save=$2; shift 2 ;;
     --kms) kms=$2; shift 2 ;;
+    --as-user) as_user=1; shift ;;
+    --users) users=$2; shift 2 ;;
     --) shift; break ;;
     -h|--help) sed -n '2,/^set -e/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "unknown argument: $1" >&2; exit 2 ;;
@@ -50,6 +55,25 @@ port=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/err" | grep -o '[0-
   die "rampart did not start: $(cat "$work/err")"
 key=$(sed -n 's/^aws_access_key_id *= *//p' "$work/data/root-credentials")
 secret=$(sed -n 's/^aws_secret_access_key *= *//p' "$work/data/root-credentials")
+if ((as_user || users)); then
+  read -r ukey usecret < <("$PYTHON" - "$port" "$key" "$secret" "$users" "$as_user" <<'PY'
+import sys, boto3
+port, k, s, n, as_user = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5] == "1"
+iam = boto3.client("iam", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                   aws_access_key_id=k, aws_secret_access_key=s)
+for i in range(n):
+    iam.create_user(UserName="user%04d" % i)
+if as_user:
+    iam.create_user(UserName="bench")
+    iam.attach_user_policy(UserName="bench", PolicyArn="arn:aws:iam::aws:policy/IAMReadOnlyAccess")
+    a = iam.create_access_key(UserName="bench")["AccessKey"]
+    print(a["AccessKeyId"], a["SecretAccessKey"])
+else:
+    print(k, s)
+PY
+  )
+  key=$ukey secret=$usecret
+fi
 if [[ -n $kms ]]; then
   mkdir -p "$work/kms"
   "$PYTHON" "$root/bench/kms/sign_kms.py" "127.0.0.1:$port" "$key" "$secret" "$work/kms" >/dev/null

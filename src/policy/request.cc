@@ -102,41 +102,21 @@ Result<Principal> ParsePrincipal(std::string_view arn) {
   return p;
 }
 
-Result<Request> Request::Create(std::string_view principal_arn, std::string_view action,
-                                std::string_view resource, std::string_view resource_account) {
-  Request r;
-  r.context_.reserve(24);  // the lifecycle sets ~15-20 keys; growing the vector moved them all
-  RAMPART_ASSIGN_OR_RETURN(r.principal_, ParsePrincipal(principal_arn));
-  if (action.empty()) return Error::Validation("the request has no action");
-  std::size_t colon = action.find(':');
-  if (colon == std::string_view::npos || colon == 0 || colon + 1 == action.size()) {
-    return Error::Validation("action \"" + std::string(action) + "\" is not service:Action");
-  }
-  r.action_ = std::string(action);
-  r.action_lower_ = ToLower(action);
-  r.service_len_ = colon;
-  r.action_hash_ = HashKey(r.action_lower_);
-  r.service_hash_ = HashKey(r.service_lower());
-  if (resource.empty()) return Error::Validation("the request has no resource (use \"*\")");
-  r.resource_ = std::string(resource);
-  r.resource_account_ =
-      resource_account.empty() ? r.principal_.account : std::string(resource_account);
-
-  const Principal& p = r.principal_;
+void AddPrincipalKeys(const Principal& p, ContextLayer& layer) {
   switch (p.kind) {
     case PrincipalKind::kAccountRoot:
-      r.SetContext("aws:PrincipalType", "Account");
+      layer.Set("aws:PrincipalType", "Account");
       break;
     case PrincipalKind::kUser:
-      r.SetContext("aws:PrincipalType", "User");
-      r.SetContext("aws:username", p.name);
+      layer.Set("aws:PrincipalType", "User");
+      layer.Set("aws:username", p.name);
       break;
     case PrincipalKind::kRole:
     case PrincipalKind::kRoleSession:
-      r.SetContext("aws:PrincipalType", "AssumedRole");
+      layer.Set("aws:PrincipalType", "AssumedRole");
       break;
     case PrincipalKind::kFederatedUser:
-      r.SetContext("aws:PrincipalType", "FederatedUser");
+      layer.Set("aws:PrincipalType", "FederatedUser");
       break;
     case PrincipalKind::kService:
     case PrincipalKind::kWebIdentity:
@@ -148,35 +128,74 @@ Result<Request> Request::Create(std::string_view principal_arn, std::string_view
     if (p.kind == PrincipalKind::kRoleSession) {
       principal_arn_key = "arn:" + p.partition + ":iam::" + p.account + ":role/" + p.name;
     }
-    r.SetContext("aws:PrincipalArn", principal_arn_key);
-    r.SetContext("aws:PrincipalAccount", p.account);
+    layer.Set("aws:PrincipalArn", principal_arn_key);
+    layer.Set("aws:PrincipalAccount", p.account);
   }
-  r.SetContext("aws:PrincipalIsAWSService", p.kind == PrincipalKind::kService ? "true" : "false");
+  layer.Set("aws:PrincipalIsAWSService", p.kind == PrincipalKind::kService ? "true" : "false");
+}
+
+Status Request::SetAction(std::string_view action, std::string_view resource) {
+  if (action.empty()) return Error::Validation("the request has no action");
+  std::size_t colon = action.find(':');
+  if (colon == std::string_view::npos || colon == 0 || colon + 1 == action.size()) {
+    return Error::Validation("action \"" + std::string(action) + "\" is not service:Action");
+  }
+  action_ = std::string(action);
+  action_lower_ = ToLower(action);
+  service_len_ = colon;
+  action_hash_ = HashKey(action_lower_);
+  service_hash_ = HashKey(service_lower());
+  if (resource.empty()) return Error::Validation("the request has no resource (use \"*\")");
+  resource_ = std::string(resource);
+  return {};
+}
+
+Result<Request> Request::Create(std::string_view principal_arn, std::string_view action,
+                                std::string_view resource, std::string_view resource_account) {
+  RAMPART_ASSIGN_OR_RETURN(Principal parsed, ParsePrincipal(principal_arn));
+  auto principal = std::make_shared<const Principal>(std::move(parsed));
+  auto base = std::make_shared<ContextLayer>();
+  AddPrincipalKeys(*principal, *base);
+  return Create(std::move(principal), std::move(base), action, resource, resource_account);
+}
+
+Result<Request> Request::Create(std::shared_ptr<const Principal> principal,
+                                std::shared_ptr<const ContextLayer> base, std::string_view action,
+                                std::string_view resource, std::string_view resource_account) {
+  Request r;
+  r.own_.Reserve(16);
+  r.principal_ = std::move(principal);
+  r.base_ = std::move(base);
+  RAMPART_RETURN_IF_ERROR(r.SetAction(action, resource));
+  r.resource_account_ =
+      resource_account.empty() ? r.principal_->account : std::string(resource_account);
   if (!r.resource_account_.empty()) r.SetContext("aws:ResourceAccount", r.resource_account_);
   return r;
 }
 
-void Request::Put(std::string_view key, std::vector<std::string> values, bool multivalued) {
+namespace {
+auto KeyLess = [](const ContextEntry& e, std::string_view k) {
+  return std::string_view(e.key_lower) < k;
+};
+}  // namespace
+
+void ContextLayer::SetValues(std::string_view key, std::vector<std::string> values) {
   std::string lower = ToLower(key);
-  auto it = std::lower_bound(context_.begin(), context_.end(), lower,
-                             [](const ContextEntry& e, const std::string& k) { return e.key_lower < k; });
-  if (it != context_.end() && it->key_lower == lower) {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), std::string_view(lower), KeyLess);
+  if (it != entries_.end() && it->key_lower == lower) {
     it->key = std::string(key);
     it->values = std::move(values);
-    it->multivalued = multivalued;
+    it->multivalued = true;
     return;
   }
-  context_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values),
-                                  multivalued});
+  entries_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values), true});
 }
 
-// The hot path (~20 keys per authorized call): no intermediate vector, and a replaced key keeps
-// its strings.
-void Request::SetContext(std::string_view key, std::string_view value) {
+// The hot path: no intermediate vector, and a replaced key keeps its strings.
+void ContextLayer::Set(std::string_view key, std::string_view value) {
   std::string lower = ToLower(key);
-  auto it = std::lower_bound(context_.begin(), context_.end(), lower,
-                             [](const ContextEntry& e, const std::string& k) { return e.key_lower < k; });
-  if (it != context_.end() && it->key_lower == lower) {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), std::string_view(lower), KeyLess);
+  if (it != entries_.end() && it->key_lower == lower) {
     if (it->key != key) it->key = std::string(key);
     it->values.resize(1);
     it->values[0].assign(value);
@@ -185,19 +204,24 @@ void Request::SetContext(std::string_view key, std::string_view value) {
   }
   ContextEntry e{std::move(lower), std::string(key), {}, false};
   e.values.emplace_back(value);
-  context_.insert(it, std::move(e));
+  entries_.insert(it, std::move(e));
 }
 
+const ContextEntry* ContextLayer::Find(std::string_view key_lower) const {
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), key_lower, KeyLess);
+  if (it != entries_.end() && it->key_lower == key_lower) return &*it;
+  return nullptr;
+}
+
+void Request::SetContext(std::string_view key, std::string_view value) { own_.Set(key, value); }
+
 void Request::SetContextValues(std::string_view key, std::vector<std::string> values) {
-  Put(key, std::move(values), true);
+  own_.SetValues(key, std::move(values));
 }
 
 const ContextEntry* Request::Find(std::string_view key_lower) const {
-  auto it = std::lower_bound(
-      context_.begin(), context_.end(), key_lower,
-      [](const ContextEntry& e, std::string_view k) { return std::string_view(e.key_lower) < k; });
-  if (it != context_.end() && it->key_lower == key_lower) return &*it;
-  return nullptr;
+  if (const ContextEntry* e = own_.Find(key_lower)) return e;
+  return base_ ? base_->Find(key_lower) : nullptr;
 }
 
 std::optional<std::string_view> Request::SingleValue(std::string_view key_lower) const {

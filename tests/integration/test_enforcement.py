@@ -158,3 +158,41 @@ def test_denied_on_json_service_is_access_denied_exception(server, user):
 
 def test_root_is_allowed(server):
     assert "Users" in server.client("iam").list_users()
+
+
+def test_principal_keys_of_a_role_session(server, user):
+    """aws:PrincipalArn of a role session is the role's ARN with its path (not the session's),
+    aws:userid is ROLEID:session; the keys are per caller and cached, so a second role's
+    session must see its own values."""
+    import boto3
+    name, _, key = user
+    root = server.client("iam")
+    acct = server.client("sts").get_caller_identity()["Account"]
+    root.put_user_policy(UserName=name, PolicyName="assume", PolicyDocument=doc(
+        allow("sts:AssumeRole")))
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{acct}:user/{name}"},
+                 "Action": "sts:AssumeRole"})
+    arns = {}
+    for role_name in ("keysA", "keysB"):
+        role = root.create_role(RoleName=role_name, Path="/team/",
+                                AssumeRolePolicyDocument=trust)["Role"]
+        arns[role_name] = role["Arn"]
+        assert role["Arn"] == f"arn:aws:iam::{acct}:role/team/{role_name}"
+        root.put_role_policy(RoleName=role_name, PolicyName="p", PolicyDocument=doc(
+            allow("iam:ListUsers", Condition={
+                "ArnEquals": {"aws:PrincipalArn": f"arn:aws:iam::{acct}:role/team/keysA"},
+                "StringLike": {"aws:userid": role["RoleId"] + ":sess-*"}})))
+    sts = server.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    for role_name, ok in (("keysA", True), ("keysB", False)):
+        creds = sts.assume_role(RoleArn=arns[role_name], RoleSessionName="sess-1")["Credentials"]
+        iam = boto3.client("iam", endpoint_url=server.endpoint, region_name="us-east-1",
+                           aws_access_key_id=creds["AccessKeyId"],
+                           aws_secret_access_key=creds["SecretAccessKey"],
+                           aws_session_token=creds["SessionToken"])
+        if ok:
+            iam.list_users()
+        else:
+            denied(lambda: iam.list_users())
+    for role_name in arns:
+        root.delete_role_policy(RoleName=role_name, PolicyName="p")
+        root.delete_role(RoleName=role_name)

@@ -44,6 +44,40 @@ Result<iam::Target> Authorizer::IamTarget(const Call& call, std::string_view ope
   return t;
 }
 
+namespace {
+std::string_view PrincipalTypeKey(Principal::Type t);
+
+// The context keys that hold for every call of `p` (see Cached::base).
+std::shared_ptr<const policy::ContextLayer> PrincipalContext(
+    const Principal& p, const policy::Principal& parsed,
+    const std::map<std::string, std::string>& tags) {
+  auto base = std::make_shared<policy::ContextLayer>();
+  base->Reserve(16);
+  policy::AddPrincipalKeys(parsed, *base);
+  // For a role session AWS gives the role's ARN (with its path), not the session's.
+  if (p.type == Principal::Type::kAssumedRole && p.session && !p.session->role_arn.empty()) {
+    base->Set("aws:PrincipalArn", p.session->role_arn);
+  } else {
+    base->Set("aws:PrincipalArn", p.arn);
+  }
+  base->Set("aws:PrincipalAccount", p.account_id);
+  base->Set("aws:PrincipalType", PrincipalTypeKey(p.type));
+  base->Set("aws:userid", p.user_id);
+  if (!p.user_name.empty()) base->Set("aws:username", p.user_name);
+  std::map<std::string, std::string> principal_tags = tags;
+  if (p.session) {
+    for (const auto& [k, v] : p.session->tags) principal_tags[k] = v;
+    base->Set("aws:TokenIssueTime", FormatIso8601(static_cast<double>(p.session->issued_epoch)));
+    if (!p.session->source_identity.empty()) {
+      base->Set("aws:SourceIdentity", p.session->source_identity);
+    }
+    base->Set("aws:MultiFactorAuthPresent", p.mfa_authenticated ? "true" : "false");
+  }
+  for (const auto& [k, v] : principal_tags) base->Set("aws:PrincipalTag/" + k, v);
+  return base;
+}
+}  // namespace
+
 Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const Principal& p) {
   uint64_t gen = iam_.Generation();
   const std::string& cache_key = p.session ? p.access_key_id : p.arn;
@@ -66,7 +100,7 @@ Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const P
   } else {
     fresh->policies = std::make_shared<const iam::PrincipalPolicies>();
   }
-  if (session) {
+  if (session && p.type != Principal::Type::kRoot) {
     for (const std::string& doc : session->session_policies) {
       auto pol = policy::ParsePolicy(doc, policy::PolicyType::kSession, "session policy");
       if (pol.ok()) fresh->session_owned.push_back(std::move(*pol));
@@ -81,6 +115,22 @@ Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const P
   for (const auto& pol : fresh->policies->identity) fresh->identity.push_back(&pol);
   for (const auto& pol : fresh->policies->boundary) fresh->boundary.push_back(&pol);
   for (const auto& pol : fresh->session_owned) fresh->session.push_back(&pol);
+  if (p.type == Principal::Type::kRoot) {  // (no session policies: session_owned is empty)
+    // The root's identity permissions are everything: one Allow * * policy.
+    auto all = policy::ParsePolicy(
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
+        policy::PolicyType::kManaged, "root");
+    if (!all.ok()) return all.error();
+    fresh->session_owned.push_back(std::move(*all));
+    fresh->identity.push_back(&fresh->session_owned.back());
+  }
+
+  auto parsed = policy::ParsePrincipal(p.arn);
+  if (!parsed.ok()) {
+    return Error::Internal("cannot build the authorization request: " + parsed.error().message);
+  }
+  fresh->principal = std::make_shared<const policy::Principal>(std::move(*parsed));
+  fresh->base = PrincipalContext(p, *fresh->principal, fresh->policies->tags);
   std::unique_lock lock(mu_);
   if (cache_.size() > 50000) cache_.clear();
   cache_[cache_key] = fresh;
@@ -97,6 +147,17 @@ std::string_view PrincipalTypeKey(Principal::Type t) {
     case Principal::Type::kFederatedUser: return "FederatedUser";
     default: return "Anonymous";
   }
+}
+
+// aws:CurrentTime: formatted once per second per thread (strftime was ~1.5k instructions).
+const std::string& CurrentTimeText(int64_t now) {
+  thread_local int64_t at = -1;
+  thread_local std::string text;
+  if (now != at) {
+    text = FormatIso8601(static_cast<double>(now));
+    at = now;
+  }
+  return text;
 }
 
 // aws:RequestTag/<k> and aws:TagKeys from a Tags list or a TagKeys list in the input.
@@ -197,23 +258,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     target.resource_tags = role->tags;
     if (!role->account.empty()) resource_account = role->account;
   }
-  std::shared_ptr<const Cached> cached;
-  if (root) {
-    // The root's identity permissions are everything: model them as one Allow * * policy.
-    static const std::shared_ptr<const Cached> kRootPolicies = [] {
-      auto c = std::make_shared<Cached>();
-      c->policies = std::make_shared<const iam::PrincipalPolicies>();
-      auto all = policy::ParsePolicy(
-          R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})",
-          policy::PolicyType::kManaged, "root");
-      c->session_owned.push_back(std::move(*all));
-      c->identity.push_back(&c->session_owned.back());
-      return std::shared_ptr<const Cached>(c);
-    }();
-    cached = kRootPolicies;
-  } else {
-    RAMPART_ASSIGN_OR_RETURN(cached, PoliciesOf(p));
-  }
+  RAMPART_ASSIGN_OR_RETURN(std::shared_ptr<const Cached> cached, PoliciesOf(p));
 
   // `x`: the resource context to decide against (the call's own, or one of rc->also).
   const ResourceContext* own = rc ? &*rc : nullptr;
@@ -224,35 +269,20 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
         other ? (x->resource_account.empty() ? p.account_id : x->resource_account)
               : resource_account;
     const auto& resource_tags = other ? x->resource_tags : target.resource_tags;
-    auto created = policy::Request::Create(p.arn, act, resource, account);
+    auto created =
+        policy::Request::Create(cached->principal, cached->base, act, resource, account);
     if (!created.ok()) {
       return Error::Internal("cannot build the authorization request: " + created.error().message);
     }
     policy::Request& r = *created;
-    r.SetContext("aws:PrincipalArn", p.arn);
-    r.SetContext("aws:PrincipalAccount", p.account_id);
-    r.SetContext("aws:PrincipalType", PrincipalTypeKey(p.type));
-    r.SetContext("aws:userid", p.user_id);
-    if (!p.user_name.empty()) r.SetContext("aws:username", p.user_name);
-    std::map<std::string, std::string> principal_tags = cached->policies->tags;
-    if (p.session) {
-      for (const auto& [k, v] : p.session->tags) principal_tags[k] = v;
-      r.SetContext("aws:TokenIssueTime",
-                   FormatIso8601(static_cast<double>(p.session->issued_epoch)));
-      if (p.session->mfa_auth_epoch > 0) {
-        r.SetContext("aws:MultiFactorAuthAge",
-                     std::to_string(req.call.now_epoch_seconds - p.session->mfa_auth_epoch));
-      }
-      if (!p.session->source_identity.empty()) {
-        r.SetContext("aws:SourceIdentity", p.session->source_identity);
-      }
-      r.SetContext("aws:MultiFactorAuthPresent", p.mfa_authenticated ? "true" : "false");
+    if (p.session && p.session->mfa_auth_epoch > 0) {
+      r.SetContext("aws:MultiFactorAuthAge",
+                   std::to_string(req.call.now_epoch_seconds - p.session->mfa_auth_epoch));
     }
-    for (const auto& [k, v] : principal_tags) r.SetContext("aws:PrincipalTag/" + k, v);
     for (const auto& [k, v] : resource_tags) r.SetContext("aws:ResourceTag/" + k, v);
     r.SetContext("aws:SourceIp", req.call.source_ip);
     r.SetContext("aws:SecureTransport", req.secure_transport ? "true" : "false");
-    r.SetContext("aws:CurrentTime", FormatIso8601(static_cast<double>(req.call.now_epoch_seconds)));
+    r.SetContext("aws:CurrentTime", CurrentTimeText(req.call.now_epoch_seconds));
     r.SetContext("aws:EpochTime", std::to_string(req.call.now_epoch_seconds));
     r.SetContext("aws:RequestedRegion", req.call.region);
     AddRequestTags(r, in);

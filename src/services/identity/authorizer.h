@@ -92,6 +92,11 @@ class Authorizer {
     std::vector<const policy::Policy*> boundary;
     std::vector<policy::Policy> session_owned;  // session policies (temporary credentials)
     std::vector<const policy::Policy*> session;
+    // The caller as the policy engine sees it, and the context keys that are the same on every
+    // call of this caller (aws:Principal*, aws:userid, aws:username, aws:PrincipalTag/*, the
+    // session's keys): built once per cache entry instead of once per call.
+    std::shared_ptr<const policy::Principal> principal;
+    std::shared_ptr<const policy::ContextLayer> base;
   };
   // The compiled policies that apply to a caller: identity and boundary of its user or role,
   // plus the session policies of temporary credentials. Cached per access key.
