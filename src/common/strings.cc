@@ -1,5 +1,7 @@
 #include "common/strings.h"
 
+#include <chrono>
+
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -113,20 +115,29 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::s
   return out;
 }
 
+// Runs of characters that need nothing are appended in one go (per-character appends were a
+// fifth of encoding a 1,000-user ListUsers).
 void AppendXmlEscaped(std::string& out, std::string_view s) {
-  for (char c : s) {
-    switch (c) {
+  size_t run = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    unsigned char u = static_cast<unsigned char>(s[i]);
+    if (u >= 0x20 ? (u != '&' && u != '<' && u != '>' && u != '"' && u != '\'')
+                  : (u == '\n' || u == '\t')) {
+      continue;
+    }
+    out.append(s.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
       case '&': out += "&amp;"; break;
       case '<': out += "&lt;"; break;
       case '>': out += "&gt;"; break;
       case '"': out += "&quot;"; break;
       case '\'': out += "&apos;"; break;
       case '\r': out += "&#xD;"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') continue;
-        out.push_back(c);
+      default: break;  // other control characters cannot appear in XML 1.0: dropped
     }
   }
+  out.append(s.data() + run, s.size() - run);
 }
 
 std::optional<double> ParseTimestamp(std::string_view s) {
@@ -178,24 +189,55 @@ std::optional<double> ParseTimestamp(std::string_view s) {
   return static_cast<double>(t) + sec - offset;
 }
 
+// By hand over std::chrono's calendar: strftime took ~1.5k instructions a timestamp, a tenth of
+// a 1,000-user ListUsers.
 std::string FormatIso8601(double epoch_seconds) {
-  time_t whole = static_cast<time_t>(std::floor(epoch_seconds));
+  using namespace std::chrono;
+  int64_t whole = static_cast<int64_t>(std::floor(epoch_seconds));
   int millis = static_cast<int>(std::lround((epoch_seconds - static_cast<double>(whole)) * 1000));
   if (millis >= 1000) {
     whole += 1;
     millis -= 1000;
   }
-  std::tm tm{};
-  gmtime_r(&whole, &tm);
-  char buf[64];
-  if (millis == 0) {
+  sys_seconds tp{seconds{whole}};
+  sys_days day = floor<days>(tp);
+  year_month_day ymd{day};
+  int64_t secs = (tp - day).count();
+  int y = static_cast<int>(ymd.year());
+  if (y < 0 || y > 9999) {  // outside what four digits hold: fall back to the C library
+    time_t t = static_cast<time_t>(whole);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[64];
     std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  } else {
-    char base[32];
-    std::strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    std::snprintf(buf, sizeof buf, "%s.%03dZ", base, millis % 1000);
+    return buf;
   }
-  return buf;
+  char buf[25];
+  auto two = [](char* p, int v) {
+    p[0] = static_cast<char>('0' + v / 10);
+    p[1] = static_cast<char>('0' + v % 10);
+  };
+  two(buf, y / 100);
+  two(buf + 2, y % 100);
+  buf[4] = '-';
+  two(buf + 5, static_cast<int>(static_cast<unsigned>(ymd.month())));
+  buf[7] = '-';
+  two(buf + 8, static_cast<int>(static_cast<unsigned>(ymd.day())));
+  buf[10] = 'T';
+  two(buf + 11, static_cast<int>(secs / 3600));
+  buf[13] = ':';
+  two(buf + 14, static_cast<int>(secs / 60 % 60));
+  buf[16] = ':';
+  two(buf + 17, static_cast<int>(secs % 60));
+  if (millis == 0) {
+    buf[19] = 'Z';
+    return std::string(buf, 20);
+  }
+  buf[19] = '.';
+  buf[20] = static_cast<char>('0' + millis / 100);
+  two(buf + 21, millis % 100);
+  buf[23] = 'Z';
+  return std::string(buf, 24);
 }
 
 std::string FormatRfc822(double epoch_seconds) {
