@@ -130,3 +130,65 @@ def test_self_scoped_permission_still_works(world):
     atk = world["atk"]
     k = atk.create_access_key()["AccessKey"]
     world["root"].delete_access_key(UserName=world["attacker"], AccessKeyId=k["AccessKeyId"])
+
+
+def test_pass_role_to_a_service_needs_iam_pass_role(server, world):
+    """PassRole: handing a powerful role to a service (an instance profile for EC2, CloudTrail's
+    CloudWatch Logs role) needs iam:PassRole on that role, for that service. Without it the
+    call is denied and nothing changes; with PassRole for another service too."""
+    import boto3
+    root, acct = world["root"], world["acct"]
+    s = str(int(time.time() * 1e6))
+    user, profile, trail = "passer" + s, "prof" + s, "trail" + s
+    root.create_user(UserName=user)
+    root.put_user_policy(UserName=user, PolicyName="base", PolicyDocument=doc(
+        allow(["iam:CreateInstanceProfile", "iam:AddRoleToInstanceProfile",
+               "iam:GetInstanceProfile", "cloudtrail:*"])))
+    key = root.create_access_key(UserName=user)["AccessKey"]
+    iam = server.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    ct = boto3.client("cloudtrail", endpoint_url=server.endpoint, region_name="us-east-1",
+                      aws_access_key_id=key["AccessKeyId"],
+                      aws_secret_access_key=key["SecretAccessKey"])
+    iam.create_instance_profile(InstanceProfileName=profile)
+    role_arn = world["role_arn"]
+    log_group = f"arn:aws:logs:us-east-1:{acct}:log-group:trail-logs:*"
+
+    def attempt_all(expect_denied_message_part):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=world["role"])
+        assert e.value.response["Error"]["Code"] == "AccessDenied"
+        assert "iam:PassRole" in e.value.response["Error"]["Message"]
+        assert expect_denied_message_part in e.value.response["Error"]["Message"]
+        assert root.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"] == []
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            ct.create_trail(Name=trail, S3BucketName="bucket-" + s,
+                            CloudWatchLogsLogGroupArn=log_group, CloudWatchLogsRoleArn=role_arn)
+        assert e.value.response["Error"]["Code"] in ("AccessDeniedException", "AccessDenied")
+        assert ct.describe_trails(trailNameList=[trail])["trailList"] == []
+
+    attempt_all(role_arn)
+    # PassRole allowed only to CloudTrail: the instance profile (EC2) is still refused, the
+    # trail is not.
+    root.put_user_policy(UserName=user, PolicyName="pass", PolicyDocument=doc(
+        allow("iam:PassRole", role_arn,
+              Condition={"StringEquals": {"iam:PassedToService": "cloudtrail.amazonaws.com"}})))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=world["role"])
+    assert "iam:PassRole" in e.value.response["Error"]["Message"]
+    ct.create_trail(Name=trail, S3BucketName="bucket-" + s,
+                    CloudWatchLogsLogGroupArn=log_group, CloudWatchLogsRoleArn=role_arn)
+    assert ct.get_trail(Name=trail)["Trail"]["CloudWatchLogsRoleArn"] == role_arn
+    # And for EC2 as well: now the instance profile takes the role.
+    root.put_user_policy(UserName=user, PolicyName="pass", PolicyDocument=doc(
+        allow("iam:PassRole", role_arn)))
+    iam.add_role_to_instance_profile(InstanceProfileName=profile, RoleName=world["role"])
+    assert [r["Arn"] for r in
+            root.get_instance_profile(InstanceProfileName=profile)["InstanceProfile"]["Roles"]] == \
+        [role_arn]
+    root.remove_role_from_instance_profile(InstanceProfileName=profile, RoleName=world["role"])
+    root.delete_instance_profile(InstanceProfileName=profile)
+    ct.delete_trail(Name=trail)
+    for p in root.list_user_policies(UserName=user)["PolicyNames"]:
+        root.delete_user_policy(UserName=user, PolicyName=p)
+    root.delete_access_key(UserName=user, AccessKeyId=key["AccessKeyId"])
+    root.delete_user(UserName=user)

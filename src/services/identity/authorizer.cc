@@ -221,6 +221,61 @@ bool IsAssumeRole(const model::Service& s, const model::Operation& op) {
 
 }  // namespace
 
+namespace {
+
+// Operations that hand a role to a service: the caller needs iam:PassRole on that role, with
+// iam:PassedToService naming the service (IAM User Guide, "Granting a user permissions to pass
+// a role to an AWS service"). `by_name`: the member holds a role name in the caller's account,
+// else a role ARN.
+struct PassRoleUse {
+  std::string_view service, operation, member;
+  bool by_name;
+  std::string_view passed_to;
+};
+constexpr PassRoleUse kPassRoleUses[] = {
+    {"iam", "AddRoleToInstanceProfile", "RoleName", true, "ec2.amazonaws.com"},
+    {"cloudtrail", "CreateTrail", "CloudWatchLogsRoleArn", false, "cloudtrail.amazonaws.com"},
+    {"cloudtrail", "UpdateTrail", "CloudWatchLogsRoleArn", false, "cloudtrail.amazonaws.com"},
+};
+
+// The iam:PassRole checks a call needs (none when the role does not exist: the operation
+// itself then answers NoSuchEntity or its own error).
+Result<std::vector<ResourceContext>> PassRoleChecks(iam::IamService& iam, const AuthzRequest& req,
+                                                    const json::object& in) {
+  std::vector<ResourceContext> out;
+  for (const PassRoleUse& use : kPassRoleUses) {
+    if (use.service != req.service.id || use.operation != req.operation.name) continue;
+    std::string_view value = iam::Str(in, use.member);
+    if (value.empty()) continue;
+    std::string account = req.call.principal.account_id;
+    std::string_view name = value;
+    if (!use.by_name) {
+      auto parts = Split(value, ':');
+      if (parts.size() < 6 || parts[2] != "iam" || !StartsWith(parts[5], "role/")) continue;
+      account = std::string(parts[4]);
+      name = value.substr(value.rfind('/') + 1);
+    }
+    RAMPART_ASSIGN_OR_RETURN(auto role, iam::LoadRoleDocument(iam, account, name));
+    if (!role || (!use.by_name && iam::Str(*role, "Arn") != value)) continue;
+    ResourceContext x;
+    x.action = "iam:PassRole";
+    x.resource = std::string(iam::Str(*role, "Arn"));
+    x.resource_account = account;
+    if (auto* tags = role->if_contains("Tags"); tags && tags->is_array()) {
+      for (const auto& t : tags->as_array()) {
+        if (!t.is_object()) continue;
+        x.resource_tags[std::string(iam::Str(t.as_object(), "Key"))] =
+            std::string(iam::Str(t.as_object(), "Value"));
+      }
+    }
+    x.context.push_back({"iam:PassedToService", {std::string(use.passed_to)}});
+    out.push_back(std::move(x));
+  }
+  return out;
+}
+
+}  // namespace
+
 Status Authorizer::Authorize(const AuthzRequest& req) {
   const Principal& p = req.call.principal;
   static const json::object kEmpty;
@@ -249,6 +304,9 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     for (const auto& x : rc->also) any_policy = any_policy || x.policy;
   }
   if (root && !any_policy) return {};
+  // iam:PassRole where the call hands a role to a service (decided below; the root, which no
+  // policy can deny before SCPs exist, was let through above unless a resource policy speaks).
+  RAMPART_ASSIGN_OR_RETURN(std::vector<ResourceContext> pass_role, PassRoleChecks(iam_, req, in));
 
   if (req.service.id == "iam") {
     RAMPART_ASSIGN_OR_RETURN(target, IamTarget(req.call, req.operation.name, in));
@@ -339,6 +397,9 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
       if (root && !x.policy) continue;
       RAMPART_RETURN_IF_ERROR(evaluate_on(x.action, &x));
     }
+  }
+  if (!root) {
+    for (const auto& x : pass_role) RAMPART_RETURN_IF_ERROR(evaluate_on(x.action, &x));
   }
   if (assume) {
     // Passing session tags and a source identity are separate permissions (AWS checks them
