@@ -9,7 +9,8 @@ if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 
 build_pkgs=(build-essential cmake ninja-build pkg-config ccache
   libboost1.81-dev libboost-json1.81-dev libssl-dev libsqlite3-dev libfmt-dev libcli11-dev
-  libre2-dev libexpat1-dev libargon2-dev libqrencode-dev libpng-dev zlib1g-dev python3 python3-botocore
+  libre2-dev libexpat1-dev libargon2-dev libqrencode-dev libpng-dev zlib1g-dev libmimalloc-dev
+  python3 python3-botocore
   libgtest-dev libgmock-dev libbenchmark-dev)
 test_pkgs=(awscli python3-boto3 python3-pytest python3-requests python3-cryptography openssl curl
   clang libclang-rt-14-dev)
