@@ -200,6 +200,49 @@ TEST(EventLogTest, TornTailIsCutOnOpen) {
   std::filesystem::remove_all(dir);
 }
 
+// Event ids are indexed in fixed tables of 65,536 records each: ids on both sides of a table
+// boundary, and after expiry, are found exactly once.
+TEST(EventLogTest, EventIdLookupAcrossIdTables) {
+  char tmpl[] = "/tmp/rampart-events-ids-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  std::string dir = tmpl;
+  auto s = OpenLogEventStore(dir);
+  ASSERT_TRUE(s.ok());
+  const int n = 70000;
+  std::vector<EventRecord> batch;
+  for (int i = 0; i < n; ++i) {
+    EventRecord r;
+    r.event_id = "id-" + std::to_string(i);
+    r.account_id = "111111111111";
+    r.event_time_ms = 1000 + i;
+    batch.push_back(std::move(r));
+    if (batch.size() == 5000) {
+      ASSERT_TRUE((*s)->Append(batch).ok());
+      batch.clear();
+    }
+  }
+  for (int i : {0, 1, 65535, 65536, 65537, n - 1}) {
+    EventQuery q;
+    q.account_id = "111111111111";
+    q.attribute_key = "EventId";
+    q.attribute_value = "id-" + std::to_string(i);
+    auto rows = (*s)->Lookup(q);
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 1u) << i;
+    EXPECT_EQ((*rows)[0].event_id, q.attribute_value);
+  }
+  ASSERT_TRUE((*s)->Expire(1000 + 65536).ok());  // hides ids 0..65535
+  EventQuery q;
+  q.account_id = "111111111111";
+  q.attribute_key = "EventId";
+  q.attribute_value = "id-100";
+  EXPECT_EQ((*s)->Lookup(q)->size(), 0u);
+  q.attribute_value = "id-65536";
+  EXPECT_EQ((*s)->Lookup(q)->size(), 1u);
+  s->reset();
+  std::filesystem::remove_all(dir);
+}
+
 // The log is written through a preallocated mapping: a copy taken while the store is open (as
 // after kill -9) holds zeros after the last frame; opening it keeps every record and cuts them.
 TEST(EventLogTest, CopyOfALiveLogOpensWithEveryRecord) {
