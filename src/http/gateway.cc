@@ -58,14 +58,20 @@ std::string NewRequestId() {
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(36, '-');
-  int pos = 0;
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) ++pos;
-    uint64_t word = i < 16 ? hi : lo;
-    out[static_cast<size_t>(pos++)] = kHex[(word >> (60 - 4 * (i % 16))) & 0xf];
-  }
-  return out;
+  char buf[36];
+  auto put = [&](int at, uint64_t word, int nibbles) {  // the low `nibbles` of word, at buf+at
+    for (int k = nibbles - 1; k >= 0; --k, word >>= 4) buf[at + k] = kHex[word & 0xf];
+  };
+  put(0, hi >> 32, 8);
+  buf[8] = '-';
+  put(9, hi >> 16, 4);
+  buf[13] = '-';
+  put(14, hi, 4);
+  buf[18] = '-';
+  put(19, lo >> 48, 4);
+  buf[23] = '-';
+  put(24, lo, 12);
+  return std::string(buf, 36);
 }
 
 Response FromWire(WireResponse&& w) {
@@ -258,16 +264,17 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.output = outcome.error || !outcome.output ? nullptr : &*outcome.output;
   facts.error = outcome.error ? &*outcome.error : nullptr;
   facts.request_id = outcome.request_id;
-  facts.event_id = NewRequestId();
+  std::string event_id = NewRequestId();
+  facts.event_id = event_id;
   facts.event_time_ms = outcome.now * 1000;
   facts.region = outcome.region;
   facts.source_ip = outcome.source_ip.empty() ? req.remote_ip : outcome.source_ip;
-  facts.user_agent = std::string(FindHeader(req.headers, "user-agent"));
+  facts.user_agent = FindHeader(req.headers, "user-agent");
   facts.account_id = outcome.principal ? outcome.principal->account_id : opts_.default_account_id;
   facts.tls = req.tls;
   facts.tls_version = req.tls_version;
   facts.tls_cipher = req.tls_cipher;
-  facts.host_header = std::string(FindHeader(req.headers, "host"));
+  facts.host_header = FindHeader(req.headers, "host");
   if (opts_.audit->Append(spine::BuildRecord(facts))) return respond(std::move(res));
   Response failed;
   failed.status = 503;

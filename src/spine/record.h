@@ -13,23 +13,24 @@
 
 namespace rampart::spine {
 
+// Views: everything must outlive the BuildRecord call (it copies what the record keeps).
 struct CallFacts {
   const services::Principal* principal = nullptr;  // null when authentication failed
-  std::string access_key_id;                       // as presented, even if unknown
+  std::string_view access_key_id;                  // as presented, even if unknown
   const model::Service* service = nullptr;
   const model::Operation* operation = nullptr;
   const boost::json::value* input = nullptr;   // decoded request document (may be null)
   const boost::json::value* output = nullptr;  // response document on success
   const Error* error = nullptr;                // on failure
-  std::string request_id;
-  std::string event_id;
+  std::string_view request_id;
+  std::string_view event_id;
   int64_t event_time_ms = 0;
-  std::string region;
-  std::string source_ip;
-  std::string user_agent;
-  std::string account_id;  // recipient account (the caller's, or the server default)
+  std::string_view region;
+  std::string_view source_ip;
+  std::string_view user_agent;
+  std::string_view account_id;  // recipient account (the caller's, or the server default)
   bool tls = false;
-  std::string tls_version, tls_cipher, host_header;
+  std::string_view tls_version, tls_cipher, host_header;
 };
 
 // The event source of a service, e.g. "iam.amazonaws.com" ("monitoring.amazonaws.com" for
