@@ -102,10 +102,42 @@ class Out {
 // parameters and response elements are redacted (TrailView) before they are captured.
 constexpr uint8_t kFactsVersion = 1;
 
+// The blob's layout, written once for both directions: FactsWriter and FactsReader walk the
+// same fields in the same order (the reader fills `x.session` before it is tested).
+template <typename IO, typename Facts>
+void FactsFields(IO& io, Facts& x) {
+  io.Kind(x.kind);
+  io.Str(x.principal_id);
+  io.Str(x.arn);
+  io.Str(x.principal_account);
+  io.Str(x.access_key_id);
+  io.Str(x.user_name);
+  io.Bool(x.session);
+  if (x.session) {
+    io.Str(x.issuer_id);
+    io.Str(x.issuer_arn);
+    io.Str(x.issuer_name);
+    io.I64(x.session_created);
+    io.Bool(x.mfa);
+    io.Str(x.source_identity);
+  }
+  io.Str(x.error_message);
+  io.Str(x.request_id);
+  io.Str(x.source_ip);
+  io.Str(x.request_params);
+  io.Str(x.response_elements);
+  io.Bool(x.tls);
+  io.Str(x.tls_version);
+  io.Str(x.tls_cipher);
+  io.Str(x.host);
+}
+
 class FactsWriter {
  public:
   explicit FactsWriter(std::string& s) : s_(s) {}
   void U8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
+  void Bool(bool v) { U8(v ? 1 : 0); }
+  void Kind(IdentityKind k) { U8(static_cast<uint8_t>(k)); }
   void I64(int64_t v) {
     char b[8];
     uint64_t u = static_cast<uint64_t>(v);
@@ -134,21 +166,27 @@ class FactsReader {
     d_.remove_prefix(1);
     return v;
   }
-  int64_t I64() {
-    if (d_.size() < 8) return Fail(), 0;
+  void Bool(bool& v) { v = U8() != 0; }
+  void Kind(IdentityKind& k) {
+    uint8_t v = U8();
+    if (v > static_cast<uint8_t>(IdentityKind::kAnonymous)) Fail();
+    k = static_cast<IdentityKind>(v);
+  }
+  void I64(int64_t& v) {
+    if (d_.size() < 8) return Fail();
     uint64_t u = 0;
     for (int i = 0; i < 8; ++i) u |= static_cast<uint64_t>(static_cast<uint8_t>(d_[i])) << (8 * i);
     d_.remove_prefix(8);
-    return static_cast<int64_t>(u);
+    v = static_cast<int64_t>(u);
   }
-  std::string_view Str() {
-    if (d_.size() < 4) return Fail(), std::string_view();
+  void Str(std::string_view& v) {
+    v = {};
+    if (d_.size() < 4) return Fail();
     uint32_t n = 0;
     for (int i = 0; i < 4; ++i) n |= static_cast<uint32_t>(static_cast<uint8_t>(d_[i])) << (8 * i);
-    if (d_.size() - 4 < n) return Fail(), std::string_view();
-    std::string_view v = d_.substr(4, n);
+    if (d_.size() - 4 < n) return Fail();
+    v = d_.substr(4, n);
     d_.remove_prefix(4 + n);
-    return v;
   }
 
  private:
@@ -157,36 +195,11 @@ class FactsReader {
   bool ok_ = true;
 };
 
-
-
 bool ReadFacts(std::string_view blob, EventFacts& x) {
   FactsReader in(blob);
   if (in.U8() != kFactsVersion) return false;
-  x.kind = static_cast<IdentityKind>(in.U8());
-  x.principal_id = in.Str();
-  x.arn = in.Str();
-  x.principal_account = in.Str();
-  x.access_key_id = in.Str();
-  x.user_name = in.Str();
-  x.session = in.U8() != 0;
-  if (x.session) {
-    x.issuer_id = in.Str();
-    x.issuer_arn = in.Str();
-    x.issuer_name = in.Str();
-    x.session_created = in.I64();
-    x.mfa = in.U8() != 0;
-    x.source_identity = in.Str();
-  }
-  x.error_message = in.Str();
-  x.request_id = in.Str();
-  x.source_ip = in.Str();
-  x.request_params = in.Str();
-  x.response_elements = in.Str();
-  x.tls = in.U8() != 0;
-  x.tls_version = in.Str();
-  x.tls_cipher = in.Str();
-  x.host = in.Str();
-  return in.ok() && x.kind <= IdentityKind::kAnonymous;
+  FactsFields(in, x);
+  return in.ok();
 }
 
 void UserIdentity(const EventFacts& x, Out& o) {
@@ -245,30 +258,7 @@ void UserIdentity(const EventFacts& x, Out& o) {
 void AppendEventFacts(std::string& blob, const EventFacts& x) {
   FactsWriter w(blob);
   w.U8(kFactsVersion);
-  w.U8(static_cast<uint8_t>(x.kind));
-  w.Str(x.principal_id);
-  w.Str(x.arn);
-  w.Str(x.principal_account);
-  w.Str(x.access_key_id);
-  w.Str(x.user_name);
-  w.U8(x.session ? 1 : 0);
-  if (x.session) {
-    w.Str(x.issuer_id);
-    w.Str(x.issuer_arn);
-    w.Str(x.issuer_name);
-    w.I64(x.session_created);
-    w.U8(x.mfa ? 1 : 0);
-    w.Str(x.source_identity);
-  }
-  w.Str(x.error_message);
-  w.Str(x.request_id);
-  w.Str(x.source_ip);
-  w.Str(x.request_params);
-  w.Str(x.response_elements);
-  w.U8(x.tls ? 1 : 0);
-  w.Str(x.tls_version);
-  w.Str(x.tls_cipher);
-  w.Str(x.host);
+  FactsFields(w, x);
 }
 
 std::string EventJson(const EventRecord& r) {

@@ -14,6 +14,18 @@
 namespace rampart::store {
 namespace {
 
+// A fresh directory under /tmp, removed with everything in it at the end of the scope.
+struct ScratchDir {
+  ScratchDir() {
+    char tmpl[] = "/tmp/rampart-events-log-XXXXXX";
+    if (mkdtemp(tmpl) != nullptr) path = tmpl;
+  }
+  ~ScratchDir() {
+    if (!path.empty()) std::filesystem::remove_all(path);
+  }
+  std::string path;
+};
+
 // Every engine passes the same tests: the append-only log (the default) and SQLite.
 enum class Engine { kLog, kSqlite };
 
@@ -162,9 +174,8 @@ TEST_P(EventStoreTest, SurvivesReopen) {
 
 // A crash in the middle of a write leaves a torn frame: it is cut off, nothing before is lost.
 TEST(EventLogTest, TornTailIsCutOnOpen) {
-  char tmpl[] = "/tmp/rampart-events-torn-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  ScratchDir scratch;  // declared first: removed after the store closes
+  const std::string& dir = scratch.path;
   {
     auto s = OpenLogEventStore(dir);
     ASSERT_TRUE(s.ok());
@@ -197,15 +208,13 @@ TEST(EventLogTest, TornTailIsCutOnOpen) {
   ASSERT_EQ(all->size(), 6u);
   EXPECT_EQ((*all)[5].event_id, "e5");
   s->reset();
-  std::filesystem::remove_all(dir);
 }
 
 // Event ids are indexed in fixed tables of 65,536 records each: ids on both sides of a table
 // boundary, and after expiry, are found exactly once.
 TEST(EventLogTest, EventIdLookupAcrossIdTables) {
-  char tmpl[] = "/tmp/rampart-events-ids-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  ScratchDir scratch;  // declared first: removed after the store closes
+  const std::string& dir = scratch.path;
   auto s = OpenLogEventStore(dir);
   ASSERT_TRUE(s.ok());
   const int n = 70000;
@@ -240,15 +249,13 @@ TEST(EventLogTest, EventIdLookupAcrossIdTables) {
   q.attribute_value = "id-65536";
   EXPECT_EQ((*s)->Lookup(q)->size(), 1u);
   s->reset();
-  std::filesystem::remove_all(dir);
 }
 
 // The log is written through a preallocated mapping: a copy taken while the store is open (as
 // after kill -9) holds zeros after the last frame; opening it keeps every record and cuts them.
 TEST(EventLogTest, CopyOfALiveLogOpensWithEveryRecord) {
-  char tmpl[] = "/tmp/rampart-events-live-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  ScratchDir scratch;  // declared first: removed after the store closes
+  const std::string& dir = scratch.path;
   auto s = OpenLogEventStore(dir + "/a");
   ASSERT_TRUE(s.ok());
   std::vector<EventRecord> batch(3);
@@ -273,14 +280,12 @@ TEST(EventLogTest, CopyOfALiveLogOpensWithEveryRecord) {
   EXPECT_LT(cut, 4096u);  // the zeros were cut
   s->reset();  // a clean close drops the preallocation too
   EXPECT_EQ(std::filesystem::file_size(dir + "/a/events.log"), cut);
-  std::filesystem::remove_all(dir);
 }
 
 // Logs written before CRC-32C and facts (zlib CRC-32, payload ending with the JSON) still load.
 TEST(EventLogTest, FramesOfTheFirstFormatStillLoad) {
-  char tmpl[] = "/tmp/rampart-events-v0-XXXXXX";
-  ASSERT_NE(mkdtemp(tmpl), nullptr);
-  std::string dir = tmpl;
+  ScratchDir scratch;  // declared first: removed after the store closes
+  const std::string& dir = scratch.path;
   auto u32 = [](std::string& o, uint32_t v) {
     for (int i = 0; i < 4; ++i) o.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
   };
@@ -326,7 +331,6 @@ TEST(EventLogTest, FramesOfTheFirstFormatStillLoad) {
   ASSERT_TRUE((*s)->Append(more).ok());
   EXPECT_EQ(more[0].seq, 2);
   s->reset();
-  std::filesystem::remove_all(dir);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, EventStoreTest, ::testing::Values(Engine::kLog, Engine::kSqlite),
