@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <ctime>
 
@@ -138,6 +139,50 @@ void AppendXmlEscaped(std::string& out, std::string_view s) {
     }
   }
   out.append(s.data() + run, s.size() - run);
+}
+
+namespace {
+// True when none of the 8 bytes at p is below 0x20, '"' or '\\' (SWAR: a byte b is flagged when
+// b - n borrows for n = 0x20, or b ^ c is zero for c = '"', '\\'; bytes >= 0x80 are never flagged).
+inline bool Plain8(const char* p) {
+  uint64_t x;
+  std::memcpy(&x, p, 8);
+  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
+  auto zero_byte = [&](uint64_t y) { return (y - kOnes) & ~y & kHigh; };
+  uint64_t low = (x - kOnes * 0x20) & ~x & kHigh;
+  return (low | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '\\'))) == 0;
+}
+}  // namespace
+
+// Runs of characters that need no escaping are appended in one go, checked 8 bytes at a time
+// (per-character appends were ~10 % of a small call when CloudTrail records were JSON).
+void AppendJsonQuoted(std::string& out, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out.push_back('"');
+  size_t run = 0;
+  for (size_t i = 0; i < v.size();) {
+    if (i + 8 <= v.size() && Plain8(v.data() + i)) {
+      i += 8;
+      continue;
+    }
+    unsigned char u = static_cast<unsigned char>(v[i]);
+    if (u >= 0x20 && u != '"' && u != '\\') {
+      ++i;
+      continue;
+    }
+    out.append(v.data() + run, i - run);
+    run = ++i;
+    if (u == '"' || u == '\\') {
+      out.push_back('\\');
+      out.push_back(static_cast<char>(u));
+    } else {
+      out += "\\u00";
+      out.push_back(kHex[u >> 4]);
+      out.push_back(kHex[u & 0xf]);
+    }
+  }
+  out.append(v.data() + run, v.size() - run);
+  out.push_back('"');
 }
 
 std::optional<double> ParseTimestamp(std::string_view s) {

@@ -26,6 +26,9 @@ std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::s
 
 // XML 1.0 text escaping (&, <, >, ", ') and removal of characters XML cannot carry.
 void AppendXmlEscaped(std::string& out, std::string_view s);
+// Appends `s` as a JSON string literal: quotes, '"' and '\\' escaped, control characters as
+// \u00XX, everything else (UTF-8 included) as is.
+void AppendJsonQuoted(std::string& out, std::string_view s);
 
 // Timestamps. ISO 8601 "2024-01-02T03:04:05Z" / with fraction / with offset, or epoch seconds.
 std::optional<double> ParseTimestamp(std::string_view s);

@@ -44,6 +44,9 @@ Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape, const jso
                                    std::string_view path);
 json::value DocumentToJson(const model::Service& svc, uint32_t shape, const json::value& doc,
                            bool body_members_only);
+// The same as JSON text appended to `out` (no intermediate document).
+void AppendDocumentJson(const model::Service& svc, uint32_t shape, const boost::json::value& doc,
+                        bool body_members_only, std::string& out);
 Result<json::value> JsonDecode(const Exchange& ex, std::string_view body);
 WireResponse JsonEncode(const Exchange& ex, const json::value& output, std::string_view rid);
 WireResponse JsonEncodeError(const Exchange& ex, const Error& e, std::string_view rid);

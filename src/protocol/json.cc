@@ -194,6 +194,94 @@ json::value DocumentToJson(const Service& svc, uint32_t shape_idx, const json::v
   }
 }
 
+namespace {
+
+// A value as JSON text without a shape: what DocumentToJson passes through unchanged.
+void AppendPlain(const json::value& v, std::string& out) {
+  switch (v.kind()) {
+    case json::kind::null: out += "null"; return;
+    case json::kind::bool_: out += v.get_bool() ? "true" : "false"; return;
+    case json::kind::int64: out += std::to_string(v.get_int64()); return;
+    case json::kind::uint64: out += std::to_string(v.get_uint64()); return;
+    case json::kind::string: AppendJsonQuoted(out, v.get_string()); return;
+    default: out += json::serialize(v); return;  // doubles, arrays, objects (rare)
+  }
+}
+
+}  // namespace
+
+// DocumentToJson's output written straight as text: the same members, names and conversions,
+// without building a second document and serializing it.
+void AppendDocumentJson(const Service& svc, uint32_t shape_idx, const json::value& doc,
+                        bool body_members_only, std::string& out) {
+  const Shape& shape = svc.shape(shape_idx);
+  switch (shape.type) {
+    case ShapeType::kStructure: {
+      out.push_back('{');
+      bool first = true;
+      if (doc.is_object()) {
+        for (const Member& m : svc.StructMembers(shape)) {
+          if (body_members_only && m.location != model::Location::kBody) continue;
+          auto it = doc.as_object().find(m.name);
+          if (it == doc.as_object().end() || it->value().is_null()) continue;
+          if (!first) out.push_back(',');
+          first = false;
+          AppendJsonQuoted(out, WireMemberName(m));
+          out.push_back(':');
+          AppendDocumentJson(svc, m.shape, it->value(), false, out);
+        }
+      }
+      out.push_back('}');
+      return;
+    }
+    case ShapeType::kList: {
+      out.push_back('[');
+      if (doc.is_array()) {
+        const Member& elem = svc.members[shape.first_member];
+        bool first = true;
+        for (const auto& item : doc.as_array()) {
+          if (!first) out.push_back(',');
+          first = false;
+          AppendDocumentJson(svc, elem.shape, item, false, out);
+        }
+      }
+      out.push_back(']');
+      return;
+    }
+    case ShapeType::kMap: {
+      out.push_back('{');
+      if (doc.is_object()) {
+        const Member& val = svc.members[shape.first_member + 1];
+        bool first = true;
+        for (const auto& kv : doc.as_object()) {
+          if (!first) out.push_back(',');
+          first = false;
+          AppendJsonQuoted(out, kv.key());
+          out.push_back(':');
+          AppendDocumentJson(svc, val.shape, kv.value(), false, out);
+        }
+      }
+      out.push_back('}');
+      return;
+    }
+    case ShapeType::kBlob:
+      if (doc.is_string()) {
+        // Base64 needs no escaping.
+        out.push_back('"');
+        out += crypto::Base64Encode(doc.as_string());
+        out.push_back('"');
+        return;
+      }
+      return AppendPlain(doc, out);
+    case ShapeType::kTimestamp:
+    case ShapeType::kFloat:
+    case ShapeType::kDouble:
+      return AppendPlain(DocumentToJson(svc, shape_idx, doc, false), out);
+    default:
+      return AppendPlain(doc, out);
+  }
+}
+
 Result<json::value> JsonDecode(const Exchange& ex, std::string_view body) {
   if (ex.operation->input == model::kNoShape) return json::value(json::object());
   json::value parsed;
@@ -220,7 +308,8 @@ WireResponse JsonEncode(const Exchange& ex, const json::value& output, std::stri
   if (ex.operation->output == model::kNoShape) {
     r.body = "{}";
   } else {
-    r.body = json::serialize(DocumentToJson(*ex.service, ex.operation->output, output, true));
+    r.body.reserve(256);
+    AppendDocumentJson(*ex.service, ex.operation->output, output, true, r.body);
   }
   return r;
 }

@@ -456,7 +456,7 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
         XmlEncodeValue(svc, m.shape, it->value(), name, r.body);
       } else {
         r.headers.push_back({"Content-Type", "application/json"});
-        r.body = json::serialize(DocumentToJson(svc, m.shape, it->value(), false));
+        AppendDocumentJson(svc, m.shape, it->value(), false, r.body);
       }
     }
     return r;
@@ -486,7 +486,7 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
     r.body = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + inner;
   } else {
     r.headers.push_back({"Content-Type", "application/json"});
-    r.body = json::serialize(DocumentToJson(svc, op.output, output, true));
+    AppendDocumentJson(svc, op.output, output, true, r.body);
   }
   return r;
 }

@@ -9,17 +9,6 @@ namespace rampart::store {
 
 namespace {
 
-// True when none of the 8 bytes at p is below 0x20, '"' or '\\' (SWAR: a byte b is flagged when
-// b - n borrows for n = 0x20, or b ^ c is zero for c = '"', '\\'; bytes >= 0x80 are never flagged).
-inline bool Plain8(const char* p) {
-  uint64_t x;
-  std::memcpy(&x, p, 8);
-  constexpr uint64_t kOnes = 0x0101010101010101ull, kHigh = 0x8080808080808080ull;
-  auto zero_byte = [&](uint64_t y) { return (y - kOnes) & ~y & kHigh; };
-  uint64_t low = (x - kOnes * 0x20) & ~x & kHigh;
-  return (low | zero_byte(x ^ (kOnes * '"')) | zero_byte(x ^ (kOnes * '\\'))) == 0;
-}
-
 // A minimal JSON writer: records are written straight into one string, with no document tree
 // (building a boost::json document per call cost ~30k instructions).
 class Out {
@@ -53,37 +42,7 @@ class Out {
     Key(k);
     Open();
   }
-  // Appends runs of characters that need no escaping in one go: per-character push_back made
-  // this ~10 % of a small call's instructions.
-  void Quoted(std::string_view v) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    s_.push_back('"');
-    size_t run = 0;
-    for (size_t i = 0; i < v.size();) {
-      // Eight bytes at a time while none is a control character, '"' or '\\'.
-      if (i + 8 <= v.size() && Plain8(v.data() + i)) {
-        i += 8;
-        continue;
-      }
-      unsigned char u = static_cast<unsigned char>(v[i]);
-      if (u >= 0x20 && u != '"' && u != '\\') {
-        ++i;
-        continue;
-      }
-      s_.append(v.data() + run, i - run);
-      run = ++i;
-      if (u == '"' || u == '\\') {
-        s_.push_back('\\');
-        s_.push_back(static_cast<char>(u));
-      } else {
-        s_ += "\\u00";
-        s_.push_back(kHex[u >> 4]);
-        s_.push_back(kHex[u & 0xf]);
-      }
-    }
-    s_.append(v.data() + run, v.size() - run);
-    s_.push_back('"');
-  }
+  void Quoted(std::string_view v) { AppendJsonQuoted(s_, v); }
 
  private:
   std::string& s_;
