@@ -169,14 +169,21 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     unsigned version = breq.version();
     bool keep_alive = breq.keep_alive();
     bool head = breq.method() == bhttp::verb::head;
-    impl_->handler(req, [self = this->shared_from_this(), version, keep_alive, head](Response out) {
-      // Usually called on this connection's own thread before the handler returns: dispatch
-      // then runs Respond inline; from another thread it queues it on the connection's executor.
+    handling_ = true;
+    impl_->handler(req, [self = this->shared_from_this(), version, keep_alive, head,
+                         thread = std::this_thread::get_id()](Response out) {
+      // Usually called on this connection's own thread before the handler returns: then Respond
+      // runs right here (no type-erased executor copies, ~3 % of a call's CPU). From another
+      // thread, or later, it is queued on the connection's executor.
+      if (std::this_thread::get_id() == thread && self->handling_) {  // same thread: no race
+        return self->Respond(std::move(out), version, keep_alive, head);
+      }
       auto exec = self->stream_.get_executor();
       net::dispatch(exec, [self, version, keep_alive, head, out = std::move(out)]() mutable {
         self->Respond(std::move(out), version, keep_alive, head);
       });
     });
+    handling_ = false;
   }
 
   // Status line, headers and body go into one buffer and one write: Beast's response
@@ -256,6 +263,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   int64_t started_ns_ = 0;
   int64_t requests_served_ = 0;
   bool in_request_ = false;
+  bool handling_ = false;  // inside impl_->handler, on this connection's thread
 };
 
 }  // namespace
