@@ -39,12 +39,11 @@ Result<json::value> QueryDecode(const Exchange& ex, const FormMap& form);
 WireResponse QueryEncode(const Exchange& ex, const json::value& output, std::string_view rid);
 WireResponse QueryEncodeError(const Exchange& ex, const Error& e, std::string_view rid);
 
-// JSON body <-> document for a structure shape (awsJson and rest-json bodies).
+// JSON body -> document for a structure shape (awsJson and rest-json bodies).
 Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape, const json::value& in,
                                    std::string_view path);
-json::value DocumentToJson(const model::Service& svc, uint32_t shape, const json::value& doc,
-                           bool body_members_only);
-// The same as JSON text appended to `out` (no intermediate document).
+// The output document (or one member of it) as JSON text appended to `out`: body members
+// only at the top when `body_members_only`, wire member names, Base64 blobs, AWS's timestamps.
 void AppendDocumentJson(const model::Service& svc, uint32_t shape, const boost::json::value& doc,
                         bool body_members_only, std::string& out);
 Result<json::value> JsonDecode(const Exchange& ex, std::string_view body);

@@ -140,59 +140,23 @@ Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape_idx, const
   return mismatch("a value");
 }
 
-json::value DocumentToJson(const Service& svc, uint32_t shape_idx, const json::value& doc,
-                           bool body_members_only) {
-  const Shape& shape = svc.shape(shape_idx);
-  switch (shape.type) {
-    case ShapeType::kStructure: {
-      json::object out;
-      if (!doc.is_object()) return out;
-      for (const Member& m : svc.StructMembers(shape)) {
-        if (body_members_only && m.location != model::Location::kBody) continue;
-        auto it = doc.as_object().find(m.name);
-        if (it == doc.as_object().end() || it->value().is_null()) continue;
-        out.emplace(WireMemberName(m), DocumentToJson(svc, m.shape, it->value(), false));
-      }
-      return out;
-    }
-    case ShapeType::kList: {
-      json::array out;
-      if (!doc.is_array()) return out;
-      const Member& elem = svc.members[shape.first_member];
-      for (const auto& item : doc.as_array()) {
-        out.push_back(DocumentToJson(svc, elem.shape, item, false));
-      }
-      return out;
-    }
-    case ShapeType::kMap: {
-      json::object out;
-      if (!doc.is_object()) return out;
-      const Member& val = svc.members[shape.first_member + 1];
-      for (const auto& kv : doc.as_object()) {
-        out.emplace(kv.key(), DocumentToJson(svc, val.shape, kv.value(), false));
-      }
-      return out;
-    }
-    case ShapeType::kTimestamp: {
-      auto n = AsNumber(doc);
-      if (!n) return doc;
-      if (shape.timestamp_format == "iso8601") return json::string(FormatIso8601(*n));
-      return NumberOut(*n);
-    }
-    case ShapeType::kBlob:
-      if (doc.is_string()) return json::string(crypto::Base64Encode(doc.as_string()));
-      return doc;
-    case ShapeType::kFloat:
-    case ShapeType::kDouble: {
-      auto n = AsNumber(doc);
-      if (n && std::isnan(*n)) return json::string("NaN");
-      if (n && std::isinf(*n)) return json::string(*n > 0 ? "Infinity" : "-Infinity");
-      return doc;
-    }
-    default:
-      return doc;
+namespace {
+
+// A timestamp or floating-point member as AWS writes it in JSON: epoch seconds (ISO 8601 where
+// the shape says so); NaN and infinities as strings.
+json::value LeafToJson(const Shape& shape, const json::value& doc) {
+  auto n = AsNumber(doc);
+  if (shape.type == ShapeType::kTimestamp) {
+    if (!n) return doc;
+    if (shape.timestamp_format == "iso8601") return json::string(FormatIso8601(*n));
+    return NumberOut(*n);
   }
+  if (n && std::isnan(*n)) return json::string("NaN");
+  if (n && std::isinf(*n)) return json::string(*n > 0 ? "Infinity" : "-Infinity");
+  return doc;
 }
+
+}  // namespace
 
 namespace {
 
@@ -210,8 +174,9 @@ void AppendPlain(const json::value& v, std::string& out) {
 
 }  // namespace
 
-// DocumentToJson's output written straight as text: the same members, names and conversions,
-// without building a second document and serializing it.
+// The output document as JSON text on the wire: body members under their wire names, blobs in
+// Base64, timestamps and special floats as AWS writes them; written straight into `out`, with
+// no second document to serialize.
 void AppendDocumentJson(const Service& svc, uint32_t shape_idx, const json::value& doc,
                         bool body_members_only, std::string& out) {
   const Shape& shape = svc.shape(shape_idx);
@@ -276,7 +241,7 @@ void AppendDocumentJson(const Service& svc, uint32_t shape_idx, const json::valu
     case ShapeType::kTimestamp:
     case ShapeType::kFloat:
     case ShapeType::kDouble:
-      return AppendPlain(DocumentToJson(svc, shape_idx, doc, false), out);
+      return AppendPlain(LeafToJson(shape, doc), out);
     default:
       return AppendPlain(doc, out);
   }

@@ -21,8 +21,6 @@ bool AuditWriter::Append(store::EventRecord record) {
   Status st = store_.Append(one);
   if (!st.ok()) {
     std::fprintf(stderr, "rampart: audit write failed: %s\n", st.error().message.c_str());
-  } else {
-    appended_.fetch_add(1, std::memory_order_relaxed);
   }
   std::lock_guard lock(mu_);
   if (--in_flight_ == 0 && stopping_) idle_.notify_all();

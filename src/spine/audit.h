@@ -12,7 +12,6 @@
 //
 // Thread-safe.
 
-#include <atomic>
 #include <condition_variable>
 #include <mutex>
 
@@ -35,15 +34,12 @@ class AuditWriter {
   // Waits for the appends in progress; later Appends return false.
   void Stop();
 
-  uint64_t appended() const { return appended_.load(std::memory_order_relaxed); }
-
  private:
   store::EventStore& store_;
   std::mutex mu_;
   std::condition_variable idle_;
   int in_flight_ = 0;       // GUARDED_BY(mu_)
   bool stopping_ = false;   // GUARDED_BY(mu_)
-  std::atomic<uint64_t> appended_{0};
 };
 
 }  // namespace rampart::spine

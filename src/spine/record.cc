@@ -249,6 +249,4 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   return r;
 }
 
-std::string RecordJson(const store::EventRecord& r) { return store::EventJson(r); }
-
 }  // namespace rampart::spine

@@ -39,13 +39,9 @@ std::string EventSource(const model::Service& service);
 // AWS's readOnly: true for operations that do not change state.
 bool IsReadOnly(std::string_view operation);
 
-// The record of one call: the indexed fields plus `facts`, from which RecordJson renders AWS's
-// JSON when the record is read (LookupEvents, trail delivery). Secrets are redacted here.
+// The record of one call: the indexed fields plus `facts`, from which store::EventJson renders
+// AWS's JSON when the record is read (LookupEvents, trail delivery). Secrets are redacted here.
 store::EventRecord BuildRecord(const CallFacts& facts);
-
-// The CloudTrail JSON of a stored record: `json` when the record carries it (Insights events,
-// records written before facts existed), else rendered from `facts`.
-std::string RecordJson(const store::EventRecord& record);
 
 // requestParameters / responseElements: the document with camelCase member names, sensitive
 // members shown as "HIDDEN_DUE_TO_SECURITY_REASONS" and binary members omitted, as AWS does.

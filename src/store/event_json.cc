@@ -52,7 +52,7 @@ class Out {
 
 // ---- The record's facts --------------------------------------------------------------------
 // A call's record is kept as its facts (a small binary blob, store::EventRecord::facts) and
-// turned into AWS's JSON only when read (RecordJson): LookupEvents returns at most 50 records
+// turned into AWS's JSON only when read (EventJson): LookupEvents returns at most 50 records
 // and trails read them in the background, while every call pays for the capture. Writing the
 // JSON on every call cost ~10k instructions of a GetCallerIdentity's ~120k.
 //

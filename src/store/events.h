@@ -39,7 +39,7 @@ struct EventRecord {
   std::string user_agent;
   std::string json;            // the whole CloudTrail record as AWS writes it, or empty when
                                // `facts` holds what it is rendered from
-  std::string facts;           // opaque to the store: spine::RecordJson renders it (record.h)
+  std::string facts;           // opaque to the store: EventJson renders it (event_json.h)
 };
 
 // LookupEvents: at most one attribute, a time range, newest first.

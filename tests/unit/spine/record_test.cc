@@ -1,4 +1,4 @@
-// BuildRecord keeps a call's facts; RecordJson renders AWS's JSON from them. Every string must
+// BuildRecord keeps a call's facts; store::EventJson renders AWS's JSON from them. Every string must
 // come back unchanged through a real JSON parser, whatever bytes a client put in it.
 #include <gtest/gtest.h>
 
@@ -6,6 +6,7 @@
 #include <string>
 
 #include "spine/record.h"
+#include "store/event_json.h"
 
 namespace rampart::spine {
 namespace {
@@ -14,7 +15,7 @@ boost::json::value Render(const CallFacts& f) {
   store::EventRecord r = BuildRecord(f);
   EXPECT_TRUE(r.json.empty());
   EXPECT_FALSE(r.facts.empty());
-  std::string text = RecordJson(r);
+  std::string text = store::EventJson(r);
   boost::system::error_code ec;
   boost::json::value v = boost::json::parse(text, ec);
   EXPECT_FALSE(ec) << text;
@@ -120,7 +121,7 @@ TEST(RecordTest, CorruptFactsRenderNothingRatherThanGarbage) {
   for (size_t cut = 0; cut < r.facts.size(); ++cut) {
     store::EventRecord t = r;
     t.facts.resize(cut);
-    std::string text = RecordJson(t);
+    std::string text = store::EventJson(t);
     if (cut == 0) continue;  // no facts and no json: ""
     EXPECT_EQ(text, "") << cut;
   }
