@@ -43,16 +43,8 @@ done
 
 die() { echo "gci_load: $*" >&2; exit 1; }
 
-# --- prerequisites -------------------------------------------------------------------------------
-if ! command -v wrk >/dev/null; then
-  echo "gci_load: installing wrk (apt)" >&2
-  { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null || die "cannot install wrk"
-fi
-command -v curl >/dev/null || die "curl is required"
-[[ -x $RAMPART_BIN ]] || die "no $RAMPART_BIN; build it: cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release && cmake --build build --target rampart"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$RAMPART_BIN")/CMakeCache.txt" 2>/dev/null || true)
-[[ -z $build_type || $build_type == Release ]] || die "$RAMPART_BIN is a $build_type build; benchmark a Release build"
-"$PYTHON" -c 'import moto, botocore' 2>/dev/null || die "$PYTHON lacks moto/botocore (pip install 'moto[server]')"
+source "$root/bench/common.sh"
+bench_prerequisites moto botocore
 moto_version=$("$PYTHON" -c 'import moto; print(moto.__version__)')
 commit=${RAMPART_LABEL:-$(git -C "$root" describe --always --dirty 2>/dev/null || echo unknown)}
 

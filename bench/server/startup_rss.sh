@@ -41,15 +41,8 @@ done
 
 die() { echo "startup_rss: $*" >&2; exit 1; }
 
-if ! command -v wrk >/dev/null; then
-  echo "startup_rss: installing wrk (apt)" >&2
-  { apt-get update -qq && apt-get install -y -qq wrk; } >/dev/null || die "cannot install wrk"
-fi
-command -v curl >/dev/null || die "curl is required"
-[[ -x $RAMPART_BIN ]] || die "no $RAMPART_BIN; build it: cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release && cmake --build build --target rampart"
-build_type=$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$(dirname "$RAMPART_BIN")/CMakeCache.txt" 2>/dev/null || true)
-[[ -z $build_type || $build_type == Release ]] || die "$RAMPART_BIN is a $build_type build; benchmark a Release build"
-"$PYTHON" -c 'import botocore' 2>/dev/null || die "$PYTHON lacks botocore"
+source "$root/bench/common.sh"
+bench_prerequisites botocore
 
 work=$(mktemp -d /tmp/rampart-startup-rss.XXXXXX)
 server_pid="" wrk_pid=""
