@@ -81,9 +81,6 @@ Result<json::value> MutateProvider(const ProviderKind& k, IamService& svc, const
 // ---- OpenID Connect ----
 
 std::string OidcPrefix(std::string_view account) { return ProviderPrefix(kOidc, account); }
-Result<std::string> OidcKey(std::string_view account, std::string_view arn) {
-  return ProviderKey(kOidc, account, arn);
-}
 Result<json::object> RequireOidc(store::EntityTx& tx, std::string_view account,
                                  std::string_view arn) {
   return RequireProvider(kOidc, tx, account, arn);
@@ -186,19 +183,6 @@ Result<json::value> MutateOidc(IamService& svc, const Call& call, const json::ob
   return MutateProvider(kOidc, svc, call, in, fn);
 }
 
-Result<json::value> DeleteOpenIDConnectProvider(IamService& svc, const Call& call,
-                                                const json::object& in) {
-  const std::string& acct = call.principal.account_id;
-  std::string_view arn = Str(in, "OpenIDConnectProviderArn");
-  Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(RequireOidc(tx, acct, arn));
-    RAMPART_ASSIGN_OR_RETURN(std::string key, OidcKey(acct, arn));
-    return tx.Delete(acct, "oidc-provider", key);
-  });
-  if (!st.ok()) return std::move(st).error();
-  return json::value(json::object{});
-}
-
 Result<json::value> AddClientIDToOpenIDConnectProvider(IamService& svc, const Call& call,
                                                        const json::object& in) {
   json::value id(Str(in, "ClientID"));
@@ -232,36 +216,9 @@ Result<json::value> UpdateOpenIDConnectProviderThumbprint(IamService& svc, const
   });
 }
 
-Result<json::value> TagOpenIDConnectProvider(IamService& svc, const Call& call,
-                                             const json::object& in) {
-  return MutateOidc(svc, call, in,
-                    [&](json::object& doc) { return MergeTags(doc, in.if_contains("Tags")); });
-}
-
-Result<json::value> UntagOpenIDConnectProvider(IamService& svc, const Call& call,
-                                               const json::object& in) {
-  return MutateOidc(svc, call, in,
-                    [&](json::object& doc) { return RemoveTags(doc, in.if_contains("TagKeys")); });
-}
-
-Result<json::value> ListOpenIDConnectProviderTags(IamService& svc, const Call& call,
-                                                  const json::object& in) {
-  json::object doc;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(
-        doc, RequireOidc(tx, call.principal.account_id, Str(in, "OpenIDConnectProviderArn")));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
-  return json::value(TagsPage(doc, in));
-}
-
 // ---- SAML ----
 
 std::string SamlPrefix(std::string_view account) { return ProviderPrefix(kSaml, account); }
-Result<std::string> SamlKey(std::string_view account, std::string_view arn) {
-  return ProviderKey(kSaml, account, arn);
-}
 Result<json::object> RequireSaml(store::EntityTx& tx, std::string_view account,
                                  std::string_view arn) {
   return RequireProvider(kSaml, tx, account, arn);
@@ -376,34 +333,40 @@ Result<json::value> UpdateSAMLProvider(IamService& svc, const Call& call, const 
   return json::value(json::object{{"SAMLProviderArn", Str(in, "SAMLProviderArn")}});
 }
 
-Result<json::value> DeleteSAMLProvider(IamService& svc, const Call& call, const json::object& in) {
+// ---- What both kinds do alike: delete and tags ----
+
+template <const ProviderKind& K>
+Result<json::value> DeleteProvider(IamService& svc, const Call& call, const json::object& in) {
   const std::string& acct = call.principal.account_id;
-  std::string_view arn = Str(in, "SAMLProviderArn");
+  std::string_view arn = Str(in, K.arn_member);
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(RequireSaml(tx, acct, arn));
-    RAMPART_ASSIGN_OR_RETURN(std::string key, SamlKey(acct, arn));
-    return tx.Delete(acct, "saml-provider", key);
+    RAMPART_RETURN_IF_ERROR(RequireProvider(K, tx, acct, arn));
+    RAMPART_ASSIGN_OR_RETURN(std::string key, ProviderKey(K, acct, arn));
+    return tx.Delete(acct, K.kind, key);
   });
   if (!st.ok()) return std::move(st).error();
   return json::value(json::object{});
 }
 
-Result<json::value> TagSAMLProvider(IamService& svc, const Call& call, const json::object& in) {
-  return MutateSaml(svc, call, in,
-                    [&](json::object& doc) { return MergeTags(doc, in.if_contains("Tags")); });
+template <const ProviderKind& K>
+Result<json::value> TagProvider(IamService& svc, const Call& call, const json::object& in) {
+  return MutateProvider(K, svc, call, in,
+                        [&](json::object& doc) { return MergeTags(doc, in.if_contains("Tags")); });
 }
 
-Result<json::value> UntagSAMLProvider(IamService& svc, const Call& call, const json::object& in) {
-  return MutateSaml(svc, call, in,
-                    [&](json::object& doc) { return RemoveTags(doc, in.if_contains("TagKeys")); });
+template <const ProviderKind& K>
+Result<json::value> UntagProvider(IamService& svc, const Call& call, const json::object& in) {
+  return MutateProvider(K, svc, call, in, [&](json::object& doc) {
+    return RemoveTags(doc, in.if_contains("TagKeys"));
+  });
 }
 
-Result<json::value> ListSAMLProviderTags(IamService& svc, const Call& call,
-                                         const json::object& in) {
+template <const ProviderKind& K>
+Result<json::value> ListProviderTags(IamService& svc, const Call& call, const json::object& in) {
   json::object doc;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(
-        doc, RequireSaml(tx, call.principal.account_id, Str(in, "SAMLProviderArn")));
+        doc, RequireProvider(K, tx, call.principal.account_id, Str(in, K.arn_member)));
     return {};
   });
   if (!st.ok()) return std::move(st).error();
@@ -417,21 +380,21 @@ void AddProviderOps(std::vector<IamOp>& ops) {
              {{"CreateOpenIDConnectProvider", CreateOpenIDConnectProvider},
               {"GetOpenIDConnectProvider", GetOpenIDConnectProvider},
               {"ListOpenIDConnectProviders", ListOpenIDConnectProviders},
-              {"DeleteOpenIDConnectProvider", DeleteOpenIDConnectProvider},
+              {"DeleteOpenIDConnectProvider", DeleteProvider<kOidc>},
               {"AddClientIDToOpenIDConnectProvider", AddClientIDToOpenIDConnectProvider},
               {"RemoveClientIDFromOpenIDConnectProvider", RemoveClientIDFromOpenIDConnectProvider},
               {"UpdateOpenIDConnectProviderThumbprint", UpdateOpenIDConnectProviderThumbprint},
-              {"TagOpenIDConnectProvider", TagOpenIDConnectProvider},
-              {"UntagOpenIDConnectProvider", UntagOpenIDConnectProvider},
-              {"ListOpenIDConnectProviderTags", ListOpenIDConnectProviderTags},
+              {"TagOpenIDConnectProvider", TagProvider<kOidc>},
+              {"UntagOpenIDConnectProvider", UntagProvider<kOidc>},
+              {"ListOpenIDConnectProviderTags", ListProviderTags<kOidc>},
               {"CreateSAMLProvider", CreateSAMLProvider},
               {"GetSAMLProvider", GetSAMLProvider},
               {"ListSAMLProviders", ListSAMLProviders},
               {"UpdateSAMLProvider", UpdateSAMLProvider},
-              {"DeleteSAMLProvider", DeleteSAMLProvider},
-              {"TagSAMLProvider", TagSAMLProvider},
-              {"UntagSAMLProvider", UntagSAMLProvider},
-              {"ListSAMLProviderTags", ListSAMLProviderTags}});
+              {"DeleteSAMLProvider", DeleteProvider<kSaml>},
+              {"TagSAMLProvider", TagProvider<kSaml>},
+              {"UntagSAMLProvider", UntagProvider<kSaml>},
+              {"ListSAMLProviderTags", ListProviderTags<kSaml>}});
 }
 
 }  // namespace rampart::services::iam
