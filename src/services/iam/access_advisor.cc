@@ -248,13 +248,9 @@ Result<json::value> GenerateServiceLastAccessedDetails(IamService& svc, const Ca
 }
 
 Result<json::object> RequireJob(IamService& svc, const Call& call, std::string_view id) {
-  json::object job;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(job, Require(tx, call.principal.account_id, "access-job", id,
-                                          "No such job " + std::string(id) + " exists."));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object job,
+                           ReadRequired(svc, call, "access-job", id,
+                                        "No such job " + std::string(id) + " exists."));
   return job;
 }
 

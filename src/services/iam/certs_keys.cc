@@ -406,13 +406,9 @@ Result<json::value> UploadServerCertificate(IamService& svc, const Call& call,
 Result<json::value> GetServerCertificate(IamService& svc, const Call& call,
                                          const json::object& in) {
   std::string_view name = Str(in, "ServerCertificateName");
-  json::object doc;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, Require(tx, call.principal.account_id, "server-cert", Key(name),
-                                          ServerCertMissing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object doc,
+                           ReadRequired(svc, call, "server-cert", Key(name),
+                                        ServerCertMissing(name)));
   json::object cert{{"ServerCertificateMetadata", ServerCertMetadata(doc)},
                     {"CertificateBody", doc["CertificateBody"]}};
   if (doc.contains("CertificateChain")) cert["CertificateChain"] = doc["CertificateChain"];
@@ -506,13 +502,9 @@ Result<json::value> UntagServerCertificate(IamService& svc, const Call& call,
 Result<json::value> ListServerCertificateTags(IamService& svc, const Call& call,
                                               const json::object& in) {
   std::string_view name = Str(in, "ServerCertificateName");
-  json::object doc;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, Require(tx, call.principal.account_id, "server-cert", Key(name),
-                                          ServerCertMissing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object doc,
+                           ReadRequired(svc, call, "server-cert", Key(name),
+                                        ServerCertMissing(name)));
   return json::value(TagsPage(doc, in));
 }
 

@@ -111,6 +111,17 @@ Result<json::object> Require(store::EntityTx& tx, std::string_view account, std:
   return std::move(**doc);
 }
 
+Result<json::object> ReadRequired(IamService& svc, const Call& call, std::string_view kind,
+                                  std::string_view key, const std::string& missing) {
+  json::object doc;
+  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(doc, Require(tx, call.principal.account_id, kind, key, missing));
+    return {};
+  });
+  if (!st.ok()) return std::move(st).error();
+  return doc;
+}
+
 Status Save(store::EntityTx& tx, std::string_view account, std::string_view kind,
             std::string_view key, const json::object& doc) {
   return tx.Put(account, kind, key, json::serialize(doc));

@@ -95,6 +95,9 @@ Result<std::optional<json::object>> Load(store::EntityTx& tx, std::string_view a
 // Load, or NoSuchEntity with `missing` as the message.
 Result<json::object> Require(store::EntityTx& tx, std::string_view account, std::string_view kind,
                              std::string_view key, const std::string& missing);
+// Require in a read-only transaction of its own, in the caller's account.
+Result<json::object> ReadRequired(IamService& svc, const Call& call, std::string_view kind,
+                                  std::string_view key, const std::string& missing);
 Status MustExist(store::EntityTx& tx, std::string_view account, std::string_view kind,
                  std::string_view key, const std::string& missing);
 Status Save(store::EntityTx& tx, std::string_view account, std::string_view kind,

@@ -58,6 +58,15 @@ Result<json::value> GetInstanceProfile(IamService& svc, const Call& call, const 
   return json::value(json::object{{"InstanceProfile", std::move(view)}});
 }
 
+// A profile as the List operations show it (with its roles, without tags), appended to `list`.
+Status AppendListed(store::EntityTx& tx, std::string_view account, json::object profile,
+                    json::array& list) {
+  profile.erase("Tags");
+  RAMPART_ASSIGN_OR_RETURN(json::object view, InstanceProfileView(tx, account, std::move(profile)));
+  list.push_back(std::move(view));
+  return {};
+}
+
 Result<json::value> ListInstanceProfiles(IamService& svc, const Call& call,
                                          const json::object& in) {
   std::string_view prefix = PathOr(in, "PathPrefix");
@@ -69,10 +78,8 @@ Result<json::value> ListInstanceProfiles(IamService& svc, const Call& call,
         page, ListPage(tx, acct, "instance-profile", "", in,
                        [&](const json::object& p) { return StartsWith(Str(p, "Path"), prefix); }));
     for (const auto& row : page.rows) {
-      json::object p = json::parse(row.doc).as_object();
-      p.erase("Tags");
-      RAMPART_ASSIGN_OR_RETURN(json::object view, InstanceProfileView(tx, acct, std::move(p)));
-      list.push_back(std::move(view));
+      RAMPART_RETURN_IF_ERROR(
+          AppendListed(tx, acct, json::parse(row.doc).as_object(), list));
     }
     return {};
   });
@@ -95,10 +102,7 @@ Result<json::value> ListInstanceProfilesForRole(IamService& svc, const Call& cal
     for (const auto& row : page.rows) {
       RAMPART_ASSIGN_OR_RETURN(auto p,
                                Load(tx, acct, "instance-profile", row.key.substr(prefix.size())));
-      if (!p) continue;
-      p->erase("Tags");
-      RAMPART_ASSIGN_OR_RETURN(json::object view, InstanceProfileView(tx, acct, std::move(*p)));
-      list.push_back(std::move(view));
+      if (p) RAMPART_RETURN_IF_ERROR(AppendListed(tx, acct, std::move(*p), list));
     }
     return {};
   });

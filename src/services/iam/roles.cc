@@ -76,13 +76,8 @@ Result<json::value> CreateRole(IamService& svc, const Call& call, const json::ob
 
 Result<json::value> GetRole(IamService& svc, const Call& call, const json::object& in) {
   std::string_view name = Str(in, "RoleName");
-  json::object role;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(role, Require(tx, call.principal.account_id, "role", Key(name),
-                                           Missing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object role,
+                           ReadRequired(svc, call, "role", Key(name), Missing(name)));
   if (!role.contains("RoleLastUsed")) role["RoleLastUsed"] = json::object{};
   return json::value(json::object{{"Role", View(std::move(role))}});
 }
@@ -202,13 +197,8 @@ Result<json::value> UntagRole(IamService& svc, const Call& call, const json::obj
 
 Result<json::value> ListRoleTags(IamService& svc, const Call& call, const json::object& in) {
   std::string_view name = Str(in, "RoleName");
-  json::object role;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(role, Require(tx, call.principal.account_id, "role", Key(name),
-                                           Missing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object role,
+                           ReadRequired(svc, call, "role", Key(name), Missing(name)));
   return json::value(TagsPage(role, in));
 }
 
@@ -282,14 +272,9 @@ Result<json::value> DeleteServiceLinkedRole(IamService& svc, const Call& call,
 Result<json::value> GetServiceLinkedRoleDeletionStatus(IamService& svc, const Call& call,
                                                        const json::object& in) {
   std::string_view task = Str(in, "DeletionTaskId");
-  json::object status;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(status, Require(tx, call.principal.account_id, "slr-deletion", task,
-                                             "Deletion task " + std::string(task) +
-                                                 " cannot be found."));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  std::string missing = "Deletion task " + std::string(task) + " cannot be found.";
+  RAMPART_ASSIGN_OR_RETURN(json::object status,
+                           ReadRequired(svc, call, "slr-deletion", task, missing));
   return json::value(std::move(status));
 }
 

@@ -53,12 +53,8 @@ Result<json::value> GetUser(IamService& svc, const Call& call, const json::objec
     }
     name = p.user_name;
   }
-  json::object user;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(user, Require(tx, p.account_id, "user", Key(name), Missing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object user,
+                           ReadRequired(svc, call, "user", Key(name), Missing(name)));
   return json::value(json::object{{"User", View(user)}});
 }
 
@@ -171,13 +167,8 @@ Result<json::value> UntagUser(IamService& svc, const Call& call, const json::obj
 
 Result<json::value> ListUserTags(IamService& svc, const Call& call, const json::object& in) {
   std::string_view name = Str(in, "UserName");
-  json::object user;
-  Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(user, Require(tx, call.principal.account_id, "user", Key(name),
-                                           Missing(name)));
-    return {};
-  });
-  if (!st.ok()) return std::move(st).error();
+  RAMPART_ASSIGN_OR_RETURN(json::object user,
+                           ReadRequired(svc, call, "user", Key(name), Missing(name)));
   return json::value(TagsPage(user, in));
 }
 
