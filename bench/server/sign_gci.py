@@ -14,11 +14,9 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
+from wrk_lua import DONE, lua_str
+
 BODY = "Action=GetCallerIdentity&Version=2011-06-15"
-
-
-def lua_str(s: str) -> str:
-    return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def main() -> int:
@@ -37,17 +35,7 @@ def main() -> int:
         f.write(f"wrk.body = {lua_str(BODY)}\n")
         for k, v in headers.items():
             f.write(f"wrk.headers[{lua_str(k)}] = {lua_str(v)}\n")
-        f.write("""
-function done(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d duration_us=%d rps=%.1f p50_us=%d p90_us=%d p99_us=%d max_us=%d "
-    .. "non2xx=%d connect_err=%d read_err=%d write_err=%d timeout_err=%d bytes=%d\\n",
-    summary.requests, summary.duration, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max,
-    e.status, e.connect, e.read, e.write, e.timeout, summary.bytes))
-end
-""")
+        f.write(DONE)
     if len(sys.argv) >= 7 and sys.argv[5] == "--curl":
         with open(sys.argv[6], "w") as f:
             for k, v in headers.items():
