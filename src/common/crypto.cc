@@ -5,6 +5,7 @@
 #include <openssl/rand.h>
 #include <openssl/crypto.h>
 
+#include <array>
 #include <cstring>
 #include <memory>
 #include <cstdlib>
@@ -43,11 +44,44 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-std::string RandomBytes(size_t n) {
-  std::string out(n, '\0');
-  if (RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) != 1) {
+namespace {
+void FillRandom(char* out, size_t n) {
+  if (RAND_bytes(reinterpret_cast<unsigned char*>(out), static_cast<int>(n)) != 1) {
     // The CSPRNG failing is unrecoverable; never hand out predictable secrets.
     std::abort();
+  }
+}
+
+// Small requests (nonces, ids, data keys) are served from a per-thread block of CSPRNG output
+// drawn 4 KiB at a time: each RAND_bytes call takes the DRBG's lock and makes a getpid()
+// syscall (OpenSSL's fork check), once per KMS Encrypt before this. Bytes are wiped from the
+// block as they are handed out. Rampart never forks after its threads start, so a block is
+// never shared between processes.
+struct RandomPool {
+  static constexpr size_t kBlock = 4096;
+  static constexpr size_t kMaxPooled = 64;
+  std::array<char, kBlock> bytes;
+  size_t used = kBlock;
+  ~RandomPool() { OPENSSL_cleanse(bytes.data(), bytes.size()); }
+  void Take(char* out, size_t n) {
+    if (kBlock - used < n) {
+      FillRandom(bytes.data(), kBlock);
+      used = 0;
+    }
+    std::memcpy(out, bytes.data() + used, n);
+    OPENSSL_cleanse(bytes.data() + used, n);
+    used += n;
+  }
+};
+}  // namespace
+
+std::string RandomBytes(size_t n) {
+  std::string out(n, '\0');
+  if (n <= RandomPool::kMaxPooled) {
+    thread_local RandomPool pool;
+    pool.Take(out.data(), n);
+  } else {
+    FillRandom(out.data(), n);
   }
   return out;
 }

@@ -1,6 +1,7 @@
 """The HTTP server: health, metrics, access log, limits, malformed input, shutdown."""
 import json
 import os
+import re
 import signal
 import socket
 import time
@@ -129,6 +130,23 @@ def test_response_framing_http10_http11_and_head(server):
     assert second.startswith(b"HTTP/1.1 200 OK") and b"Connection: close" in second
     # HEAD: the length of the body a GET gets, and no body.
     assert second.endswith(b"\r\n\r\n") and b"Content-Length: %d" % n in second
+
+
+def test_bodies_around_the_read_buffer_keep_requests_apart(server):
+    # The connection's read buffer starts at 4 KiB and grows to 64 KiB for a large body: bodies
+    # below, at and above both sizes, pipelined on one connection, must each be read whole and
+    # the request after each must parse (an unsigned POST answers 403, then health answers 200).
+    sizes = [10, 4000, 4096, 5000, 65536, 70000, 200000]
+    data = b""
+    for n in sizes:
+        body = b"Action=GetCallerIdentity&Version=2011-06-15&Pad=" + b"x" * n
+        data += (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                 b"Content-Length: %d\r\n\r\n" % len(body)) + body
+        data += b"GET /_rampart/health HTTP/1.1\r\nHost: x\r\n\r\n"
+    data += b"GET /_rampart/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    raw = raw_exchange(server.port, data, timeout=10)
+    statuses = re.findall(rb"HTTP/1\.1 (\d{3}) ", raw)
+    assert statuses == [b"403", b"200"] * len(sizes) + [b"200"]
 
 
 def test_sigterm_drains_and_exits_zero(make_server):

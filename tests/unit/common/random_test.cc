@@ -1,0 +1,56 @@
+#include <gtest/gtest.h>
+
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "common/crypto.h"
+
+namespace rampart::crypto {
+namespace {
+
+// Small draws come from a per-thread block of CSPRNG output; large ones straight from OpenSSL.
+TEST(RandomBytesTest, SizesAcrossThePoolLimitAndBlockBoundaries) {
+  for (size_t n : {0, 1, 12, 16, 32, 63, 64, 65, 144, 5000}) {
+    EXPECT_EQ(RandomBytes(n).size(), n);
+  }
+  // 1,000 draws of 12 bytes cross the 4 KiB block boundary twice; no two may be equal (a
+  // repeated or zeroed region of the block would show up here).
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    std::string r = RandomBytes(12);
+    EXPECT_NE(r, std::string(12, '\0'));
+    EXPECT_TRUE(seen.insert(r).second) << "repeated nonce at draw " << i;
+  }
+}
+
+TEST(RandomBytesTest, ThreadsDrawDifferentBytes) {
+  std::vector<std::string> got(4);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < got.size(); ++t) {
+    threads.emplace_back([&got, t] {
+      for (int i = 0; i < 50; ++i) got[t] += RandomBytes(16);
+    });
+  }
+  for (auto& th : threads) th.join();
+  std::set<std::string> blocks;
+  for (const std::string& g : got) {
+    for (size_t i = 0; i < g.size(); i += 16) EXPECT_TRUE(blocks.insert(g.substr(i, 16)).second);
+  }
+}
+
+TEST(RandomBytesTest, BytesLookUniform) {
+  // 64 KiB in 32-byte draws: every byte value appears (expected ~256 times each).
+  std::vector<int> counts(256);
+  for (int i = 0; i < 2048; ++i) {
+    for (unsigned char c : RandomBytes(32)) ++counts[c];
+  }
+  for (int v = 0; v < 256; ++v) {
+    EXPECT_GT(counts[v], 150) << v;
+    EXPECT_LT(counts[v], 380) << v;
+  }
+}
+
+}  // namespace
+}  // namespace rampart::crypto
