@@ -1,7 +1,6 @@
 #include "spine/audit.h"
 
 #include <cstdio>
-#include <vector>
 
 namespace rampart::spine {
 
@@ -9,28 +8,23 @@ AuditWriter::AuditWriter(store::EventStore& store) : store_(store) {}
 
 AuditWriter::~AuditWriter() { Stop(); }
 
-bool AuditWriter::Append(store::EventRecord record) {
-  {
-    std::lock_guard lock(mu_);
-    if (stopping_) return false;
-    ++in_flight_;
+bool AuditWriter::Append(const store::EventView& record) {
+  // Counted in flight before stopping_ is checked; Stop sets stopping_ before it waits for the
+  // count to reach zero (both sequentially consistent), so no append runs after Stop returns.
+  in_flight_.fetch_add(1);
+  bool ok = false;
+  if (!stopping_.load()) {
+    auto seq = store_.AppendOne(record);
+    ok = seq.ok();
+    if (!ok) std::fprintf(stderr, "rampart: audit write failed: %s\n", seq.error().message.c_str());
   }
-  // One reusable one-record batch per thread: EventStore::Append takes a batch.
-  static thread_local std::vector<store::EventRecord> one(1);
-  one[0] = std::move(record);
-  Status st = store_.Append(one);
-  if (!st.ok()) {
-    std::fprintf(stderr, "rampart: audit write failed: %s\n", st.error().message.c_str());
-  }
-  std::lock_guard lock(mu_);
-  if (--in_flight_ == 0 && stopping_) idle_.notify_all();
-  return st.ok();
+  if (in_flight_.fetch_sub(1) == 1 && stopping_.load()) in_flight_.notify_all();
+  return ok;
 }
 
 void AuditWriter::Stop() {
-  std::unique_lock lock(mu_);
-  stopping_ = true;
-  idle_.wait(lock, [&] { return in_flight_ == 0; });
+  stopping_.store(true);
+  for (int n = in_flight_.load(); n != 0; n = in_flight_.load()) in_flight_.wait(n);
 }
 
 }  // namespace rampart::spine

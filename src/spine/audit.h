@@ -12,8 +12,7 @@
 //
 // Thread-safe.
 
-#include <condition_variable>
-#include <mutex>
+#include <atomic>
 
 #include "store/events.h"
 
@@ -29,17 +28,15 @@ class AuditWriter {
 
   // Appends `record`. True once it is durable; false on a write error or after Stop (the caller
   // must then not acknowledge the call).
-  bool Append(store::EventRecord record);
+  bool Append(const store::EventView& record);
 
   // Waits for the appends in progress; later Appends return false.
   void Stop();
 
  private:
   store::EventStore& store_;
-  std::mutex mu_;
-  std::condition_variable idle_;
-  int in_flight_ = 0;       // GUARDED_BY(mu_)
-  bool stopping_ = false;   // GUARDED_BY(mu_)
+  std::atomic<int> in_flight_{0};  // appends between their check of stopping_ and their end
+  std::atomic<bool> stopping_{false};
 };
 
 }  // namespace rampart::spine

@@ -82,7 +82,7 @@ void CaptureIdentity(const CallFacts& f, store::EventFacts& x, std::string& scra
 
 // Resources named by the input, for LookupEvents ResourceType/ResourceName.
 void Resources(const CallFacts& f, std::vector<store::EventResource>& out) {
-  if (!f.input || !f.input->is_object()) return;
+  if (!f.input || !f.input->is_object() || f.input->as_object().empty()) return;
   const json::object& in = f.input->as_object();
   auto str = [&](std::string_view k) -> std::string {
     auto* v = in.if_contains(k);
@@ -185,13 +185,17 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
   }
 }
 
-store::EventRecord BuildRecord(const CallFacts& f) {
-  store::EventRecord r;
+store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
+  store::EventView r;
   r.event_id = f.event_id;
   r.account_id = f.account_id;
   r.event_time_ms = f.event_time_ms;
-  r.event_name = f.operation ? std::string(f.operation->name) : "Unknown";
-  r.event_source = f.service ? EventSource(*f.service) : "unknown.amazonaws.com";
+  r.event_name = f.operation ? std::string_view(f.operation->name) : "Unknown";
+  if (f.service && b.source_of != f.service) {
+    b.event_source = EventSource(*f.service);
+    b.source_of = f.service;
+  }
+  r.event_source = f.service ? std::string_view(b.event_source) : "unknown.amazonaws.com";
   r.read_only = f.operation ? IsReadOnly(f.operation->name) : true;
   r.region = f.region;
   if (f.principal) {
@@ -205,7 +209,9 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   } else {
     r.access_key_id = f.access_key_id;
   }
-  if (f.service) Resources(f, r.resources);
+  b.resources.clear();
+  if (f.service) Resources(f, b.resources);
+  r.resources = b.resources.empty() ? nullptr : &b.resources;
 
   if (f.error) r.error_code = f.error->code;
   if (f.principal) r.principal_arn = f.principal->arn;
@@ -218,35 +224,40 @@ store::EventRecord BuildRecord(const CallFacts& f) {
   r.user_agent = f.user_agent.substr(0, cut);
 
   store::EventFacts x;
-  std::string issuer_arn;
-  CaptureIdentity(f, x, issuer_arn);
+  CaptureIdentity(f, x, b.issuer_arn);
   if (f.error) x.error_message = f.error->message;
   x.request_id = f.request_id;
   x.source_ip = f.source_ip;
   // Parameters and response elements go through the model (redaction, camelCase) into a small
   // document in one arena, then into the facts as JSON text ("" when AWS shows null).
-  alignas(16) unsigned char arena[8192];
-  json::monotonic_resource mr(arena, sizeof arena);
-  json::storage_ptr sp(&mr);
-  auto part = [&](uint32_t shape, const json::value* doc) -> std::string {
+  auto part = [&](uint32_t shape, const json::value* doc, std::string& out) {
+    out.clear();
     if (!f.service || !f.operation || !doc || shape == model::kNoShape ||
         (doc->is_object() && doc->as_object().empty())) {
-      return std::string();
+      return;
     }
-    return json::serialize(TrailView(*f.service, shape, *doc, sp));
+    alignas(16) unsigned char arena[8192];
+    json::monotonic_resource mr(arena, sizeof arena);
+    out = json::serialize(TrailView(*f.service, shape, *doc, json::storage_ptr(&mr)));
   };
-  std::string params = part(f.operation ? f.operation->input : model::kNoShape, f.input);
-  std::string elements = part(f.operation ? f.operation->output : model::kNoShape,
-                              r.read_only ? nullptr : f.output);
-  x.request_params = params;
-  x.response_elements = elements;
+  part(f.operation ? f.operation->input : model::kNoShape, f.input, b.params);
+  part(f.operation ? f.operation->output : model::kNoShape, r.read_only ? nullptr : f.output,
+       b.elements);
+  x.request_params = b.params;
+  x.response_elements = b.elements;
   x.tls = f.tls;
   x.tls_version = f.tls_version;
   x.tls_cipher = f.tls_cipher;
   x.host = f.host_header;
-  r.facts.reserve(200 + params.size() + elements.size() + x.arn.size() + x.issuer_arn.size());
-  store::AppendEventFacts(r.facts, x);
+  b.facts.clear();
+  store::AppendEventFacts(b.facts, x);
+  r.facts = b.facts;
   return r;
+}
+
+store::EventRecord BuildRecord(const CallFacts& f) {
+  RecordBuffers b;
+  return store::ToRecord(BuildEvent(f, b));
 }
 
 }  // namespace rampart::spine

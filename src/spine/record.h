@@ -5,6 +5,7 @@
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
 #include <string>
+#include <vector>
 
 #include "common/result.h"
 #include "protocol/model.h"
@@ -38,6 +39,18 @@ struct CallFacts {
 std::string EventSource(const model::Service& service);
 // AWS's readOnly: true for operations that do not change state.
 bool IsReadOnly(std::string_view operation);
+
+// Storage behind the view BuildEvent returns. Keep one per thread and reuse it: its strings
+// keep their capacity, so building a record allocates nothing in the common case.
+struct RecordBuffers {
+  std::string facts, params, elements, issuer_arn, event_source;
+  const model::Service* source_of = nullptr;  // the service event_source was made for
+  std::vector<store::EventResource> resources;
+};
+
+// The record of one call as views into `facts` and `buffers` (valid until either changes):
+// what the gateway appends. BuildRecord below is the same as an owning EventRecord.
+store::EventView BuildEvent(const CallFacts& facts, RecordBuffers& buffers);
 
 // The record of one call: the indexed fields plus `facts`, from which store::EventJson renders
 // AWS's JSON when the record is read (LookupEvents, trail delivery). Secrets are redacted here.

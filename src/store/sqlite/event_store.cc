@@ -195,7 +195,26 @@ class SqliteEventStore final : public EventStore {
       if (!row) break;
       out.push_back(ReadRow(s));
     }
+    RAMPART_RETURN_IF_ERROR(FillResources(out));
     return out;
+  }
+
+  // REQUIRES: read_mu_ held. Each record's resources, in the order they were appended (the
+  // rendered record lists them; LookupEvents by resource joins them separately).
+  Status FillResources(std::vector<EventRecord>& rows) {
+    if (rows.empty()) return {};
+    for (EventRecord& r : rows) {
+      RAMPART_ASSIGN_OR_RETURN(
+          sqlite::Stmt s, reader_->Prepare("SELECT resource_type, resource_name FROM "
+                                           "event_resources WHERE seq = ? ORDER BY rowid"));
+      s.Bind(1, r.seq);
+      for (;;) {
+        RAMPART_ASSIGN_OR_RETURN(bool row, s.Step());
+        if (!row) break;
+        r.resources.push_back({s.Text(0), s.Text(1)});
+      }
+    }
+    return {};
   }
 
   Result<std::vector<EventRecord>> ReadAfter(int64_t after_seq, size_t limit) override {
@@ -210,6 +229,7 @@ class SqliteEventStore final : public EventStore {
       if (!row) break;
       out.push_back(ReadRow(s));
     }
+    RAMPART_RETURN_IF_ERROR(FillResources(out));
     return out;
   }
 
