@@ -27,13 +27,27 @@ Sha256Digest HmacSha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-std::string HexEncode(const uint8_t* data, size_t size) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(size * 2, '\0');
-  for (size_t i = 0; i < size; ++i) {
-    out[2 * i] = kHex[data[i] >> 4];
-    out[2 * i + 1] = kHex[data[i] & 0xf];
+namespace {
+// Every byte's two lowercase hex digits: one 2-byte copy a byte instead of two table lookups,
+// shifts and masks (HexEncode was ~17 instructions a byte; three hex digests a signed call).
+constexpr std::array<char, 512> kHexPairs = [] {
+  std::array<char, 512> t{};
+  constexpr char kHex[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    t[2 * b] = kHex[b >> 4];
+    t[2 * b + 1] = kHex[b & 0xf];
   }
+  return t;
+}();
+}  // namespace
+
+void WriteHex(char* out, const uint8_t* data, size_t size) {
+  for (size_t i = 0; i < size; ++i) std::memcpy(out + 2 * i, &kHexPairs[2 * data[i]], 2);
+}
+
+std::string HexEncode(const uint8_t* data, size_t size) {
+  std::string out(size * 2, '\0');
+  WriteHex(out.data(), data, size);
   return out;
 }
 

@@ -16,6 +16,8 @@ using Sha256Digest = std::array<uint8_t, 32>;
 Sha256Digest Sha256(std::string_view data);
 Sha256Digest HmacSha256(std::string_view key, std::string_view data);
 std::string HexEncode(const uint8_t* data, size_t size);
+// Writes the 2 * size lowercase hex digits of data at out.
+void WriteHex(char* out, const uint8_t* data, size_t size);
 inline std::string HexEncode(const Sha256Digest& d) { return HexEncode(d.data(), d.size()); }
 inline std::string HexEncode(std::string_view s) {
   return HexEncode(reinterpret_cast<const uint8_t*>(s.data()), s.size());

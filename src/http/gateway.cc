@@ -57,21 +57,18 @@ std::string NewRequestId() {
   uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  static constexpr char kHex[] = "0123456789abcdef";
-  char buf[36];
-  auto put = [&](int at, uint64_t word, int nibbles) {  // the low `nibbles` of word, at buf+at
-    for (int k = nibbles - 1; k >= 0; --k, word >>= 4) buf[at + k] = kHex[word & 0xf];
-  };
-  put(0, hi >> 32, 8);
-  buf[8] = '-';
-  put(9, hi >> 16, 4);
-  buf[13] = '-';
-  put(14, hi, 4);
-  buf[18] = '-';
-  put(19, lo >> 48, 4);
-  buf[23] = '-';
-  put(24, lo, 12);
-  return std::string(buf, 36);
+  uint8_t b[16];
+  for (int k = 0; k < 8; ++k) {
+    b[k] = static_cast<uint8_t>(hi >> (56 - 8 * k));
+    b[8 + k] = static_cast<uint8_t>(lo >> (56 - 8 * k));
+  }
+  std::string id(36, '-');  // 8-4-4-4-12
+  crypto::WriteHex(id.data(), b, 4);
+  crypto::WriteHex(id.data() + 9, b + 4, 2);
+  crypto::WriteHex(id.data() + 14, b + 6, 2);
+  crypto::WriteHex(id.data() + 19, b + 8, 2);
+  crypto::WriteHex(id.data() + 24, b + 10, 6);
+  return id;
 }
 
 Response FromWire(WireResponse&& w) {

@@ -91,28 +91,37 @@ void FactsFields(IO& io, Facts& x) {
   io.Str(x.host);
 }
 
+// Two passes over the fields: FactsSize counts the bytes, FactsWriter writes them into space
+// made once (appending field by field cost ~2 capacity checks a field, ~700 instructions a call).
+class FactsSize {
+ public:
+  void U8(uint8_t) { ++n; }
+  void Bool(bool) { ++n; }
+  void Kind(IdentityKind) { ++n; }
+  void I64(int64_t) { n += 8; }
+  void Str(std::string_view v) { n += 4 + v.size(); }
+  size_t n = 0;
+};
+
 class FactsWriter {
  public:
-  explicit FactsWriter(std::string& s) : s_(s) {}
-  void U8(uint8_t v) { s_.push_back(static_cast<char>(v)); }
+  explicit FactsWriter(char* p) : p_(p) {}
+  void U8(uint8_t v) { *p_++ = static_cast<char>(v); }
   void Bool(bool v) { U8(v ? 1 : 0); }
   void Kind(IdentityKind k) { U8(static_cast<uint8_t>(k)); }
   void I64(int64_t v) {
-    char b[8];
     uint64_t u = static_cast<uint64_t>(v);
-    for (int i = 0; i < 8; ++i) b[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-    s_.append(b, 8);
+    for (int i = 0; i < 8; ++i) *p_++ = static_cast<char>((u >> (8 * i)) & 0xff);
   }
   void Str(std::string_view v) {
-    char b[4];
     uint32_t n = static_cast<uint32_t>(v.size());
-    for (int i = 0; i < 4; ++i) b[i] = static_cast<char>((n >> (8 * i)) & 0xff);
-    s_.append(b, 4);
-    s_.append(v);
+    for (int i = 0; i < 4; ++i) *p_++ = static_cast<char>((n >> (8 * i)) & 0xff);
+    if (n != 0) std::memcpy(p_, v.data(), n);
+    p_ += n;
   }
 
  private:
-  std::string& s_;
+  char* p_;
 };
 
 class FactsReader {
@@ -215,7 +224,12 @@ void UserIdentity(const EventFacts& x, Out& o) {
 }  // namespace
 
 void AppendEventFacts(std::string& blob, const EventFacts& x) {
-  FactsWriter w(blob);
+  FactsSize size;
+  size.U8(kFactsVersion);
+  FactsFields(size, x);
+  size_t at = blob.size();
+  blob.resize(at + size.n);
+  FactsWriter w(blob.data() + at);
   w.U8(kFactsVersion);
   FactsFields(w, x);
 }

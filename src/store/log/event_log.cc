@@ -208,18 +208,23 @@ class LogEventStore final : public EventStore {
   }
 
   Status Append(std::vector<EventRecord>& batch) override {
-    std::lock_guard write_lock(write_mu_);
-    // Room for the whole batch first: the only failure (a full disk) then happens before any
-    // record of the batch is written.
-    size_t total = 0;
-    for (const EventRecord& r : batch) total += PayloadSize(ViewOf(r)) + 8;
-    RAMPART_RETURN_IF_ERROR(MapFor(total));
-    std::string frame;
-    for (EventRecord& r : batch) {
-      EventView v = ViewOf(r);
-      RAMPART_RETURN_IF_ERROR(EncodeFrame(v, frame));
-      RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v));
+    std::vector<int64_t> full;
+    {
+      std::lock_guard write_lock(write_mu_);
+      // Room for the whole batch first: the only failure (a full disk) then happens before any
+      // record of the batch is written.
+      size_t total = 0;
+      for (const EventRecord& r : batch) total += PayloadSize(ViewOf(r)) + 8;
+      RAMPART_RETURN_IF_ERROR(MapFor(total));
+      std::string frame;
+      for (EventRecord& r : batch) {
+        EventView v = ViewOf(r);
+        RAMPART_RETURN_IF_ERROR(EncodeFrame(v, frame));
+        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v));
+        if (int64_t b = TakeFullBlock(); b >= 0) full.push_back(b);
+      }
     }
+    for (int64_t b : full) BuildIdTable(b);
     return {};
   }
 
@@ -228,8 +233,14 @@ class LogEventStore final : public EventStore {
     // number, the CRC, the copy and the index update are serialized.
     thread_local std::string frame;
     RAMPART_RETURN_IF_ERROR(EncodeFrame(r, frame));
-    std::lock_guard write_lock(write_mu_);
-    return AppendFrameLocked(frame, r);
+    int64_t seq, full;
+    {
+      std::lock_guard write_lock(write_mu_);
+      RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(frame, r));
+      full = TakeFullBlock();
+    }
+    BuildIdTable(full);  // once per 65,536 records, by the caller that filled the block
+    return seq;
   }
 
   // The frame of `r` with seq 0, length and CRC still to be filled in (AppendFrameLocked).
@@ -351,8 +362,8 @@ class LogEventStore final : public EventStore {
     entries_.clear();
     postings_.clear();
     values_.clear();
-    id_hashes_.clear();
     id_blocks_.clear();
+    full_block_ = -1;
     for (auto& m : recent_) m = Recent{};
     recent_account_ = {};
     accounts_ids_.clear();
@@ -446,9 +457,13 @@ class LogEventStore final : public EventStore {
     uint32_t category = r.category == "Management" ? management_id_
                                                    : Intern(category_ids_, r.category, true);
     entries_.push_back({offset, last_time_, account, category});
-    uint64_t id_hash = std::hash<std::string_view>()(r.event_id);
-    id_hashes_.push_back(id_hash);
-    AddIdSlot(idx, id_hash);
+    if (idx % kIdBlock == 0) {
+      id_blocks_.emplace_back();
+      id_blocks_.back().hashes = std::make_shared<std::vector<uint64_t>>();
+      id_blocks_.back().hashes->reserve(kIdBlock);  // never reallocates: BuildIdTable reads it
+    }
+    id_blocks_.back().hashes->push_back(std::hash<std::string_view>()(r.event_id));
+    if ((idx + 1) % kIdBlock == 0) full_block_ = idx / kIdBlock;
     auto add = [&](Attr attr, std::string_view value) {
       Recent* m = attr < kResourceName ? &recent_[attr] : nullptr;
       if (m && m->list && m->account == account && m->category == category && m->value == value) {
@@ -564,6 +579,7 @@ class LogEventStore final : public EventStore {
       EventRecord r;
       if (!FrameOk(payload, crc) || !Decode(payload, &r) || r.seq != next_seq_) break;
       Index(ViewOf(r), buf_at + cur);
+      BuildIdTable(TakeFullBlock());  // no other thread yet
       ++next_seq_;
       cur += 8 + len;
       good = buf_at + cur;
@@ -592,23 +608,50 @@ class LogEventStore final : public EventStore {
   std::deque<Entry> entries_;  // record number i has seq i + 1
   std::unordered_map<uint64_t, Postings> postings_;
   Dictionary values_;  // attribute values (event names, user names, key ids, resources)
-  std::deque<uint64_t> id_hashes_;  // record number -> hash of its event id
-  // Event id -> record number: one fixed-size open-addressing table per block of kIdBlock
-  // records (slots hold the record's offset in its block + 1; 0 is empty; half full at most).
-  // Tables never grow, so no insert pays for a rehash under the lock (the hash map this
-  // replaces stalled every caller for tens of ms when it doubled); a lookup probes each block.
+  // Event id -> record number, per block of kIdBlock records: the hashes of the block's ids in
+  // record order, and once the block is full, a fixed-size open-addressing table over them
+  // (slots hold the record's offset in its block + 1; 0 is empty; half full at most). The table
+  // is built by the appender that fills the block, outside the locks (BuildIdTable); until it
+  // is installed, lookups scan the block's hashes (at most 512 KB). Building tables per call
+  // cost a random write into a 512 KB table per record, a cache miss on every call; a table
+  // that grew by rehashing stalled every caller for tens of ms.
   static constexpr uint32_t kIdBlock = 1u << 16;
   static constexpr uint32_t kIdSlots = 2 * kIdBlock;
-  std::deque<std::vector<uint32_t>> id_blocks_;
+  struct IdBlock {
+    std::shared_ptr<std::vector<uint64_t>> hashes;  // capacity kIdBlock; shared with a builder
+    std::vector<uint32_t> slots;                     // empty until built
+  };
+  std::deque<IdBlock> id_blocks_;
+  // GUARDED_BY(write_mu_) (Index runs under it, or alone in Load): a block just filled, whose
+  // table is to be built.
+  int64_t full_block_ = -1;
 
-  // REQUIRES: mu_ held exclusively; idx is the next record number.
-  void AddIdSlot(uint32_t idx, uint64_t h) {
-    uint32_t b = idx / kIdBlock;
-    while (id_blocks_.size() <= b) id_blocks_.emplace_back(kIdSlots, 0u);
-    std::vector<uint32_t>& slots = id_blocks_[b];
-    uint32_t pos = static_cast<uint32_t>(h) & (kIdSlots - 1);
-    while (slots[pos] != 0) pos = (pos + 1) & (kIdSlots - 1);
-    slots[pos] = idx - b * kIdBlock + 1;
+  // Takes the block Index just filled (if any). REQUIRES: write_mu_ held, or no other thread.
+  int64_t TakeFullBlock() {
+    int64_t b = full_block_;
+    full_block_ = -1;
+    return b;
+  }
+
+  // Builds block b's table from its hashes and installs it. REQUIRES: no lock held.
+  void BuildIdTable(int64_t b) {
+    if (b < 0) return;
+    std::shared_ptr<const std::vector<uint64_t>> hashes;
+    {
+      std::shared_lock lock(mu_);
+      if (static_cast<size_t>(b) >= id_blocks_.size()) return;  // wiped meanwhile
+      hashes = id_blocks_[b].hashes;
+    }
+    std::vector<uint32_t> slots(kIdSlots, 0u);
+    for (uint32_t k = 0; k < hashes->size(); ++k) {
+      uint32_t pos = static_cast<uint32_t>((*hashes)[k]) & (kIdSlots - 1);
+      while (slots[pos] != 0) pos = (pos + 1) & (kIdSlots - 1);
+      slots[pos] = k + 1;
+    }
+    std::unique_lock lock(mu_);
+    if (static_cast<size_t>(b) < id_blocks_.size() && id_blocks_[b].hashes == hashes) {
+      id_blocks_[b].slots = std::move(slots);
+    }
   }
 
   // REQUIRES: mu_ held. Calls fn(record number) for every record whose id hash is h.
@@ -616,11 +659,18 @@ class LogEventStore final : public EventStore {
   void ForEachIdCandidate(uint64_t h, Fn fn) const {
     uint32_t first_block = static_cast<uint32_t>(first_live_ / kIdBlock);
     for (uint32_t b = static_cast<uint32_t>(id_blocks_.size()); b-- > first_block;) {
-      const std::vector<uint32_t>& slots = id_blocks_[b];
-      for (uint32_t pos = static_cast<uint32_t>(h) & (kIdSlots - 1); slots[pos] != 0;
+      const IdBlock& block = id_blocks_[b];
+      const std::vector<uint64_t>& hashes = *block.hashes;
+      if (block.slots.empty()) {
+        for (uint32_t k = static_cast<uint32_t>(hashes.size()); k-- > 0;) {
+          if (hashes[k] == h) fn(b * kIdBlock + k);
+        }
+        continue;
+      }
+      for (uint32_t pos = static_cast<uint32_t>(h) & (kIdSlots - 1); block.slots[pos] != 0;
            pos = (pos + 1) & (kIdSlots - 1)) {
-        uint32_t i = b * kIdBlock + slots[pos] - 1;
-        if (id_hashes_[i] == h) fn(i);
+        uint32_t k = block.slots[pos] - 1;
+        if (hashes[k] == h) fn(b * kIdBlock + k);
       }
     }
   }

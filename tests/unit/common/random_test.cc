@@ -54,3 +54,26 @@ TEST(RandomBytesTest, BytesLookUniform) {
 
 }  // namespace
 }  // namespace rampart::crypto
+
+namespace rampart::crypto {
+namespace {
+
+TEST(HexTest, EveryByteValue) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  std::string hex = HexEncode(all);
+  ASSERT_EQ(hex.size(), 512u);
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int b = 0; b < 256; ++b) {
+    EXPECT_EQ(hex[2 * b], kHex[b >> 4]) << b;
+    EXPECT_EQ(hex[2 * b + 1], kHex[b & 15]) << b;
+  }
+  EXPECT_EQ(HexEncode(std::string_view()), "");
+  char out[6] = {'x', 'x', 'x', 'x', 'x', 'x'};
+  const uint8_t in[2] = {0xab, 0x01};
+  WriteHex(out + 1, in, 2);
+  EXPECT_EQ(std::string(out, 6), "xab01x");
+}
+
+}  // namespace
+}  // namespace rampart::crypto
