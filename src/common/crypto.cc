@@ -218,27 +218,36 @@ const EVP_CIPHER* AesGcm() {
   static EVP_CIPHER* cipher = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
   return cipher;
 }
+
+// One cipher context per thread and direction, re-keyed by every call, instead of a context
+// allocated and freed per call (~200 instructions of a 1 KiB KMS Encrypt's ~8.5k in AES-GCM).
+// The context keeps the last key schedule until the next call re-keys it; EVP_CIPHER_CTX_free
+// wipes it when the thread ends.
+EVP_CIPHER_CTX* ThreadCtx(bool encrypt) {
+  thread_local CipherCtx enc(EVP_CIPHER_CTX_new()), dec(EVP_CIPHER_CTX_new());
+  return encrypt ? enc.get() : dec.get();
+}
 }  // namespace
 
 Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
                              std::string_view aad) {
   if (key.size() != 32) return Error::Internal("AEAD key must be 32 bytes");
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = ThreadCtx(true);
   std::string nonce = RandomBytes(kNonce);
   std::string out = nonce;
   out.resize(kNonce + plaintext.size() + kTag);
   int len = 0;
   auto* k = reinterpret_cast<const unsigned char*>(key.data());
   auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
-  if (EVP_EncryptInit_ex(ctx.get(), AesGcm(), nullptr, k, iv) != 1 ||
-      (!aad.empty() && EVP_EncryptUpdate(ctx.get(), nullptr, &len,
+  if (EVP_EncryptInit_ex(ctx, AesGcm(), nullptr, k, iv) != 1 ||
+      (!aad.empty() && EVP_EncryptUpdate(ctx, nullptr, &len,
                                          reinterpret_cast<const unsigned char*>(aad.data()),
                                          static_cast<int>(aad.size())) != 1) ||
-      EVP_EncryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()) + kNonce, &len,
+      EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()) + kNonce, &len,
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
-      EVP_EncryptFinal_ex(ctx.get(), nullptr, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, kTag,
+      EVP_EncryptFinal_ex(ctx, nullptr, &len) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTag,
                           out.data() + kNonce + plaintext.size()) != 1) {
     return Error::Internal("AES-GCM encryption failed");
   }
@@ -250,21 +259,22 @@ Result<std::string> AeadOpen(std::string_view key, std::string_view sealed,
   if (key.size() != 32) return Error::Internal("AEAD key must be 32 bytes");
   if (sealed.size() < kNonce + kTag) return Error::Internal("sealed data is truncated");
   size_t ct_len = sealed.size() - kNonce - kTag;
-  CipherCtx ctx(EVP_CIPHER_CTX_new());
+  EVP_CIPHER_CTX* ctx = ThreadCtx(false);
   std::string out(ct_len, '\0');
   int len = 0;
   auto* k = reinterpret_cast<const unsigned char*>(key.data());
   auto* iv = reinterpret_cast<const unsigned char*>(sealed.data());
-  std::string tag(sealed.substr(kNonce + ct_len));
-  if (EVP_DecryptInit_ex(ctx.get(), AesGcm(), nullptr, k, iv) != 1 ||
-      (!aad.empty() && EVP_DecryptUpdate(ctx.get(), nullptr, &len,
+  unsigned char tag[kTag];
+  std::memcpy(tag, sealed.data() + kNonce + ct_len, kTag);
+  if (EVP_DecryptInit_ex(ctx, AesGcm(), nullptr, k, iv) != 1 ||
+      (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &len,
                                          reinterpret_cast<const unsigned char*>(aad.data()),
                                          static_cast<int>(aad.size())) != 1) ||
-      EVP_DecryptUpdate(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &len,
+      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
                         reinterpret_cast<const unsigned char*>(sealed.data()) + kNonce,
                         static_cast<int>(ct_len)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, kTag, tag.data()) != 1 ||
-      EVP_DecryptFinal_ex(ctx.get(), nullptr, &len) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx, nullptr, &len) != 1) {
     return Error::Internal("AES-GCM authentication failed");
   }
   return out;

@@ -174,42 +174,51 @@ Result<Request> Request::Create(std::shared_ptr<const Principal> principal,
 }
 
 namespace {
-auto KeyLess = [](const ContextEntry& e, std::string_view k) {
-  return std::string_view(e.key_lower) < k;
-};
+// A key lowercased into a caller's buffer when it fits (condition keys are short), else into
+// `heap`: no allocation to look a key up.
+std::string_view LowerInto(std::string_view key, char (&buf)[128], std::string& heap) {
+  if (key.size() > sizeof buf) {
+    heap = ToLower(key);
+    return heap;
+  }
+  for (size_t i = 0; i < key.size(); ++i) {
+    char c = key[i];
+    buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+  }
+  return std::string_view(buf, key.size());
+}
 }  // namespace
 
-void ContextLayer::SetValues(std::string_view key, std::vector<std::string> values) {
-  std::string lower = ToLower(key);
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), std::string_view(lower), KeyLess);
-  if (it != entries_.end() && it->key_lower == lower) {
-    it->key = std::string(key);
-    it->values = std::move(values);
-    it->multivalued = true;
-    return;
+ContextEntry* ContextLayer::FindOrAdd(std::string_view lower, bool multivalued) {
+  for (ContextEntry& e : entries_) {
+    if (e.key_lower == lower) return &e;
   }
-  entries_.insert(it, ContextEntry{std::move(lower), std::string(key), std::move(values), true});
+  entries_.push_back(ContextEntry{std::string(lower), {}, multivalued});
+  return &entries_.back();
+}
+
+void ContextLayer::SetValues(std::string_view key, std::vector<std::string> values) {
+  char buf[128];
+  std::string heap;
+  ContextEntry* e = FindOrAdd(LowerInto(key, buf, heap), true);
+  e->values.assign(std::make_move_iterator(values.begin()), std::make_move_iterator(values.end()));
+  e->multivalued = true;
 }
 
 // The hot path: no intermediate vector, and a replaced key keeps its strings.
 void ContextLayer::Set(std::string_view key, std::string_view value) {
-  std::string lower = ToLower(key);
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), std::string_view(lower), KeyLess);
-  if (it != entries_.end() && it->key_lower == lower) {
-    if (it->key != key) it->key = std::string(key);
-    it->values.resize(1);
-    it->values[0].assign(value);
-    it->multivalued = false;
-    return;
-  }
-  ContextEntry e{std::move(lower), std::string(key), {}, false};
-  e.values.emplace_back(value);
-  entries_.insert(it, std::move(e));
+  char buf[128];
+  std::string heap;
+  ContextEntry* e = FindOrAdd(LowerInto(key, buf, heap), false);
+  e->values.resize(1);
+  e->values[0].assign(value);
+  e->multivalued = false;
 }
 
 const ContextEntry* ContextLayer::Find(std::string_view key_lower) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), key_lower, KeyLess);
-  if (it != entries_.end() && it->key_lower == key_lower) return &*it;
+  for (const ContextEntry& e : entries_) {
+    if (e.key_lower == key_lower) return &e;
+  }
   return nullptr;
 }
 

@@ -77,3 +77,33 @@ TEST(HexTest, EveryByteValue) {
 
 }  // namespace
 }  // namespace rampart::crypto
+
+namespace rampart::crypto {
+namespace {
+
+// AES-GCM reuses one cipher context per thread: a failed open (tampered data, wrong AAD or
+// key) must not affect the calls after it.
+TEST(AeadTest, FailuresDoNotLeakIntoLaterCalls) {
+  std::string k1 = RandomBytes(32), k2 = RandomBytes(32);
+  auto a = AeadSeal(k1, "first plaintext", "aad-1");
+  auto b = AeadSeal(k2, std::string(1024, 'b'), "");
+  ASSERT_TRUE(a.ok() && b.ok());
+  std::string tampered = *a;
+  tampered[14] ^= 1;
+  EXPECT_FALSE(AeadOpen(k1, tampered, "aad-1").ok());
+  EXPECT_FALSE(AeadOpen(k1, *a, "aad-2").ok());
+  EXPECT_FALSE(AeadOpen(k2, *a, "aad-1").ok());
+  auto pa = AeadOpen(k1, *a, "aad-1");
+  ASSERT_TRUE(pa.ok());
+  EXPECT_EQ(*pa, "first plaintext");
+  auto pb = AeadOpen(k2, *b, "");
+  ASSERT_TRUE(pb.ok());
+  EXPECT_EQ(*pb, std::string(1024, 'b'));
+  // Same plaintext twice: different nonces, both open.
+  auto c1 = AeadSeal(k1, "x", ""), c2 = AeadSeal(k1, "x", "");
+  EXPECT_NE(*c1, *c2);
+  EXPECT_EQ(*AeadOpen(k1, *c2, ""), "x");
+}
+
+}  // namespace
+}  // namespace rampart::crypto
