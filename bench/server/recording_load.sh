@@ -2,7 +2,7 @@
 # Issue 5's cost of CloudTrail recording: signed STS GetCallerIdentity at 1 and 64 keep-alive
 # connections against two servers started the same way, one recording every call (the default:
 # each reply waits for its record's group commit) and one with --event-recording false.
-# Points alternate between the servers so both see the same background noise. Reports the
+# Points alternate between the servers (ABBA) so both see the same background noise. Reports the
 # medians of RUNS points per server and the median of the per-pair costs (each recording point
 # against the non-recording point right after it: robust to the machine's load drifting).
 # usage: bench/server/recording_load.sh [seconds-per-point=5] [runs=5]   (RAMPART_BIN: the binary)
@@ -41,8 +41,14 @@ med() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(
 for c in 1 64; do
   a=(); b=(); pair=()
   for i in $(seq "$RUNS"); do
-    x=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)
-    y=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)
+    # ABBA: which server goes first alternates, so neither always runs right after the other.
+    if ((i % 2)); then
+      x=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)
+      y=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)
+    else
+      y=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)
+      x=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)
+    fi
     a+=("$x"); b+=("$y"); pair+=("$(awk -v a="$x" -v b="$y" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')")
   done
   am=$(med "${a[@]}"); bm=$(med "${b[@]}")
