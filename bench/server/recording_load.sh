@@ -1,18 +1,19 @@
 #!/usr/bin/env bash
 # Issue 5's cost of CloudTrail recording: signed STS GetCallerIdentity at 1 and 64 keep-alive
 # connections against two servers started the same way, one recording every call (the default:
-# each reply waits for its record's group commit) and one with --event-recording false.
+# each reply waits until its record is in the log) and one with --event-recording false.
 # Points alternate between the servers (ABBA) so both see the same background noise. Reports the
 # medians of RUNS points per server and the median of the per-pair costs (each recording point
-# against the non-recording point right after it: robust to the machine's load drifting).
-# usage: bench/server/recording_load.sh [seconds-per-point=5] [runs=5]   (RAMPART_BIN: the binary)
+# against the non-recording point paired with it: robust to the machine's load drifting).
+# usage: bench/server/recording_load.sh [seconds-per-point=5] [runs=5]
+# env:   RAMPART_BIN (the binary), BENCH_TMP (where the data directories go; default /tmp)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${RAMPART_BIN:-build/rampart}
 SECS=${1:-5}
 RUNS=${2:-5}
 command -v wrk >/dev/null || { echo "wrk is needed: apt-get install wrk" >&2; exit 2; }
-work=$(mktemp -d /tmp/rampart-rec.XXXXXX)
+work=$(mktemp -d "${BENCH_TMP:-/tmp}/rampart-rec.XXXXXX")  # BENCH_TMP=/dev/shm: tmpfs
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -rf "$work"; }
 trap cleanup EXIT
