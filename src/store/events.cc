@@ -2,44 +2,38 @@
 
 namespace rampart::store {
 
+namespace {
+// The members EventRecord and EventView share, by name: strings one way, views the other.
+template <typename To, typename From>
+void CopyShared(To& to, const From& from) {
+  to.event_time_ms = from.event_time_ms;
+  to.read_only = from.read_only;
+  to.event_id = from.event_id;
+  to.account_id = from.account_id;
+  to.event_name = from.event_name;
+  to.event_source = from.event_source;
+  to.username = from.username;
+  to.access_key_id = from.access_key_id;
+  to.category = from.category;
+  to.region = from.region;
+  to.error_code = from.error_code;
+  to.principal_arn = from.principal_arn;
+  to.user_agent = from.user_agent;
+  to.json = from.json;
+  to.facts = from.facts;
+}
+}  // namespace
+
 EventView ViewOf(const EventRecord& r) {
   EventView v;
-  v.event_time_ms = r.event_time_ms;
-  v.read_only = r.read_only;
-  v.event_id = r.event_id;
-  v.account_id = r.account_id;
-  v.event_name = r.event_name;
-  v.event_source = r.event_source;
-  v.username = r.username;
-  v.access_key_id = r.access_key_id;
-  v.category = r.category;
-  v.region = r.region;
-  v.error_code = r.error_code;
-  v.principal_arn = r.principal_arn;
-  v.user_agent = r.user_agent;
-  v.json = r.json;
-  v.facts = r.facts;
+  CopyShared(v, r);
   v.resources = r.resources.empty() ? nullptr : &r.resources;
   return v;
 }
 
 EventRecord ToRecord(const EventView& v) {
   EventRecord r;
-  r.event_time_ms = v.event_time_ms;
-  r.read_only = v.read_only;
-  r.event_id = v.event_id;
-  r.account_id = v.account_id;
-  r.event_name = v.event_name;
-  r.event_source = v.event_source;
-  r.username = v.username;
-  r.access_key_id = v.access_key_id;
-  r.category = v.category;
-  r.region = v.region;
-  r.error_code = v.error_code;
-  r.principal_arn = v.principal_arn;
-  r.user_agent = v.user_agent;
-  r.json = v.json;
-  r.facts = v.facts;
+  CopyShared(r, v);
   if (v.resources) r.resources = *v.resources;
   return r;
 }

@@ -211,10 +211,14 @@ class LogEventStore final : public EventStore {
     std::vector<int64_t> full;
     {
       std::lock_guard write_lock(write_mu_);
-      // Room for the whole batch first: the only failure (a full disk) then happens before any
-      // record of the batch is written.
+      // Sizes and room for the whole batch first: a record too large or a full disk then fails
+      // the batch before any of its records is written.
       size_t total = 0;
-      for (const EventRecord& r : batch) total += PayloadSize(ViewOf(r)) + 8;
+      for (const EventRecord& r : batch) {
+        size_t len = PayloadSize(ViewOf(r));
+        if (len > kMaxPayload) return Error::Validation("event record too large");
+        total += len + 8;
+      }
       RAMPART_RETURN_IF_ERROR(MapFor(total));
       std::string frame;
       for (EventRecord& r : batch) {

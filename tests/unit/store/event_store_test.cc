@@ -29,6 +29,15 @@ struct ScratchDir {
   std::string path;
 };
 
+// LookupEvents by EventId in one account.
+EventQuery ById(std::string id, std::string account = "111111111111") {
+  EventQuery q;
+  q.account_id = std::move(account);
+  q.attribute_key = "EventId";
+  q.attribute_value = std::move(id);
+  return q;
+}
+
 // Every engine passes the same tests: the append-only log (the default) and SQLite.
 enum class Engine { kLog, kSqlite };
 
@@ -162,11 +171,7 @@ TEST_P(EventStoreTest, ConcurrentAppendOneIsGapFree) {
   std::set<std::string> ids;
   for (const EventRecord& r : *rows) ids.insert(r.event_id);
   EXPECT_EQ(ids.size(), all.size());
-  EventQuery q;
-  q.account_id = "111111111111";
-  q.attribute_key = "EventId";
-  q.attribute_value = "id-1999";
-  auto hit = store_->Lookup(q);
+  auto hit = store_->Lookup(ById("id-1999"));
   ASSERT_TRUE(hit.ok());
   ASSERT_EQ(hit->size(), 1u);
 }
@@ -244,11 +249,7 @@ TEST_P(EventStoreTest, SurvivesReopen) {
   auto last = store_->LastSeq();
   ASSERT_TRUE(last.ok());
   EXPECT_EQ(*last, 30);
-  EventQuery q;
-  q.account_id = "111111111111";
-  q.attribute_key = "EventId";
-  q.attribute_value = "id-29";
-  auto rows = store_->Lookup(q);
+  auto rows = store_->Lookup(ById("id-29"));
   ASSERT_TRUE(rows.ok());
   ASSERT_EQ(rows->size(), 1u);
   EXPECT_EQ((*rows)[0].json, "{\"i\":29}");
@@ -320,20 +321,13 @@ TEST(EventLogTest, EventIdLookupAcrossIdTables) {
   // after a reopen, which rebuilds both.
   auto find_each = [&] {
     for (int i : {0, 1, 65535, 65536, 65537, n - 1}) {
-      EventQuery q;
-      q.account_id = "111111111111";
-      q.attribute_key = "EventId";
-      q.attribute_value = "id-" + std::to_string(i);
+      EventQuery q = ById("id-" + std::to_string(i));
       auto rows = (*s)->Lookup(q);
       ASSERT_TRUE(rows.ok());
       ASSERT_EQ(rows->size(), 1u) << i;
       EXPECT_EQ((*rows)[0].event_id, q.attribute_value);
     }
-    EventQuery miss;
-    miss.account_id = "111111111111";
-    miss.attribute_key = "EventId";
-    miss.attribute_value = "id-" + std::to_string(n);
-    EXPECT_EQ((*s)->Lookup(miss)->size(), 0u);
+    EXPECT_EQ((*s)->Lookup(ById("id-" + std::to_string(n)))->size(), 0u);
   };
   find_each();
   s->reset();
@@ -341,13 +335,8 @@ TEST(EventLogTest, EventIdLookupAcrossIdTables) {
   ASSERT_TRUE(s.ok());
   find_each();
   ASSERT_TRUE((*s)->Expire(1000 + 65536).ok());  // hides ids 0..65535
-  EventQuery q;
-  q.account_id = "111111111111";
-  q.attribute_key = "EventId";
-  q.attribute_value = "id-100";
-  EXPECT_EQ((*s)->Lookup(q)->size(), 0u);
-  q.attribute_value = "id-65536";
-  EXPECT_EQ((*s)->Lookup(q)->size(), 1u);
+  EXPECT_EQ((*s)->Lookup(ById("id-100"))->size(), 0u);
+  EXPECT_EQ((*s)->Lookup(ById("id-65536"))->size(), 1u);
   s->reset();
 }
 
