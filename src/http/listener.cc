@@ -94,6 +94,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
 
   void ReadHeader() {
     if (impl_->stopping.load()) return Close();
+    // A buffer grown for a large body goes back to the initial size between requests, so an
+    // idle keep-alive connection holds 4 KiB, not up to 64 KiB.
+    if (buffer_.size() == 0 && buffer_.capacity() > kInitialReadBuffer) {
+      buffer_.shrink_to_fit();
+      buffer_.reserve(kInitialReadBuffer);
+    }
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_->opts.max_header_bytes));
     parser_->body_limit(impl_->opts.max_body_bytes);
