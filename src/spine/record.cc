@@ -255,9 +255,4 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   return r;
 }
 
-store::EventRecord BuildRecord(const CallFacts& f) {
-  RecordBuffers b;
-  return store::ToRecord(BuildEvent(f, b));
-}
-
 }  // namespace rampart::spine

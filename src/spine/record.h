@@ -14,7 +14,7 @@
 
 namespace rampart::spine {
 
-// Views: everything must outlive the BuildRecord call (it copies what the record keeps).
+// Views: everything must outlive the BuildEvent call (it copies what the record keeps).
 struct CallFacts {
   const services::Principal* principal = nullptr;  // null when authentication failed
   std::string_view access_key_id;                  // as presented, even if unknown
@@ -48,13 +48,11 @@ struct RecordBuffers {
   std::vector<store::EventResource> resources;
 };
 
-// The record of one call as views into `facts` and `buffers` (valid until either changes):
-// what the gateway appends. BuildRecord below is the same as an owning EventRecord.
-store::EventView BuildEvent(const CallFacts& facts, RecordBuffers& buffers);
-
 // The record of one call: the indexed fields plus `facts`, from which store::EventJson renders
 // AWS's JSON when the record is read (LookupEvents, trail delivery). Secrets are redacted here.
-store::EventRecord BuildRecord(const CallFacts& facts);
+// Returned as views into `facts` and `buffers` (valid until either changes); store::ToRecord
+// makes an owning EventRecord of it.
+store::EventView BuildEvent(const CallFacts& facts, RecordBuffers& buffers);
 
 // requestParameters / responseElements: the document with camelCase member names, sensitive
 // members shown as "HIDDEN_DUE_TO_SECURITY_REASONS" and binary members omitted, as AWS does.

@@ -1,4 +1,4 @@
-// BuildRecord keeps a call's facts; store::EventJson renders AWS's JSON from them. Every string must
+// BuildEvent keeps a call's facts; store::EventJson renders AWS's JSON from them. Every string must
 // come back unchanged through a real JSON parser, whatever bytes a client put in it.
 #include <gtest/gtest.h>
 
@@ -10,6 +10,12 @@
 
 namespace rampart::spine {
 namespace {
+
+// The record the gateway appends, as the store reads it back.
+store::EventRecord BuildRecord(const CallFacts& f) {
+  RecordBuffers buffers;
+  return store::ToRecord(BuildEvent(f, buffers));
+}
 
 boost::json::value Render(const CallFacts& f) {
   store::EventRecord r = BuildRecord(f);
