@@ -185,6 +185,10 @@ void AppendJsonQuoted(std::string& out, std::string_view v) {
   out.push_back('"');
 }
 
+bool InTimestampRange(double epoch_seconds) {
+  return epoch_seconds >= -62135596800.0 && epoch_seconds <= 253402300799.0;  // NaN fails too
+}
+
 std::optional<double> ParseTimestamp(std::string_view s) {
   s = Trim(s);
   if (s.empty()) return std::nullopt;
@@ -197,7 +201,7 @@ std::optional<double> ParseTimestamp(std::string_view s) {
     char* end = nullptr;
     std::string tmp(s);
     double v = std::strtod(tmp.c_str(), &end);
-    if (end == tmp.c_str() + tmp.size() && std::isfinite(v)) return v;
+    if (end == tmp.c_str() + tmp.size() && InTimestampRange(v)) return v;
     return std::nullopt;
   }
   int y, mo, d, h = 0, mi = 0;

@@ -31,7 +31,9 @@ void AppendXmlEscaped(std::string& out, std::string_view s);
 void AppendJsonQuoted(std::string& out, std::string_view s);
 
 // Timestamps. ISO 8601 "2024-01-02T03:04:05Z" / with fraction / with offset, or epoch seconds.
-std::optional<double> ParseTimestamp(std::string_view s);
+std::optional<double> ParseTimestamp(std::string_view s);  // epoch seconds or ISO 8601
+// Years 0001 through 9999, the range a timestamp can be written in (ISO 8601 with four digits).
+bool InTimestampRange(double epoch_seconds);
 std::string FormatIso8601(double epoch_seconds);  // 2024-01-02T03:04:05Z (.sssZ if fractional)
 std::string FormatRfc822(double epoch_seconds);   // Tue, 02 Jan 2024 03:04:05 GMT
 std::string FormatAmzDate(int64_t epoch_seconds); // 20240102T030405Z

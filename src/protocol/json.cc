@@ -121,7 +121,11 @@ Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape_idx, const
       return mismatch("a number");
     }
     case ShapeType::kTimestamp: {
-      if (auto n = AsNumber(in)) return json::value(*n);
+      if (auto n = AsNumber(in)) {
+        if (InTimestampRange(*n)) return json::value(*n);
+        return SerializationFailure(ex, "Value at '" + std::string(path) +
+                                            "' is not a timestamp between years 1 and 9999");
+      }
       if (in.is_string()) {
         if (auto t = ParseTimestamp(in.as_string())) return json::value(*t);
       }

@@ -88,3 +88,34 @@ def test_unknown_action_is_invalid_action(server):
     assert r.status_code == 400
     assert "<Code>InvalidAction</Code>" in r.text
     assert "Could not find operation NoSuchThing for version 2011-06-15" in r.text
+
+
+def test_json_timestamp_outside_years_1_to_9999_is_a_serialization_error(server):
+    # A timestamp number that no client could have written (a fuzz finding: 140 digits) is a
+    # SerializationException, not a value the server later cannot write back.
+    import botocore.auth
+    import botocore.awsrequest
+    import botocore.credentials
+    import requests
+    key, secret = server.credentials()
+
+    def import_material(valid_to):
+        body = json.dumps({"KeyId": "alias/none", "ImportToken": "AA==",
+                           "EncryptedKeyMaterial": "AA==", "ValidTo": valid_to,
+                           "ExpirationModel": "KEY_MATERIAL_EXPIRES"})
+        req = botocore.awsrequest.AWSRequest(
+            method="POST", url=server.endpoint + "/", data=body,
+            headers={"Content-Type": "application/x-amz-json-1.1",
+                     "X-Amz-Target": "TrentService.ImportKeyMaterial"})
+        botocore.auth.SigV4Auth(botocore.credentials.Credentials(key, secret), "kms",
+                                "us-east-1").add_auth(req)
+        return requests.post(server.endpoint + "/", data=req.body,
+                             headers=dict(req.headers.items()))
+
+    r = import_material(int("1700000020" + "1" * 130))
+    assert r.status_code == 400, r.text
+    assert r.json()["__type"].endswith("SerializationException"), r.text
+    assert "'validTo'" in r.json()["message"]
+    # In range, the same request gets past decoding (and fails on the unknown key instead).
+    r = import_material(1900000000)
+    assert not r.json()["__type"].endswith("SerializationException"), r.text

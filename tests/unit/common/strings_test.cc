@@ -76,3 +76,21 @@ TEST(StringsTest, AppendXmlEscapedMatchesPerCharacterReference) {
 
 }  // namespace
 }  // namespace rampart
+
+namespace rampart {
+namespace {
+
+// Timestamps are accepted only where they can be written back (years 1-9999): a 140-digit
+// epoch number once decoded, then could not be encoded to the same value (fuzz finding).
+TEST(StringsTest, ParseTimestampKeepsToWritableYears) {
+  EXPECT_EQ(ParseTimestamp("1700000000"), 1700000000.0);
+  EXPECT_EQ(ParseTimestamp("253402300799"), 253402300799.0);  // 9999-12-31T23:59:59Z
+  EXPECT_EQ(ParseTimestamp("253402300800"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("-62135596801"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("17000000201111111111111111111111111111111111111111"), std::nullopt);
+  EXPECT_EQ(ParseTimestamp("2024-01-02T03:04:05Z"), 1704164645.0);
+  EXPECT_FALSE(InTimestampRange(std::nan("")));
+}
+
+}  // namespace
+}  // namespace rampart
