@@ -1,6 +1,5 @@
 #include "spine/record.h"
 
-#include "store/event_json.h"
 
 #include <cstring>
 
@@ -223,7 +222,8 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   }
   r.user_agent = f.user_agent.substr(0, cut);
 
-  store::EventFacts x;
+  store::EventFacts& x = b.call;
+  x = store::EventFacts();
   CaptureIdentity(f, x, b.issuer_arn);
   if (f.error) x.error_message = f.error->message;
   x.request_id = f.request_id;
@@ -249,9 +249,7 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   x.tls_version = f.tls_version;
   x.tls_cipher = f.tls_cipher;
   x.host = f.host_header;
-  b.facts.clear();
-  store::AppendEventFacts(b.facts, x);
-  r.facts = b.facts;
+  r.call = &x;
   return r;
 }
 

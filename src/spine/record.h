@@ -43,15 +43,16 @@ bool IsReadOnly(std::string_view operation);
 // Storage behind the view BuildEvent returns. Keep one per thread and reuse it: its strings
 // keep their capacity, so building a record allocates nothing in the common case.
 struct RecordBuffers {
-  std::string facts, params, elements, issuer_arn, event_source;
+  store::EventFacts call;
+  std::string params, elements, issuer_arn, event_source;
   const model::Service* source_of = nullptr;  // the service event_source was made for
   std::vector<store::EventResource> resources;
 };
 
-// The record of one call: the indexed fields plus `facts`, from which store::EventJson renders
-// AWS's JSON when the record is read (LookupEvents, trail delivery). Secrets are redacted here.
-// Returned as views into `facts` and `buffers` (valid until either changes); store::ToRecord
-// makes an owning EventRecord of it.
+// The record of one call: the indexed fields plus its facts (EventView::call), from which
+// store::EventJson renders AWS's JSON when the record is read (LookupEvents, trail delivery).
+// Secrets are redacted here. Returned as views into `facts` and `buffers` (valid until either
+// changes); store::ToRecord makes an owning EventRecord of it.
 store::EventView BuildEvent(const CallFacts& facts, RecordBuffers& buffers);
 
 // requestParameters / responseElements: the document with camelCase member names, sensitive

@@ -1,5 +1,7 @@
 #include "store/events.h"
 
+#include "store/event_json.h"
+
 namespace rampart::store {
 
 namespace {
@@ -35,6 +37,10 @@ EventRecord ToRecord(const EventView& v) {
   EventRecord r;
   CopyShared(r, v);
   if (v.resources) r.resources = *v.resources;
+  if (v.call) {
+    r.facts.clear();
+    AppendEventFacts(r.facts, *v.call);
+  }
   return r;
 }
 

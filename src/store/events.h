@@ -42,6 +42,32 @@ struct EventRecord {
   std::string facts;           // opaque to the store: EventJson renders it (event_json.h)
 };
 
+enum class IdentityKind : uint8_t {
+  kNone,  // authentication failed: "Unknown", with the access key id presented
+  kRoot,
+  kIamUser,
+  kAssumedRole,
+  kFederatedUser,
+  kAnonymous,
+};
+
+// What a call record's JSON needs beyond the indexed fields of EventRecord (identity, request
+// and TLS details). Views: they must outlive the call that copies them (AppendEventFacts,
+// EventStore::AppendOne).
+struct EventFacts {
+  IdentityKind kind = IdentityKind::kNone;
+  std::string_view principal_id, arn, principal_account, access_key_id, user_name;
+  bool session = false;  // temporary credentials: sessionContext
+  std::string_view issuer_id, issuer_arn, issuer_name;  // sessionIssuer
+  int64_t session_created = 0;  // epoch seconds
+  bool mfa = false;
+  std::string_view source_identity;
+  std::string_view error_message, request_id, source_ip;
+  std::string_view request_params, response_elements;  // JSON text; "" renders as null
+  bool tls = false;
+  std::string_view tls_version, tls_cipher, host;
+};
+
 // One record as views, for appending without building an EventRecord first (the per-call
 // path: copying 13 strings into a record and then into the log was ~1k instructions a call).
 // Everything viewed must outlive the Append call.
@@ -52,9 +78,12 @@ struct EventView {
   std::string_view category = "Management";
   std::string_view region, error_code, principal_arn, user_agent, json, facts;
   const std::vector<EventResource>* resources = nullptr;  // null: none
+  // A call record's facts, structured; when set, `facts` is ignored and the record's facts blob
+  // is AppendEventFacts(*call). Stores that keep the facts in pieces (the log) take them so.
+  const EventFacts* call = nullptr;
 };
 EventView ViewOf(const EventRecord& r);
-EventRecord ToRecord(const EventView& v);  // seq 0
+EventRecord ToRecord(const EventView& v);  // seq 0; `call` becomes the facts blob
 
 // LookupEvents: at most one attribute, a time range, newest first.
 struct EventQuery {

@@ -5,8 +5,13 @@
 // capping a 2-core server near 10k calls/s (measured: 43k/s without recording, 10k/s with).
 // Here a record costs a memcpy into a mapped window of the file plus a few index appends.
 //
-// File: <dir>/events.log, a sequence of frames [u32 payload length][u32 crc32][payload]; the
-// payload is the record's fields (seq, time, flags, length-prefixed strings) and its JSON.
+// File: <dir>/events.log, a sequence of frames [u32 kind << 28 | payload length][u32 crc32c]
+// [payload]. A record frame's payload is the record in the format of record_codec.h: what
+// repeats from call to call (account, identity, user agent, ...) is a context, written once in
+// a context frame ([varint number][context]) and referred to by number; the record itself
+// carries only what is new (~60 bytes for a GetCallerIdentity, 429 in the first format, whose
+// frames, kind 0, still load). Context numbers are kept per writing thread in a small cache, so
+// a call whose context that thread has seen finds its number without a lock.
 // Frames are copied into a shared mapping of the file (windows of 64 MiB, preallocated): a
 // frame is complete once the copy returns; it is in the OS page cache and survives the process
 // being killed (not a power cut: no fsync). On open, frames are read back and checked; a torn or
@@ -28,6 +33,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <deque>
 #include <cstring>
 #include <filesystem>
@@ -38,12 +44,43 @@
 #include "common/adaptive_mutex.h"
 #include "common/crc32c.h"
 #include "store/events.h"
+#include "store/log/record_codec.h"
 
 namespace rampart::store {
 
 namespace {
 
 constexpr size_t kMaxPayload = 16 * 1024 * 1024;
+
+// Frame kinds: the top 4 bits of a frame's first word (the payload length is below 2^25).
+enum FrameKind : uint32_t {
+  kRecordV1 = 0,  // the first format (Decode below): read, no longer written
+  kRecord = 1,    // record_codec.h
+  kContext = 2,   // [varint number][context bytes]: the contexts records refer to
+};
+constexpr uint32_t kLengthMask = (1u << 28) - 1;
+
+// Contexts larger than this are carried inline by their record, not numbered; past
+// kMaxContextBytes of numbered contexts (kept in memory), new ones are too.
+constexpr size_t kMaxContext = 4096;
+constexpr size_t kMaxContextBytes = 64u << 20;
+
+// Store generations: a new one at every open and wipe, so a writer's cached context numbers
+// (ContextCache) are never used with another store's (or a wiped store's) contexts.
+std::atomic<uint64_t> g_generations{0};
+uint64_t NextGeneration() { return g_generations.fetch_add(1) + 1; }
+
+// A writing thread's cache of context numbers: direct-mapped by the context's CRC.
+struct ContextCache {
+  struct Slot {
+    uint64_t generation = 0;  // 0: empty
+    uint32_t hash = 0;
+    uint32_t number = 0;
+    std::string bytes;
+  };
+  std::array<Slot, 16> slots;
+  std::string context, frame;  // the thread's scratch for encoding
+};
 
 class Reader {
  public:
@@ -76,53 +113,9 @@ class Reader {
   std::string_view d_;
 };
 
-// The payload of a record (seq, time, flags, then length-prefixed strings) is written straight
-// into the log's mapping: its size is known first, so nothing is built and copied twice.
-constexpr size_t kStrings = 11;
-std::array<std::string_view, kStrings> Strings(const EventView& r) {
-  return {r.event_id, r.account_id, r.event_name, r.event_source, r.username, r.access_key_id,
-          r.category, r.region, r.error_code, r.principal_arn, r.user_agent};
-}
-
-size_t PayloadSize(const EventView& r) {
-  size_t n = 8 + 8 + 4 + 4 * kStrings + 4 + 4 + r.json.size() + 4 + r.facts.size();
-  for (std::string_view s : Strings(r)) n += s.size();
-  if (r.resources) {
-    for (const auto& res : *r.resources) n += 8 + res.type.size() + res.name.size();
-  }
-  return n;
-}
-
 char* Put32(char* p, uint32_t v) {
   for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
   return p + 4;
-}
-char* Put64(char* p, int64_t v) {
-  uint64_t u = static_cast<uint64_t>(v);
-  for (int i = 0; i < 8; ++i) p[i] = static_cast<char>((u >> (8 * i)) & 0xff);
-  return p + 8;
-}
-char* PutStr(char* p, std::string_view s) {
-  p = Put32(p, static_cast<uint32_t>(s.size()));
-  if (!s.empty()) std::memcpy(p, s.data(), s.size());
-  return p + s.size();
-}
-
-// Writes the payload (exactly PayloadSize(r) bytes) at p.
-void EncodeTo(char* p, int64_t seq, const EventView& r) {
-  p = Put64(p, seq);
-  p = Put64(p, r.event_time_ms);
-  p = Put32(p, r.read_only ? 1 : 0);
-  for (std::string_view s : Strings(r)) p = PutStr(p, s);
-  p = Put32(p, r.resources ? static_cast<uint32_t>(r.resources->size()) : 0);
-  if (r.resources) {
-    for (const auto& res : *r.resources) {
-      p = PutStr(p, res.type);
-      p = PutStr(p, res.name);
-    }
-  }
-  p = PutStr(p, r.json);
-  PutStr(p, r.facts);
 }
 
 // memcpy with non-temporal stores for the whole 64-byte cache lines of the destination: the
@@ -155,7 +148,9 @@ void StreamCopy(char* dst, const char* src, size_t n) {
 #endif
 }
 
-bool Decode(std::string_view payload, EventRecord* r) {
+// A record frame of the first format (kRecordV1): seq, time, read-only, then 4-byte
+// length-prefixed strings, resources, JSON and (later) the facts blob.
+bool DecodeV1(std::string_view payload, EventRecord* r) {
   Reader in(payload);
   uint32_t ro, n;
   if (!in.I64(&r->seq) || !in.I64(&r->event_time_ms) || !in.U32(&ro)) return false;
@@ -216,18 +211,23 @@ class LogEventStore final : public EventStore {
     {
       std::lock_guard write_lock(write_mu_);
       // Sizes and room for the whole batch first: a record too large or a full disk then fails
-      // the batch before any of its records is written.
+      // the batch before any of its records is written. (Room for each record's context frame
+      // too, though most will be known already.)
+      std::string context, frame;
       size_t total = 0;
       for (const EventRecord& r : batch) {
-        size_t len = PayloadSize(ViewOf(r));
+        EventView v = ViewOf(r);
+        logfmt::EncodeContext(v, context);
+        size_t len = logfmt::RecordSize(v, logfmt::kInlineContext, context);
         if (len > kMaxPayload) return Error::Validation("event record too large");
-        total += len + 8;
+        total += len + 8 + context.size() + 16;
       }
       RAMPART_RETURN_IF_ERROR(MapFor(total));
-      std::string frame;
       for (EventRecord& r : batch) {
         EventView v = ViewOf(r);
-        RAMPART_RETURN_IF_ERROR(EncodeFrame(v, frame));
+        logfmt::EncodeContext(v, context);
+        RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(context));
+        RAMPART_RETURN_IF_ERROR(EncodeFrame(v, number, context, frame));
         RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v));
         if (int64_t b = TakeFullBlock(); b >= 0) full.push_back(b);
       }
@@ -237,49 +237,109 @@ class LogEventStore final : public EventStore {
   }
 
   Result<int64_t> AppendOne(const EventView& r) override {
-    // Framed outside the lock in a per-thread buffer that stays in cache; only the sequence
-    // number, the CRC, the copy and the index update are serialized.
-    thread_local std::string frame;
-    RAMPART_RETURN_IF_ERROR(EncodeFrame(r, frame));
-    int64_t seq, full;
-    {
-      std::lock_guard write_lock(write_mu_);
-      RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(frame, r));
-      full = TakeFullBlock();
+    // Encoded outside the lock in a per-thread buffer that stays in cache; only the CRC, the
+    // copy and the index update are serialized.
+    thread_local ContextCache cache;
+    while (true) {
+      uint64_t generation = generation_.load(std::memory_order_acquire);
+      RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumber(r, generation, cache));
+      RAMPART_RETURN_IF_ERROR(EncodeFrame(r, number, cache.context, cache.frame));
+      int64_t seq, full;
+      {
+        std::lock_guard write_lock(write_mu_);
+        // Wiped since the context number was found: it may name another context now.
+        if (generation_.load(std::memory_order_relaxed) != generation) continue;
+        RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(cache.frame, r));
+        full = TakeFullBlock();
+      }
+      BuildIdTable(full);  // once per 65,536 records, by the caller that filled the block
+      return seq;
     }
-    BuildIdTable(full);  // once per 65,536 records, by the caller that filled the block
-    return seq;
   }
 
-  // The frame of `r` with seq 0, length and CRC still to be filled in (AppendFrameLocked).
-  static Status EncodeFrame(const EventView& r, std::string& frame) {
-    size_t len = PayloadSize(r);
+  // The context of `r` in cache.context, and its number (kInlineContext: the record carries
+  // it): from the thread's cache when it has it for this generation, else from the store,
+  // which writes a context frame the first time it sees a context.
+  Result<uint32_t> ContextNumber(const EventView& r, uint64_t generation, ContextCache& cache) {
+    logfmt::EncodeContext(r, cache.context);
+    if (cache.context.size() > kMaxContext) return logfmt::kInlineContext;
+    uint32_t hash = Crc32c(cache.context);
+    ContextCache::Slot& slot = cache.slots[hash % cache.slots.size()];
+    if (slot.generation == generation && slot.hash == hash && slot.bytes == cache.context) {
+      return slot.number;
+    }
+    std::lock_guard write_lock(write_mu_);
+    RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(cache.context));
+    if (number != logfmt::kInlineContext) {
+      slot.generation = generation_.load(std::memory_order_relaxed);
+      slot.hash = hash;
+      slot.number = number;
+      slot.bytes = cache.context;
+    }
+    return number;
+  }
+
+  // REQUIRES: write_mu_ held. The number of `context`, writing its frame if it is new.
+  Result<uint32_t> ContextNumberLocked(std::string_view context) {
+    if (context.size() > kMaxContext) return logfmt::kInlineContext;
+    auto it = context_numbers_.find(context);
+    if (it != context_numbers_.end()) return it->second;
+    if (context_bytes_ + context.size() > kMaxContextBytes) return logfmt::kInlineContext;
+    uint32_t number = static_cast<uint32_t>(contexts_.size());
+    std::string frame(8 + logfmt::VarintSize(number) + context.size(), '\0');
+    char* p = logfmt::PutVarint(frame.data() + 8, number);
+    std::memcpy(p, context.data(), context.size());
+    RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
+    WriteFrameLocked(frame, kContext);
+    AddContext(context);
+    return number;
+  }
+
+  // REQUIRES: write_mu_ held, or no other thread (Load).
+  void AddContext(std::string_view context) {
+    {
+      std::unique_lock lock(mu_);
+      contexts_.emplace_back(context);
+    }
+    context_numbers_.emplace(contexts_.back(), static_cast<uint32_t>(contexts_.size() - 1));
+    context_bytes_ += context.size();
+  }
+
+  // The record frame of `r`, length and CRC still to be filled in (WriteFrameLocked).
+  static Status EncodeFrame(const EventView& r, uint32_t context, std::string_view context_bytes,
+                            std::string& frame) {
+    size_t len = logfmt::RecordSize(r, context, context_bytes);
     if (len > kMaxPayload) return Error::Validation("event record too large");
     frame.resize(8 + len);
-    EncodeTo(frame.data() + 8, 0, r);
+    logfmt::EncodeRecord(frame.data() + 8, r, context, context_bytes);
     return {};
   }
 
-  // REQUIRES: write_mu_ held.
+  // REQUIRES: write_mu_ held, and MapFor(frame.size()) done. Fills in the frame's header and
+  // copies it to the end of the log; returns its offset.
   // The frame is copied into a shared mapping of the file: once the copy is done the bytes are
   // in the page cache and survive the process being killed, with no system call per record (a
   // pwrite per group commit cost ~2 us of kernel time a call at 64 connections). A crash in the
   // middle of the copy leaves a torn frame that the next open cuts off. The copy bypasses the
-  // CPU caches (StreamCopy): the log is written once and not read back, and caching it evicted
-  // the request path's own data.
-  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r) {
-    RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
-    int64_t seq = next_seq_;
+  // CPU caches where it can (StreamCopy): the log is written once and not read back, and
+  // caching it evicted the request path's own data.
+  uint64_t WriteFrameLocked(std::string& frame, FrameKind kind) {
     size_t len = frame.size() - 8;
-    Put64(frame.data() + 8, seq);
-    Put32(frame.data(), static_cast<uint32_t>(len));
+    Put32(frame.data(), static_cast<uint32_t>(len) | (static_cast<uint32_t>(kind) << 28));
     Put32(frame.data() + 4, Crc(std::string_view(frame.data() + 8, len)));
     StreamCopy(map_ + (end_ - map_at_), frame.data(), frame.size());
-    std::unique_lock lock(mu_);
-    Index(r, end_);
+    uint64_t offset = end_;
     end_ += frame.size();
-    next_seq_ = seq + 1;
-    return seq;
+    return offset;
+  }
+
+  // REQUIRES: write_mu_ held. Appends the record frame of `r` and indexes it.
+  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r) {
+    RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
+    uint64_t offset = WriteFrameLocked(frame, kRecord);
+    std::unique_lock lock(mu_);
+    Index(r, offset);
+    return next_seq_++;
   }
 
   Result<std::vector<EventRecord>> Lookup(const EventQuery& q) override {
@@ -376,6 +436,10 @@ class LogEventStore final : public EventStore {
     recent_account_ = {};
     accounts_ids_.clear();
     category_ids_.clear();
+    contexts_.clear();
+    context_numbers_.clear();
+    context_bytes_ = 0;
+    generation_.store(NextGeneration(), std::memory_order_release);
     management_id_ = Intern(category_ids_, "Management", true);
     end_ = 0;
     first_live_ = 0;
@@ -508,15 +572,18 @@ class LogEventStore final : public EventStore {
     if (::pread(fd_, header, 8, static_cast<off_t>(offset)) != 8) {
       return IoError("cannot read " + path_);
     }
-    uint32_t len = 0;
-    for (int k = 0; k < 4; ++k) len |= static_cast<uint32_t>(static_cast<uint8_t>(header[k])) << (8 * k);
+    uint32_t word = Get32(header);
+    uint32_t len = word & kLengthMask;
     std::string payload(len, '\0');
     if (::pread(fd_, payload.data(), len, static_cast<off_t>(offset + 8)) !=
         static_cast<ssize_t>(len)) {
       return IoError("cannot read " + path_);
     }
     EventRecord r;
-    if (!Decode(payload, &r)) return Error::Internal("corrupt event record in " + path_);
+    if (!DecodeFrame(word >> 28, payload, &r)) {
+      return Error::Internal("corrupt event record in " + path_);
+    }
+    r.seq = static_cast<int64_t>(i) + 1;
     return r;
   }
 
@@ -582,13 +649,20 @@ class LogEventStore final : public EventStore {
       if (len == 0) break;  // over the limit or empty: not a frame we wrote
       std::string_view frame(buf.data() + cur, 8 + len);
       std::string_view payload = frame.substr(8);
-      uint32_t crc = 0;
-      for (int k = 0; k < 4; ++k) crc |= static_cast<uint32_t>(static_cast<uint8_t>(frame[4 + k])) << (8 * k);
-      EventRecord r;
-      if (!FrameOk(payload, crc) || !Decode(payload, &r) || r.seq != next_seq_) break;
-      Index(ViewOf(r), buf_at + cur);
-      BuildIdTable(TakeFullBlock());  // no other thread yet
-      ++next_seq_;
+      uint32_t kind = Get32(frame.data()) >> 28;
+      if (!FrameOk(payload, Get32(frame.data() + 4))) break;
+      if (kind == kContext) {
+        uint64_t number;
+        if (!logfmt::GetVarint(payload, &number) || number != contexts_.size()) break;
+        AddContext(payload);
+      } else {
+        EventRecord r;
+        if (!DecodeFrame(kind, payload, &r)) break;
+        if (kind == kRecordV1 && r.seq != next_seq_) break;
+        Index(ViewOf(r), buf_at + cur);
+        BuildIdTable(TakeFullBlock());  // no other thread yet
+        ++next_seq_;
+      }
       cur += 8 + len;
       good = buf_at + cur;
     }
@@ -599,11 +673,28 @@ class LogEventStore final : public EventStore {
     return {};
   }
 
+  static uint32_t Get32(const char* p) {
+    uint32_t v = 0;
+    for (int k = 0; k < 4; ++k) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[k])) << (8 * k);
+    return v;
+  }
+
+  // The payload length of the frame at the front of `s`; 0 when it is not a frame we write.
   static uint32_t FrameLen(std::string_view s) {
     if (s.size() < 4) return 0;
-    uint32_t len = 0;
-    for (int k = 0; k < 4; ++k) len |= static_cast<uint32_t>(static_cast<uint8_t>(s[k])) << (8 * k);
-    return len > kMaxPayload ? 0 : len;
+    uint32_t word = Get32(s.data());
+    uint32_t len = word & kLengthMask;
+    return len > kMaxPayload || (word >> 28) > kContext ? 0 : len;
+  }
+
+  // A record frame's payload (kind kRecordV1 or kRecord) as a record, seq aside.
+  bool DecodeFrame(uint32_t kind, std::string_view payload, EventRecord* r) {
+    if (kind == kRecordV1) return DecodeV1(payload, r);
+    if (kind != kRecord) return false;
+    std::shared_lock lock(mu_);
+    return logfmt::DecodeRecord(
+        payload,
+        [&](uint32_t n) { return n < contexts_.size() ? &contexts_[n] : nullptr; }, r);
   }
 
   std::string path_;
@@ -686,6 +777,12 @@ class LogEventStore final : public EventStore {
   Recent recent_account_;             // the last account id and its interned id
   uint32_t management_id_ = 0;        // category_ids_ interns "Management" first
   Dictionary accounts_ids_, category_ids_;
+  // Contexts by number (record_codec.h); a deque, so their bytes never move.
+  std::deque<std::string> contexts_;
+  // GUARDED_BY(write_mu_): the number of each context, keyed by views of contexts_.
+  std::unordered_map<std::string_view, uint32_t> context_numbers_;
+  size_t context_bytes_ = 0;  // GUARDED_BY(write_mu_)
+  std::atomic<uint64_t> generation_{NextGeneration()};
   uint64_t end_ = 0;
   char* map_ = nullptr;      // GUARDED_BY(write_mu_): file bytes [map_at_, map_at_ + map_len_)
   uint64_t map_at_ = 0, map_len_ = 0;

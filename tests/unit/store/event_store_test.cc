@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "store/event_json.h"
 #include "store/events.h"
 
 namespace rampart::store {
@@ -36,6 +37,66 @@ EventQuery ById(std::string id, std::string account = "111111111111") {
   q.attribute_key = "EventId";
   q.attribute_value = std::move(id);
   return q;
+}
+
+// A call record (EventView::call) of caller `who` (0..3: root, user, assumed role with MFA,
+// federated user), number i. `b` holds what the view points to.
+struct CallRecord {
+  EventFacts call;
+  std::string event_id, request_id, params, issuer_arn, principal_id, key;
+  std::vector<EventResource> resources;
+  EventView view;
+};
+void MakeCall(CallRecord& b, int who, int i) {
+  b.event_id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(i).size(), '0') +
+               std::to_string(i);
+  b.request_id = "req-" + std::to_string(i);
+  b.params = "{\"n\":" + std::to_string(i) + "}";
+  b.call = EventFacts();
+  b.call.kind = who == 0 ? IdentityKind::kRoot
+                : who == 1 ? IdentityKind::kIamUser
+                : who == 2 ? IdentityKind::kAssumedRole
+                           : IdentityKind::kFederatedUser;
+  static const char* kArns[] = {"arn:aws:iam::111111111111:root",
+                                "arn:aws:iam::111111111111:user/alice",
+                                "arn:aws:sts::111111111111:assumed-role/r/s",
+                                "arn:aws:sts::111111111111:federated-user/f"};
+  b.call.arn = kArns[who];
+  b.principal_id = "PID" + std::to_string(who);
+  b.key = "AKIA" + std::to_string(who);
+  b.call.principal_id = b.principal_id;
+  b.call.principal_account = "111111111111";
+  b.call.access_key_id = b.key;
+  if (who == 1) b.call.user_name = "alice";
+  if (who >= 2) {
+    b.call.session = true;
+    b.issuer_arn = "arn:aws:iam::111111111111:role/r" + std::to_string(who);
+    b.call.issuer_arn = b.issuer_arn;
+    b.call.issuer_name = "r";
+    b.call.session_created = 1700000000 + who;
+    b.call.mfa = who == 2;
+  }
+  b.call.request_id = b.request_id;
+  b.call.source_ip = "127.0.0.1";
+  b.call.request_params = b.params;
+  b.call.tls = who == 3;
+  if (b.call.tls) b.call.tls_version = "TLSv1.3";
+  b.resources.clear();
+  if (i % 3 == 0) b.resources.push_back({"AWS::IAM::User", "u" + std::to_string(i)});
+  b.view = EventView();
+  b.view.event_time_ms = 1000000 + i;
+  b.view.read_only = i % 2 == 0;
+  b.view.event_id = b.event_id;
+  b.view.account_id = "111111111111";
+  b.view.event_name = i % 2 ? "GetUser" : "CreateUser";
+  b.view.event_source = "iam.amazonaws.com";
+  b.view.username = who == 1 ? "alice" : "";
+  b.view.access_key_id = b.call.access_key_id;
+  b.view.region = "us-east-1";
+  b.view.principal_arn = b.call.arn;
+  b.view.user_agent = "test/1";
+  b.view.resources = b.resources.empty() ? nullptr : &b.resources;
+  b.view.call = &b.call;
 }
 
 // Every engine passes the same tests: the append-only log (the default) and SQLite.
@@ -143,6 +204,41 @@ TEST_P(EventStoreTest, AppendOneOfViewsRoundTripsEveryField) {
   ASSERT_TRUE(again.ok());
   ASSERT_EQ(again->size(), made.size());
   EXPECT_EQ((*again)[5].facts, made[5].facts);
+}
+
+// Call records appended with their facts structured (the gateway's path) read back with the
+// facts blob AppendEventFacts makes of them, and render, before and after a reopen.
+TEST_P(EventStoreTest, CallRecordsRoundTripWithTheirFacts) {
+  std::vector<EventRecord> want;
+  for (int i = 0; i < 200; ++i) {
+    CallRecord b;
+    MakeCall(b, i % 4, i);
+    want.push_back(ToRecord(b.view));
+    ASSERT_TRUE(store_->AppendOne(b.view).ok());
+  }
+  auto check = [&] {
+    auto back = store_->ReadAfter(0, 1000);
+    ASSERT_TRUE(back.ok());
+    ASSERT_EQ(back->size(), want.size());
+    for (size_t i = 0; i < want.size(); ++i) {
+      const EventRecord& got = (*back)[i];
+      EXPECT_EQ(got.event_id, want[i].event_id);
+      EXPECT_EQ(got.event_name, want[i].event_name);
+      EXPECT_EQ(got.read_only, want[i].read_only);
+      EXPECT_EQ(got.principal_arn, want[i].principal_arn);
+      EXPECT_EQ(got.resources.size(), want[i].resources.size());
+      ASSERT_EQ(got.facts, want[i].facts) << i;
+      EXPECT_EQ(EventJson(got), EventJson(want[i]));
+    }
+    EXPECT_NE(EventJson((*back)[2]).find("\"mfaAuthenticated\":\"true\""), std::string::npos);
+    auto rows = store_->Lookup(ById("00000000-0000-4000-8000-000000000199"));
+    ASSERT_TRUE(rows.ok());
+    ASSERT_EQ(rows->size(), 1u);
+    EXPECT_EQ((*rows)[0].facts, want[199].facts);
+  };
+  check();
+  Open();
+  check();
 }
 
 // Callers on several threads: every record lands once, seqs are gap-free, each is found.
@@ -419,6 +515,111 @@ TEST(EventLogTest, FramesOfTheFirstFormatStillLoad) {
   more[0].account_id = "111111111111";
   ASSERT_TRUE((*s)->Append(more).ok());
   EXPECT_EQ(more[0].seq, 2);
+  // Both formats in one log: reopened, each record reads back.
+  s->reset();
+  s = OpenLogEventStore(dir);
+  ASSERT_TRUE(s.ok());
+  auto all = (*s)->ReadAfter(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].json, json);
+  EXPECT_EQ((*all)[0].username, "bob");
+  EXPECT_EQ((*all)[1].event_id, "new-2");
+  EXPECT_EQ((*all)[1].seq, 2);
+  s->reset();
+}
+
+// A caller's context (identity, user agent, ...) is written once, not with every record.
+TEST(EventLogTest, RepeatedContextsAreWrittenOnce) {
+  ScratchDir scratch;  // declared first: removed after the store closes
+  auto s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  const int n = 2000;
+  for (int i = 0; i < n; ++i) {
+    CallRecord b;
+    MakeCall(b, i % 2, i);
+    ASSERT_TRUE((*s)->AppendOne(b.view).ok());
+  }
+  s->reset();  // a clean close cuts the preallocated space
+  uint64_t size = std::filesystem::file_size(scratch.path + "/events.log");
+  EXPECT_LT(size, static_cast<uint64_t>(n) * 64) << size;  // the first format: ~300 a record
+  s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  auto all = (*s)->ReadAfter(0, n);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), static_cast<size_t>(n));
+  CallRecord last;
+  MakeCall(last, 1, n - 1);
+  EXPECT_EQ(all->back().facts, ToRecord(last.view).facts);
+  s->reset();
+}
+
+// Writers cache context numbers per thread; after a wipe the numbers start again, so a cached
+// number must not be used: here it would name the other caller's context.
+TEST(EventLogTest, WipeForgetsContextNumbersCachedByWriters) {
+  ScratchDir scratch;  // declared first: removed after the store closes
+  auto s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  CallRecord root, user;
+  MakeCall(root, 0, 1);
+  MakeCall(user, 1, 2);
+  ASSERT_TRUE((*s)->AppendOne(root.view).ok());  // root's context is number 0
+  ASSERT_TRUE((*s)->WipeAll().ok());
+  ASSERT_TRUE((*s)->AppendOne(user.view).ok());  // now the user's is
+  ASSERT_TRUE((*s)->AppendOne(root.view).ok());
+  auto all = (*s)->ReadAfter(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].principal_arn, user.call.arn);
+  EXPECT_EQ((*all)[1].principal_arn, root.call.arn);
+  EXPECT_EQ((*all)[1].facts, ToRecord(root.view).facts);
+  s->reset();
+}
+
+// Two stores written from one thread: the thread's cached numbers belong to one store each.
+TEST(EventLogTest, StoresWrittenFromOneThreadKeepTheirContexts) {
+  ScratchDir scratch;  // declared first: removed after the stores close
+  auto a = OpenLogEventStore(scratch.path + "/a");
+  auto b = OpenLogEventStore(scratch.path + "/b");
+  ASSERT_TRUE(a.ok() && b.ok());
+  CallRecord root, user;
+  MakeCall(root, 0, 1);
+  MakeCall(user, 1, 2);
+  ASSERT_TRUE((*a)->AppendOne(root.view).ok());
+  ASSERT_TRUE((*b)->AppendOne(user.view).ok());
+  ASSERT_TRUE((*b)->AppendOne(root.view).ok());
+  ASSERT_TRUE((*a)->AppendOne(user.view).ok());
+  for (auto* s : {&a, &b}) {
+    auto all = (**s)->ReadAfter(0, 10);
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), 2u);
+    bool first_is_root = s == &a;
+    EXPECT_EQ((*all)[0].principal_arn, first_is_root ? root.call.arn : user.call.arn);
+    EXPECT_EQ((*all)[1].principal_arn, first_is_root ? user.call.arn : root.call.arn);
+  }
+  a->reset();
+  b->reset();
+}
+
+// Records whose context is too large to number carry it themselves.
+TEST(EventLogTest, LargeContextsTravelWithTheirRecord) {
+  ScratchDir scratch;  // declared first: removed after the store closes
+  auto s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  std::string agent(5000, 'a');
+  for (int i = 0; i < 3; ++i) {
+    CallRecord b;
+    MakeCall(b, 1, i);
+    b.view.user_agent = agent;
+    ASSERT_TRUE((*s)->AppendOne(b.view).ok());
+  }
+  s->reset();
+  s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  auto all = (*s)->ReadAfter(0, 10);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[2].user_agent, agent);
   s->reset();
 }
 

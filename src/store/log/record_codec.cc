@@ -1,0 +1,350 @@
+// The event log's record format, version 2: see record_codec.h.
+#include "store/log/record_codec.h"
+
+#include <cstring>
+#include <initializer_list>
+
+#include "common/crypto.h"
+#include "store/event_json.h"
+
+namespace rampart::store::logfmt {
+
+size_t VarintSize(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
+
+char* PutVarint(char* p, uint64_t v) {
+  while (v >= 0x80) {
+    *p++ = static_cast<char>(static_cast<uint8_t>(v) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+bool GetVarint(std::string_view& in, uint64_t* v) {
+  uint64_t out = 0;
+  for (size_t i = 0; i < in.size() && i < 10; ++i) {
+    uint8_t b = static_cast<uint8_t>(in[i]);
+    out |= static_cast<uint64_t>(b & 0x7f) << (7 * i);
+    if ((b & 0x80) == 0) {
+      in.remove_prefix(i + 1);
+      *v = out;
+      return true;
+    }
+  }
+  return false;
+}
+
+namespace {
+
+uint64_t Zigzag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+int64_t Unzigzag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
+
+int HexDigit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+// A UUID in canonical lowercase form (8-4-4-4-12), as 16 bytes; false for anything else (kept
+// as text, so every id reads back exactly as written).
+bool ParseUuid(std::string_view s, uint8_t out[16]) {
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
+    return false;
+  }
+  int k = 0;
+  for (size_t i = 0; i < 36; i += 2) {
+    if (s[i] == '-') ++i;
+    int hi = HexDigit(s[i]), lo = HexDigit(s[i + 1]);
+    if (hi < 0 || lo < 0) return false;
+    out[k++] = static_cast<uint8_t>(hi << 4 | lo);
+  }
+  return true;
+}
+
+void FormatUuid(const uint8_t b[16], std::string& out) {
+  out.assign(36, '-');
+  crypto::WriteHex(out.data(), b, 4);
+  crypto::WriteHex(out.data() + 9, b + 4, 2);
+  crypto::WriteHex(out.data() + 14, b + 6, 2);
+  crypto::WriteHex(out.data() + 19, b + 8, 2);
+  crypto::WriteHex(out.data() + 24, b + 10, 6);
+}
+
+// Field walkers in two modes: Size counts, Writer writes into space made for exactly that.
+class Size {
+ public:
+  void U8(uint8_t) { ++n; }
+  void Var(uint64_t v) { n += VarintSize(v); }
+  void Str(std::string_view s) { n += VarintSize(s.size()) + s.size(); }
+  void Uuid(std::string_view) { n += 16; }
+  size_t n = 0;
+};
+
+class Writer {
+ public:
+  explicit Writer(char* p) : p_(p) {}
+  void U8(uint8_t v) { *p_++ = static_cast<char>(v); }
+  void Var(uint64_t v) { p_ = PutVarint(p_, v); }
+  void Str(std::string_view s) {
+    p_ = PutVarint(p_, s.size());
+    if (!s.empty()) std::memcpy(p_, s.data(), s.size());
+    p_ += s.size();
+  }
+  void Uuid(std::string_view s) {  // REQUIRES: ParseUuid(s) succeeds (the flag says so)
+    ParseUuid(s, reinterpret_cast<uint8_t*>(p_));
+    p_ += 16;
+  }
+
+ private:
+  char* p_;
+};
+
+template <typename IO>
+void ContextFields(IO& io, const EventView& r) {
+  for (std::string_view s : {r.account_id, r.event_name, r.event_source, r.username,
+                             r.access_key_id, r.category, r.region, r.principal_arn,
+                             r.user_agent}) {
+    io.Str(s);
+  }
+  const EventFacts* c = r.call;
+  io.U8(c ? 1 : 0);
+  if (!c) return;
+  io.U8(static_cast<uint8_t>(c->kind));
+  for (std::string_view s :
+       {c->principal_id, c->arn, c->principal_account, c->access_key_id, c->user_name}) {
+    io.Str(s);
+  }
+  io.U8(c->session ? 1 : 0);
+  if (c->session) {
+    io.Str(c->issuer_id);
+    io.Str(c->issuer_arn);
+    io.Str(c->issuer_name);
+    io.Var(Zigzag(c->session_created));
+    io.U8(c->mfa ? 1 : 0);
+    io.Str(c->source_identity);
+  }
+  io.Str(c->source_ip);
+  io.U8(c->tls ? 1 : 0);
+  io.Str(c->tls_version);
+  io.Str(c->tls_cipher);
+  io.Str(c->host);
+}
+
+uint8_t Flags(const EventView& r, uint32_t context) {
+  uint8_t id[16];
+  uint8_t f = r.read_only ? kFlagReadOnly : 0;
+  if (ParseUuid(r.event_id, id)) f |= kFlagBinaryEventId;
+  if (context == kInlineContext) f |= kFlagInlineContext;
+  if (r.call) {
+    f |= kFlagCall;
+    if (ParseUuid(r.call->request_id, id)) f |= kFlagBinaryRequestId;
+  }
+  if (r.resources && !r.resources->empty()) f |= kFlagResources;
+  if (!r.json.empty()) f |= kFlagJson;
+  if (!r.call && !r.facts.empty()) f |= kFlagFacts;
+  return f;
+}
+
+template <typename IO>
+void RecordFields(IO& io, const EventView& r, uint8_t flags, uint32_t context,
+                  std::string_view inline_context) {
+  io.U8(flags);
+  if (flags & kFlagInlineContext) {
+    io.Str(inline_context);
+  } else {
+    io.Var(context);
+  }
+  io.Var(Zigzag(r.event_time_ms));
+  if (flags & kFlagBinaryEventId) {
+    io.Uuid(r.event_id);
+  } else {
+    io.Str(r.event_id);
+  }
+  io.Str(r.error_code);
+  if (flags & kFlagCall) {
+    const EventFacts& c = *r.call;
+    if (flags & kFlagBinaryRequestId) {
+      io.Uuid(c.request_id);
+    } else {
+      io.Str(c.request_id);
+    }
+    io.Str(c.error_message);
+    io.Str(c.request_params);
+    io.Str(c.response_elements);
+  }
+  if (flags & kFlagResources) {
+    io.Var(r.resources->size());
+    for (const EventResource& res : *r.resources) {
+      io.Str(res.type);
+      io.Str(res.name);
+    }
+  }
+  if (flags & kFlagJson) io.Str(r.json);
+  if (flags & kFlagFacts) io.Str(r.facts);
+}
+
+class In {
+ public:
+  explicit In(std::string_view d) : d_(d) {}
+  bool ok() const { return ok_ && d_.empty(); }
+  uint8_t U8() {
+    if (d_.empty()) return Fail(), 0;
+    uint8_t v = static_cast<uint8_t>(d_[0]);
+    d_.remove_prefix(1);
+    return v;
+  }
+  uint64_t Var() {
+    uint64_t v = 0;
+    if (!GetVarint(d_, &v)) Fail();
+    return v;
+  }
+  std::string_view Str() {
+    uint64_t n = Var();
+    if (n > d_.size()) return Fail(), std::string_view();
+    std::string_view s = d_.substr(0, n);
+    d_.remove_prefix(n);
+    return s;
+  }
+  const uint8_t* Bytes16() {
+    if (d_.size() < 16) return Fail(), nullptr;
+    const uint8_t* p = reinterpret_cast<const uint8_t*>(d_.data());
+    d_.remove_prefix(16);
+    return p;
+  }
+
+ private:
+  void Fail() {
+    ok_ = false;
+    d_ = {};
+  }
+  std::string_view d_;
+  bool ok_ = true;
+};
+
+}  // namespace
+
+void EncodeContext(const EventView& r, std::string& out) {
+  Size size;
+  ContextFields(size, r);
+  out.resize(size.n);
+  Writer w(out.data());
+  ContextFields(w, r);
+}
+
+size_t RecordSize(const EventView& r, uint32_t context, std::string_view inline_context) {
+  Size size;
+  RecordFields(size, r, Flags(r, context), context, inline_context);
+  return size.n;
+}
+
+void EncodeRecord(char* p, const EventView& r, uint32_t context,
+                  std::string_view inline_context) {
+  Writer w(p);
+  RecordFields(w, r, Flags(r, context), context, inline_context);
+}
+
+bool PeekContextNumber(std::string_view payload, uint32_t* number) {
+  In in(payload);
+  uint8_t flags = in.U8();
+  if (flags & kFlagInlineContext) {
+    *number = kInlineContext;
+    return !payload.empty();
+  }
+  uint64_t n = in.Var();
+  if (payload.empty() || n >= kInlineContext) return false;
+  *number = static_cast<uint32_t>(n);
+  return true;
+}
+
+bool DecodeRecordWith(std::string_view payload, std::string_view context, EventRecord* r) {
+  In in(payload);
+  uint8_t flags = in.U8();
+  if (flags & kFlagInlineContext) {
+    context = in.Str();
+  } else {
+    in.Var();
+  }
+  r->read_only = (flags & kFlagReadOnly) != 0;
+  r->event_time_ms = Unzigzag(in.Var());
+  if (flags & kFlagBinaryEventId) {
+    if (const uint8_t* b = in.Bytes16()) FormatUuid(b, r->event_id);
+  } else {
+    r->event_id = in.Str();
+  }
+  r->error_code = in.Str();
+  EventFacts x;
+  std::string request_id;
+  if (flags & kFlagCall) {
+    if (flags & kFlagBinaryRequestId) {
+      if (const uint8_t* b = in.Bytes16()) FormatUuid(b, request_id);
+      x.request_id = request_id;
+    } else {
+      x.request_id = in.Str();
+    }
+    x.error_message = in.Str();
+    x.request_params = in.Str();
+    x.response_elements = in.Str();
+  }
+  r->resources.clear();
+  if (flags & kFlagResources) {
+    uint64_t n = in.Var();
+    if (n > 10000) return false;
+    r->resources.resize(n);
+    for (EventResource& res : r->resources) {
+      res.type = in.Str();
+      res.name = in.Str();
+    }
+  }
+  r->json = (flags & kFlagJson) ? in.Str() : std::string_view();
+  r->facts = (flags & kFlagFacts) ? in.Str() : std::string_view();
+  if (!in.ok()) return false;
+
+  In c(context);
+  for (std::string* s : {&r->account_id, &r->event_name, &r->event_source, &r->username,
+                         &r->access_key_id, &r->category, &r->region, &r->principal_arn,
+                         &r->user_agent}) {
+    *s = c.Str();
+  }
+  bool call = c.U8() != 0;
+  if (call != ((flags & kFlagCall) != 0)) return false;
+  if (call) {
+    uint8_t kind = c.U8();
+    if (kind > static_cast<uint8_t>(IdentityKind::kAnonymous)) return false;
+    x.kind = static_cast<IdentityKind>(kind);
+    x.principal_id = c.Str();
+    x.arn = c.Str();
+    x.principal_account = c.Str();
+    x.access_key_id = c.Str();
+    x.user_name = c.Str();
+    x.session = c.U8() != 0;
+    if (x.session) {
+      x.issuer_id = c.Str();
+      x.issuer_arn = c.Str();
+      x.issuer_name = c.Str();
+      x.session_created = Unzigzag(c.Var());
+      x.mfa = c.U8() != 0;
+      x.source_identity = c.Str();
+    }
+    x.source_ip = c.Str();
+    x.tls = c.U8() != 0;
+    x.tls_version = c.Str();
+    x.tls_cipher = c.Str();
+    x.host = c.Str();
+  }
+  if (!c.ok()) return false;
+  if (call) AppendEventFacts(r->facts, x);
+  return true;
+}
+
+}  // namespace rampart::store::logfmt

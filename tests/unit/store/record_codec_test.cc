@@ -1,0 +1,225 @@
+// The event log's record format (store/log/record_codec.h): records split into a context and
+// the per-call rest, read back exactly; malformed payloads refused.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "store/event_json.h"
+#include "store/log/record_codec.h"
+
+namespace rampart::store::logfmt {
+namespace {
+
+struct Built {
+  EventFacts call;
+  std::vector<EventResource> resources;
+  EventView view;
+};
+
+// A call record of an assumed role with MFA, over TLS, with a resource and an error.
+void MakeCall(Built& b) {
+  b.call.kind = IdentityKind::kAssumedRole;
+  b.call.principal_id = "AROAEXAMPLE:sess";
+  b.call.arn = "arn:aws:sts::111111111111:assumed-role/r/sess";
+  b.call.principal_account = "111111111111";
+  b.call.access_key_id = "ASIAEXAMPLE";
+  b.call.session = true;
+  b.call.issuer_id = "AROAEXAMPLE";
+  b.call.issuer_arn = "arn:aws:iam::111111111111:role/r";
+  b.call.issuer_name = "r";
+  b.call.session_created = 1700000000;
+  b.call.mfa = true;
+  b.call.source_identity = "alice";
+  b.call.error_message = "User is not authorized";
+  b.call.request_id = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+  b.call.source_ip = "127.0.0.1";
+  b.call.request_params = "{\"userName\":\"bob\"}";
+  b.call.tls = true;
+  b.call.tls_version = "TLSv1.3";
+  b.call.tls_cipher = "TLS_AES_128_GCM_SHA256";
+  b.call.host = "localhost";
+  b.resources = {{"AWS::IAM::User", "bob"}};
+  EventView& v = b.view;
+  v.event_time_ms = 1764300000123;
+  v.read_only = false;
+  v.event_id = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+  v.account_id = "111111111111";
+  v.event_name = "DeleteUser";
+  v.event_source = "iam.amazonaws.com";
+  v.username = "sess";
+  v.access_key_id = "ASIAEXAMPLE";
+  v.region = "us-east-1";
+  v.error_code = "AccessDenied";
+  v.principal_arn = b.call.arn;
+  v.user_agent = "aws-cli/2.9 Python/3.11";
+  v.resources = &b.resources;
+  v.call = &b.call;
+}
+
+std::string Payload(const EventView& v, uint32_t number, std::string_view context) {
+  std::string p(RecordSize(v, number, context), '\0');
+  EncodeRecord(p.data(), v, number, context);
+  return p;
+}
+
+void ExpectSame(const EventRecord& got, const EventView& v) {
+  EventRecord want = ToRecord(v);
+  EXPECT_EQ(got.event_time_ms, want.event_time_ms);
+  EXPECT_EQ(got.read_only, want.read_only);
+  EXPECT_EQ(got.event_id, want.event_id);
+  EXPECT_EQ(got.account_id, want.account_id);
+  EXPECT_EQ(got.event_name, want.event_name);
+  EXPECT_EQ(got.event_source, want.event_source);
+  EXPECT_EQ(got.username, want.username);
+  EXPECT_EQ(got.access_key_id, want.access_key_id);
+  EXPECT_EQ(got.category, want.category);
+  EXPECT_EQ(got.region, want.region);
+  EXPECT_EQ(got.error_code, want.error_code);
+  EXPECT_EQ(got.principal_arn, want.principal_arn);
+  EXPECT_EQ(got.user_agent, want.user_agent);
+  EXPECT_EQ(got.json, want.json);
+  EXPECT_EQ(got.facts, want.facts);
+  ASSERT_EQ(got.resources.size(), want.resources.size());
+  for (size_t i = 0; i < want.resources.size(); ++i) {
+    EXPECT_EQ(got.resources[i].type, want.resources[i].type);
+    EXPECT_EQ(got.resources[i].name, want.resources[i].name);
+  }
+}
+
+TEST(RecordCodecTest, CallRecordRoundTripsByContextNumberAndInline) {
+  Built b;
+  MakeCall(b);
+  std::string context;
+  EncodeContext(b.view, context);
+  auto contexts = [&](uint32_t n) { return n == 7 ? &context : nullptr; };
+  EventRecord r;
+  ASSERT_TRUE(DecodeRecord(Payload(b.view, 7, ""), contexts, &r));
+  ExpectSame(r, b.view);
+  EventRecord in;
+  ASSERT_TRUE(DecodeRecord(Payload(b.view, kInlineContext, context), contexts, &in));
+  ExpectSame(in, b.view);
+  // The rendered JSON carries what the context holds.
+  std::string json = EventJson(r);
+  EXPECT_NE(json.find("\"mfaAuthenticated\":\"true\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"requestID\":\"0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9\""),
+            std::string::npos);
+  EXPECT_NE(json.find("\"tlsVersion\":\"TLSv1.3\""), std::string::npos);
+}
+
+TEST(RecordCodecTest, RecordsOfOneCallerShareTheirContext) {
+  Built a, b;
+  MakeCall(a);
+  MakeCall(b);
+  b.view.event_id = "00000000-0000-4000-8000-000000000001";
+  b.view.event_time_ms += 5;
+  b.call.request_id = "00000000-0000-4000-8000-000000000002";
+  b.call.request_params = "{\"userName\":\"carol\"}";
+  std::string ca, cb;
+  EncodeContext(a.view, ca);
+  EncodeContext(b.view, cb);
+  EXPECT_EQ(ca, cb);
+  b.call.source_ip = "10.0.0.1";
+  EncodeContext(b.view, cb);
+  EXPECT_NE(ca, cb);
+}
+
+// A GetCallerIdentity's record by context number: ~430 bytes in the first format.
+TEST(RecordCodecTest, SmallCallRecordIsSmall) {
+  EventFacts call;
+  call.kind = IdentityKind::kIamUser;
+  call.principal_id = "AIDAEXAMPLEEXAMPLE01";
+  call.arn = "arn:aws:iam::111111111111:user/alice";
+  call.principal_account = "111111111111";
+  call.access_key_id = "AKIAEXAMPLEEXAMPLE01";
+  call.user_name = "alice";
+  call.request_id = "0f1e2d3c-4b5a-4978-8695-a4b3c2d1e0f9";
+  call.source_ip = "127.0.0.1";
+  EventView v;
+  v.event_time_ms = 1764300000123;
+  v.read_only = true;
+  v.event_id = "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d";
+  v.account_id = "111111111111";
+  v.event_name = "GetCallerIdentity";
+  v.event_source = "sts.amazonaws.com";
+  v.call = &call;
+  EXPECT_LE(RecordSize(v, 3, ""), 50u);
+}
+
+// Ids that are not canonical lowercase UUIDs are kept as text, so they read back exactly.
+TEST(RecordCodecTest, OtherIdsReadBackExactly) {
+  for (std::string id : std::vector<std::string>{"id-1", "9A8B7C6D-5E4F-4A3B-9C2D-1E0F9A8B7C6D",
+                         "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6g", "", std::string(36, '-')}) {
+    Built b;
+    MakeCall(b);
+    b.view.event_id = id;
+    b.call.request_id = id;
+    std::string context;
+    EncodeContext(b.view, context);
+    EventRecord r;
+    ASSERT_TRUE(DecodeRecordWith(Payload(b.view, 0, ""), context, &r)) << id;
+    ExpectSame(r, b.view);
+  }
+}
+
+// Records appended with a JSON document or an opaque facts blob (Insights events, batches).
+TEST(RecordCodecTest, JsonAndFactsBlobRecordsRoundTrip) {
+  EventRecord src;
+  src.event_id = "insight-1";
+  src.account_id = "111111111111";
+  src.event_time_ms = -5;  // times before 1970 survive too
+  src.category = "Insight";
+  src.json = "{\"eventType\":\"AwsCloudTrailInsight\"}";
+  src.facts = std::string("\x00\x01\xff", 3);
+  EventView v = ViewOf(src);
+  std::string context;
+  EncodeContext(v, context);
+  EventRecord r;
+  ASSERT_TRUE(DecodeRecordWith(Payload(v, 0, ""), context, &r));
+  ExpectSame(r, v);
+}
+
+// Every truncation, an unknown context number, and a context of the wrong kind are refused.
+TEST(RecordCodecTest, MalformedPayloadsAreRefused) {
+  Built b;
+  MakeCall(b);
+  std::string context;
+  EncodeContext(b.view, context);
+  auto contexts = [&](uint32_t n) { return n == 0 ? &context : nullptr; };
+  std::string p = Payload(b.view, 0, "");
+  EventRecord r;
+  for (size_t n = 0; n < p.size(); ++n) {
+    EXPECT_FALSE(DecodeRecord(std::string_view(p).substr(0, n), contexts, &r)) << n;
+  }
+  EXPECT_FALSE(DecodeRecord(p + "x", contexts, &r));
+  EXPECT_FALSE(DecodeRecord(Payload(b.view, 1, ""), contexts, &r));
+  for (size_t n = 0; n < context.size(); ++n) {
+    EXPECT_FALSE(DecodeRecordWith(p, std::string_view(context).substr(0, n), &r)) << n;
+  }
+  EventRecord plain;
+  plain.event_id = "x";
+  EventView pv = ViewOf(plain);
+  std::string plain_context;
+  EncodeContext(pv, plain_context);
+  EXPECT_FALSE(DecodeRecordWith(p, plain_context, &r));  // a call record needs a call context
+  EXPECT_FALSE(DecodeRecordWith(Payload(pv, 0, ""), context, &r));
+}
+
+TEST(RecordCodecTest, Varints) {
+  for (uint64_t v : {0ull, 1ull, 127ull, 128ull, 16383ull, 16384ull, ~0ull}) {
+    char buf[10];
+    char* end = PutVarint(buf, v);
+    EXPECT_EQ(static_cast<size_t>(end - buf), VarintSize(v));
+    std::string_view in(buf, static_cast<size_t>(end - buf));
+    uint64_t got = 0;
+    ASSERT_TRUE(GetVarint(in, &got));
+    EXPECT_EQ(got, v);
+    EXPECT_TRUE(in.empty());
+  }
+  std::string_view endless("\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11);
+  uint64_t v;
+  EXPECT_FALSE(GetVarint(endless, &v));
+}
+
+}  // namespace
+}  // namespace rampart::store::logfmt
