@@ -31,8 +31,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   EventView v = ViewOf(r);
   std::string again_context;
   logfmt::EncodeContext(v, again_context);
-  std::string again(logfmt::RecordSize(v, logfmt::kInlineContext, again_context), '\0');
-  logfmt::EncodeRecord(again.data(), v, logfmt::kInlineContext, again_context);
+  std::string again;
+  logfmt::EncodeRecord(again, v, logfmt::kInlineContext, again_context);
   EventRecord back;
   if (!logfmt::DecodeRecordWith(again, {}, &back)) std::abort();
   if (back.event_id != r.event_id || back.facts != r.facts || back.json != r.json ||

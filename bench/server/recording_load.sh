@@ -5,6 +5,8 @@
 # Points alternate between the servers (ABBA) so both see the same background noise. Reports the
 # medians of RUNS points per server and the median of the per-pair costs (each recording point
 # against the non-recording point paired with it: robust to the machine's load drifting).
+# Also reports each server's CPU time per request (user + system, from /proc/PID/stat over the
+# point): a second view of the cost that a neighbour taking the CPU away moves less.
 # usage: bench/server/recording_load.sh [seconds-per-point=5] [runs=5]
 # env:   RAMPART_BIN (the binary), BENCH_TMP (where the data directories go; default /tmp)
 set -euo pipefail
@@ -35,25 +37,39 @@ sign() {  # sign NAME PORT OUT
   /usr/bin/python3 bench/server/sign_request.py sts "Action=GetCallerIdentity&Version=2011-06-15" \
     "127.0.0.1:$2" "$k" "$s" "$3"
 }
-start on; ON=$PORT; sign on "$ON" "$work/on.lua"
-start off --event-recording false; OFF=$PORT; sign off "$OFF" "$work/off.lua"
-rps() { grep Requests/sec | awk '{print $2}'; }
+start on; ON=$PORT; ON_PID=${pids[-1]}; sign on "$ON" "$work/on.lua"
+start off --event-recording false; OFF=$PORT; OFF_PID=${pids[-1]}; sign off "$OFF" "$work/off.lua"
+ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+TCK=$(getconf CLK_TCK)
+point() {  # point CONNS SCRIPT PORT PID -> "rps cpu-us-per-request"
+  local t0 t1 out
+  t0=$(ticks "$4")
+  out=$(wrk -t1 -c"$1" -d"${SECS}s" -s "$2" "http://127.0.0.1:$3/")
+  t1=$(ticks "$4")
+  awk -v t0="$t0" -v t1="$t1" -v hz="$TCK" '
+    / requests in / { n = $1 }
+    /Requests\/sec/ { r = $2 }
+    END { printf "%s %.2f\n", r, (t1 - t0) / hz * 1e6 / n }' <<<"$out"
+}
 med() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
 for c in 1 64; do
-  a=(); b=(); pair=()
+  a=(); b=(); pair=(); ca=(); cb=(); cpair=()
   for i in $(seq "$RUNS"); do
     # ABBA: which server goes first alternates, so neither always runs right after the other.
     if ((i % 2)); then
-      x=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)
-      y=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)
+      read -r x xc < <(point "$c" "$work/on.lua" "$ON" "$ON_PID")
+      read -r y yc < <(point "$c" "$work/off.lua" "$OFF" "$OFF_PID")
     else
-      y=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/off.lua" "http://127.0.0.1:$OFF/" | rps)
-      x=$(wrk -t1 -c"$c" -d"${SECS}s" -s "$work/on.lua" "http://127.0.0.1:$ON/" | rps)
+      read -r y yc < <(point "$c" "$work/off.lua" "$OFF" "$OFF_PID")
+      read -r x xc < <(point "$c" "$work/on.lua" "$ON" "$ON_PID")
     fi
     a+=("$x"); b+=("$y"); pair+=("$(awk -v a="$x" -v b="$y" 'BEGIN { printf "%.1f", (1 - a / b) * 100 }')")
+    ca+=("$xc"); cb+=("$yc"); cpair+=("$(awk -v a="$xc" -v b="$yc" 'BEGIN { printf "%.1f", (a / b - 1) * 100 }')")
   done
   am=$(med "${a[@]}"); bm=$(med "${b[@]}")
   echo "GetCallerIdentity, $c connection(s): recording ${a[*]} (median $am), not recording ${b[*]} (median $bm)"
   awk -v a="$am" -v b="$bm" -v p="$(med "${pair[@]}")" -v all="${pair[*]}" \
     'BEGIN { printf "  recording cost: %.1f%% of median throughput; per pair %s%% (median %.1f%%)\n", (1 - a / b) * 100, all, p }'
+  echo "  server CPU us/request: recording ${ca[*]} (median $(med "${ca[@]}")), not recording ${cb[*]} (median $(med "${cb[@]}"))"
+  echo "  recording cost in CPU per request, per pair ${cpair[*]}% (median $(med "${cpair[@]}")%)"
 done

@@ -308,10 +308,9 @@ class LogEventStore final : public EventStore {
   // The record frame of `r`, length and CRC still to be filled in (WriteFrameLocked).
   static Status EncodeFrame(const EventView& r, uint32_t context, std::string_view context_bytes,
                             std::string& frame) {
-    size_t len = logfmt::RecordSize(r, context, context_bytes);
+    frame.resize(8);
+    size_t len = logfmt::EncodeRecord(frame, r, context, context_bytes);
     if (len > kMaxPayload) return Error::Validation("event record too large");
-    frame.resize(8 + len);
-    logfmt::EncodeRecord(frame.data() + 8, r, context, context_bytes);
     return {};
   }
 

@@ -55,12 +55,13 @@ enum : uint8_t {
 // Writes the context of `r` into `out` (replacing its contents).
 void EncodeContext(const EventView& r, std::string& out);
 
-// A record's payload that refers to context number `context`, or carries `inline_context`
-// when `context` is kInlineContext. RecordSize first, then EncodeRecord writes exactly that
-// many bytes at `p`.
+// Appends to `out` the payload of `r` that refers to context number `context`, or carries
+// `inline_context` when `context` is kInlineContext; returns its size. RecordSize is that size
+// without encoding.
 constexpr uint32_t kInlineContext = ~0u;
+size_t EncodeRecord(std::string& out, const EventView& r, uint32_t context,
+                    std::string_view inline_context);
 size_t RecordSize(const EventView& r, uint32_t context, std::string_view inline_context);
-void EncodeRecord(char* p, const EventView& r, uint32_t context, std::string_view inline_context);
 
 // Decodes a record payload into `r` (all but seq). `contexts(n)` returns context number n, or
 // null when there is none. A call record's facts come back as a facts blob (AppendEventFacts).

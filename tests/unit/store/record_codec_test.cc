@@ -58,8 +58,9 @@ void MakeCall(Built& b) {
 }
 
 std::string Payload(const EventView& v, uint32_t number, std::string_view context) {
-  std::string p(RecordSize(v, number, context), '\0');
-  EncodeRecord(p.data(), v, number, context);
+  std::string p;
+  EXPECT_EQ(EncodeRecord(p, v, number, context), RecordSize(v, number, context));
+  EXPECT_EQ(p.size(), RecordSize(v, number, context));
   return p;
 }
 
