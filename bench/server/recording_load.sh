@@ -8,7 +8,9 @@
 # Also reports each server's CPU time per request (user + system, from /proc/PID/stat over the
 # point): a second view of the cost that a neighbour taking the CPU away moves less.
 # usage: bench/server/recording_load.sh [seconds-per-point=5] [runs=5]
-# env:   RAMPART_BIN (the binary), BENCH_TMP (where the data directories go; default /tmp)
+# env:   RAMPART_BIN (the binary), BENCH_TMP (where the data directories go; default /tmp),
+#        CONNS (the connection counts to measure; default "1 64"), SERVE_ARGS (more arguments
+#        for both servers, e.g. "--threads 1")
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 BIN=${RAMPART_BIN:-build/rampart}
@@ -21,7 +23,8 @@ cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; rm -r
 trap cleanup EXIT
 start() {  # start NAME ARGS... -> PORT
   local name=$1; shift
-  "$BIN" serve --listen 127.0.0.1:0 --access-log off --data-dir "$work/$name" "$@" 2>"$work/$name.err" &
+  # shellcheck disable=SC2086 # SERVE_ARGS is a list of words
+  "$BIN" serve --listen 127.0.0.1:0 --access-log off --data-dir "$work/$name" ${SERVE_ARGS:-} "$@" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 100); do
     PORT=$(grep -o 'listening on http://127.0.0.1:[0-9]*' "$work/$name.err" | sed 's/.*://' || true)
@@ -52,7 +55,7 @@ point() {  # point CONNS SCRIPT PORT PID -> "rps cpu-us-per-request"
     END { printf "%s %.2f\n", r, (t1 - t0) / hz * 1e6 / n }' <<<"$out"
 }
 med() { printf '%s\n' "$@" | sort -n | awk '{v[NR]=$1} END {print (NR % 2) ? v[(NR+1)/2] : (v[NR/2]+v[NR/2+1])/2}'; }
-for c in 1 64; do
+for c in ${CONNS:-1 64}; do
   a=(); b=(); pair=(); ca=(); cb=(); cpair=()
   for i in $(seq "$RUNS"); do
     # ABBA: which server goes first alternates, so neither always runs right after the other.

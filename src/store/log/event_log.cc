@@ -38,7 +38,6 @@
 #include <cstring>
 #include <filesystem>
 #include <mutex>
-#include <shared_mutex>
 #include <unordered_map>
 
 #include "common/adaptive_mutex.h"
@@ -209,7 +208,7 @@ class LogEventStore final : public EventStore {
   Status Append(std::vector<EventRecord>& batch) override {
     std::vector<int64_t> full;
     {
-      std::lock_guard write_lock(write_mu_);
+      std::lock_guard lock(mu_);
       // Sizes and room for the whole batch first: a record too large or a full disk then fails
       // the batch before any of its records is written. (Room for each record's context frame
       // too, though most will be known already.)
@@ -228,7 +227,7 @@ class LogEventStore final : public EventStore {
         logfmt::EncodeContext(v, context);
         RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(context));
         RAMPART_RETURN_IF_ERROR(EncodeFrame(v, number, context, frame));
-        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v));
+        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v, number));
         if (int64_t b = TakeFullBlock(); b >= 0) full.push_back(b);
       }
     }
@@ -246,10 +245,10 @@ class LogEventStore final : public EventStore {
       RAMPART_RETURN_IF_ERROR(EncodeFrame(r, number, cache.context, cache.frame));
       int64_t seq, full;
       {
-        std::lock_guard write_lock(write_mu_);
+        std::lock_guard lock(mu_);
         // Wiped since the context number was found: it may name another context now.
         if (generation_.load(std::memory_order_relaxed) != generation) continue;
-        RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(cache.frame, r));
+        RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(cache.frame, r, number));
         full = TakeFullBlock();
       }
       BuildIdTable(full);  // once per 65,536 records, by the caller that filled the block
@@ -268,7 +267,7 @@ class LogEventStore final : public EventStore {
     if (slot.generation == generation && slot.hash == hash && slot.bytes == cache.context) {
       return slot.number;
     }
-    std::lock_guard write_lock(write_mu_);
+    std::lock_guard lock(mu_);
     RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(cache.context));
     if (number != logfmt::kInlineContext) {
       slot.generation = generation_.load(std::memory_order_relaxed);
@@ -279,7 +278,7 @@ class LogEventStore final : public EventStore {
     return number;
   }
 
-  // REQUIRES: write_mu_ held. The number of `context`, writing its frame if it is new.
+  // REQUIRES: mu_ held. The number of `context`, writing its frame if it is new.
   Result<uint32_t> ContextNumberLocked(std::string_view context) {
     if (context.size() > kMaxContext) return logfmt::kInlineContext;
     auto it = context_numbers_.find(context);
@@ -295,12 +294,10 @@ class LogEventStore final : public EventStore {
     return number;
   }
 
-  // REQUIRES: write_mu_ held, or no other thread (Load).
+  // REQUIRES: mu_ held, or no other thread (Load).
   void AddContext(std::string_view context) {
-    {
-      std::unique_lock lock(mu_);
-      contexts_.emplace_back(context);
-    }
+    contexts_.emplace_back(context);
+    context_lists_.emplace_back();
     context_numbers_.emplace(contexts_.back(), static_cast<uint32_t>(contexts_.size() - 1));
     context_bytes_ += context.size();
   }
@@ -314,7 +311,7 @@ class LogEventStore final : public EventStore {
     return {};
   }
 
-  // REQUIRES: write_mu_ held, and MapFor(frame.size()) done. Fills in the frame's header and
+  // REQUIRES: mu_ held, and MapFor(frame.size()) done. Fills in the frame's header and
   // copies it to the end of the log; returns its offset.
   // The frame is copied into a shared mapping of the file: once the copy is done the bytes are
   // in the page cache and survive the process being killed, with no system call per record (a
@@ -332,12 +329,12 @@ class LogEventStore final : public EventStore {
     return offset;
   }
 
-  // REQUIRES: write_mu_ held. Appends the record frame of `r` and indexes it.
-  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r) {
+  // REQUIRES: mu_ held. Appends the record frame of `r` (of context number `context`) and
+  // indexes it.
+  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r, uint32_t context) {
     RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
     uint64_t offset = WriteFrameLocked(frame, kRecord);
-    std::unique_lock lock(mu_);
-    Index(r, offset);
+    Index(r, offset, context);
     return next_seq_++;
   }
 
@@ -345,7 +342,7 @@ class LogEventStore final : public EventStore {
     std::vector<uint64_t> picked;  // record numbers, newest first
     bool by_id = false;
     {
-      std::shared_lock lock(mu_);
+      std::lock_guard lock(mu_);
       uint64_t key = LookupKey(q);
       if (q.attribute_key == "EventId") {
         // Candidates by hash (IdBlocks); the record read below confirms the id.
@@ -394,7 +391,7 @@ class LogEventStore final : public EventStore {
   Result<std::vector<EventRecord>> ReadAfter(int64_t after_seq, size_t limit) override {
     std::vector<uint64_t> picked;
     {
-      std::shared_lock lock(mu_);
+      std::lock_guard lock(mu_);
       uint64_t start = static_cast<uint64_t>(std::max<int64_t>(after_seq, 0));
       start = std::max<uint64_t>(start, first_live_);
       for (uint64_t i = start; i < entries_.size() && picked.size() < limit; ++i) {
@@ -410,20 +407,19 @@ class LogEventStore final : public EventStore {
   }
 
   Result<int64_t> LastSeq() override {
-    std::shared_lock lock(mu_);
+    std::lock_guard lock(mu_);
     return static_cast<int64_t>(entries_.size());
   }
 
   Result<int64_t> Expire(int64_t before_ms) override {
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     uint64_t old = first_live_;
     while (first_live_ < entries_.size() && entries_[first_live_].time < before_ms) ++first_live_;
     return static_cast<int64_t>(first_live_ - old);
   }
 
   Status WipeAll() override {
-    std::lock_guard write_lock(write_mu_);
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     Unmap();
     if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate " + path_);
     entries_.clear();
@@ -436,6 +432,7 @@ class LogEventStore final : public EventStore {
     accounts_ids_.clear();
     category_ids_.clear();
     contexts_.clear();
+    context_lists_.clear();
     context_numbers_.clear();
     context_bytes_ = 0;
     generation_.store(NextGeneration(), std::memory_order_release);
@@ -466,7 +463,7 @@ class LogEventStore final : public EventStore {
   };
   using Dictionary = std::unordered_map<std::string, uint32_t, SvHash, std::equal_to<>>;
 
-  // REQUIRES: mu_ held (exclusively when `add`). ~0u when absent and !add.
+  // REQUIRES: mu_ held. ~0u when absent and !add.
   static uint32_t Intern(Dictionary& ids, std::string_view v, bool add) {
     auto it = ids.find(v);
     if (it != ids.end()) return it->second;
@@ -507,7 +504,7 @@ class LogEventStore final : public EventStore {
     return kNoKey;
   }
 
-  // REQUIRES: mu_ held exclusively; records are indexed in seq order.
+  // REQUIRES: mu_ held; records are indexed in seq order.
   // Consecutive records mostly share their account, event name, source, user and key: each
   // attribute remembers the posting list its last value went to, so a repeat costs a string
   // compare instead of two hash lookups (lists are map nodes: their addresses are stable).
@@ -517,16 +514,35 @@ class LogEventStore final : public EventStore {
     Postings* list = nullptr;
   };
 
-  // REQUIRES: mu_ held exclusively; records are indexed in seq order.
-  void Index(const EventView& r, uint64_t offset) {
+  // Per numbered context (parallel to contexts_): the account, category and posting lists its
+  // records go to, found by its first record. The next records of the context skip the string
+  // compares and lookups: a record costs a push onto each list.
+  struct ContextLists {
+    uint32_t account = ~0u, category = 0;
+    Postings* lists[kResourceName] = {};  // by Attr; kReadOnly unused; null: no such attribute
+    Postings* read_only[2] = {};          // false, true
+    bool ready = false;
+  };
+
+  // REQUIRES: mu_ held; records are indexed in seq order. `context`: the record's context
+  // number, or kInlineContext.
+  void Index(const EventView& r, uint64_t offset, uint32_t context) {
     last_time_ = std::max(last_time_, r.event_time_ms);
     uint32_t idx = static_cast<uint32_t>(entries_.size());
-    if (recent_account_.account == ~0u || recent_account_.value != r.account_id) {
-      recent_account_ = Recent{std::string(r.account_id), Intern(accounts_ids_, r.account_id, true)};
+    ContextLists* known = context < context_lists_.size() ? &context_lists_[context] : nullptr;
+    uint32_t account, category;
+    if (known && known->ready) {
+      account = known->account;
+      category = known->category;
+    } else {
+      if (recent_account_.account == ~0u || recent_account_.value != r.account_id) {
+        recent_account_ =
+            Recent{std::string(r.account_id), Intern(accounts_ids_, r.account_id, true)};
+      }
+      account = recent_account_.account;
+      category = r.category == "Management" ? management_id_
+                                            : Intern(category_ids_, r.category, true);
     }
-    uint32_t account = recent_account_.account;
-    uint32_t category = r.category == "Management" ? management_id_
-                                                   : Intern(category_ids_, r.category, true);
     entries_.push_back({offset, last_time_, account, category});
     if (idx % kIdBlock == 0) {
       id_blocks_.emplace_back();
@@ -535,23 +551,43 @@ class LogEventStore final : public EventStore {
     }
     id_blocks_.back().hashes->push_back(std::hash<std::string_view>()(r.event_id));
     if ((idx + 1) % kIdBlock == 0) full_block_ = idx / kIdBlock;
-    auto add = [&](Attr attr, std::string_view value) {
+    auto add = [&](Attr attr, std::string_view value) -> Postings* {
       Recent* m = attr < kResourceName ? &recent_[attr] : nullptr;
       if (m && m->list && m->account == account && m->category == category && m->value == value) {
         m->list->push_back(idx);
-        return;
+        return m->list;
       }
       uint32_t v = attr == kAll ? 0 : Intern(values_, value, true);
       Postings& list = postings_[PackKey(account, category, attr, v)];
       list.push_back(idx);
       if (m) *m = Recent{std::string(value), account, category, &list};
+      return &list;
     };
-    add(kAll, "");
-    add(kEventName, r.event_name);
-    add(kEventSource, r.event_source);
-    add(kReadOnly, r.read_only ? "true" : "false");
-    if (!r.username.empty()) add(kUsername, r.username);
-    if (!r.access_key_id.empty()) add(kAccessKeyId, r.access_key_id);
+    if (known && known->ready) {
+      for (Postings* list : known->lists) {
+        if (list) list->push_back(idx);
+      }
+    } else {
+      Postings* lists[kResourceName] = {};
+      lists[kAll] = add(kAll, "");
+      lists[kEventName] = add(kEventName, r.event_name);
+      lists[kEventSource] = add(kEventSource, r.event_source);
+      if (!r.username.empty()) lists[kUsername] = add(kUsername, r.username);
+      if (!r.access_key_id.empty()) lists[kAccessKeyId] = add(kAccessKeyId, r.access_key_id);
+      if (known) {
+        std::copy(std::begin(lists), std::end(lists), known->lists);
+        known->account = account;
+        known->category = category;
+        known->ready = true;
+      }
+    }
+    Postings** read_only = known ? &known->read_only[r.read_only] : nullptr;
+    if (read_only && *read_only) {
+      (*read_only)->push_back(idx);
+    } else {
+      Postings* list = add(kReadOnly, r.read_only ? "true" : "false");
+      if (read_only) *read_only = list;
+    }
     if (r.resources) {
       for (const auto& res : *r.resources) {
         add(kResourceName, res.name);
@@ -563,7 +599,7 @@ class LogEventStore final : public EventStore {
   Result<EventRecord> ReadRecord(uint64_t i) {
     uint64_t offset;
     {
-      std::shared_lock lock(mu_);
+      std::lock_guard lock(mu_);
       if (i >= entries_.size()) return Error::Internal("event record out of range");
       offset = entries_[i].offset;
     }
@@ -590,7 +626,7 @@ class LogEventStore final : public EventStore {
   // posix_fallocate so a full disk is an error here, never a SIGBUS on the copy.
   static constexpr uint64_t kWindow = 64ull << 20;
 
-  // REQUIRES: write_mu_ held. Maps a window covering [end_, end_ + n).
+  // REQUIRES: mu_ held. Maps a window covering [end_, end_ + n).
   Status MapFor(size_t n) {
     if (map_ != nullptr && end_ + n <= map_at_ + map_len_) return {};
     Unmap();
@@ -656,9 +692,10 @@ class LogEventStore final : public EventStore {
         AddContext(payload);
       } else {
         EventRecord r;
-        if (!DecodeFrame(kind, payload, &r)) break;
+        uint32_t context;
+        if (!DecodeFrame(kind, payload, &r, &context)) break;
         if (kind == kRecordV1 && r.seq != next_seq_) break;
-        Index(ViewOf(r), buf_at + cur);
+        Index(ViewOf(r), buf_at + cur, context);
         BuildIdTable(TakeFullBlock());  // no other thread yet
         ++next_seq_;
       }
@@ -686,11 +723,15 @@ class LogEventStore final : public EventStore {
     return len > kMaxPayload || (word >> 28) > kContext ? 0 : len;
   }
 
-  // A record frame's payload (kind kRecordV1 or kRecord) as a record, seq aside.
-  bool DecodeFrame(uint32_t kind, std::string_view payload, EventRecord* r) {
+  // A record frame's payload (kind kRecordV1 or kRecord) as a record, seq aside; `context`
+  // (if given) gets its context number (kInlineContext if none).
+  bool DecodeFrame(uint32_t kind, std::string_view payload, EventRecord* r,
+                   uint32_t* context = nullptr) {
+    if (context) *context = logfmt::kInlineContext;
     if (kind == kRecordV1) return DecodeV1(payload, r);
     if (kind != kRecord) return false;
-    std::shared_lock lock(mu_);
+    if (context && !logfmt::PeekContextNumber(payload, context)) return false;
+    std::lock_guard lock(mu_);
     return logfmt::DecodeRecord(
         payload,
         [&](uint32_t n) { return n < contexts_.size() ? &contexts_[n] : nullptr; }, r);
@@ -698,8 +739,10 @@ class LogEventStore final : public EventStore {
 
   std::string path_;
   int fd_ = -1;
-  AdaptiveMutex write_mu_;     // one appender at a time (spins briefly: appends are short)
-  std::shared_mutex mu_;       // guards everything below
+  // Guards everything below. One lock for appends and reads: appends are short (spins briefly
+  // before sleeping) and reads rare; two (a mutex for appenders and a reader-writer lock for
+  // the index) cost each call a second lock and one more cache line moving between cores.
+  AdaptiveMutex mu_;
   // Chunked (deques), not vectors: these grow by one element a call, and a vector doubling
   // copied up to tens of MB under the exclusive lock, stalling every caller for milliseconds
   // (the p99 of GetCallerIdentity at 64 connections).
@@ -720,11 +763,11 @@ class LogEventStore final : public EventStore {
     std::vector<uint32_t> slots;                     // empty until built
   };
   std::deque<IdBlock> id_blocks_;
-  // GUARDED_BY(write_mu_) (Index runs under it, or alone in Load): a block just filled, whose
+  // GUARDED_BY(mu_) (Index runs under it, or alone in Load): a block just filled, whose
   // table is to be built.
   int64_t full_block_ = -1;
 
-  // Takes the block Index just filled (if any). REQUIRES: write_mu_ held, or no other thread.
+  // Takes the block Index just filled (if any). REQUIRES: mu_ held, or no other thread.
   int64_t TakeFullBlock() {
     int64_t b = full_block_;
     full_block_ = -1;
@@ -736,7 +779,7 @@ class LogEventStore final : public EventStore {
     if (b < 0) return;
     std::shared_ptr<const std::vector<uint64_t>> hashes;
     {
-      std::shared_lock lock(mu_);
+      std::lock_guard lock(mu_);
       if (static_cast<size_t>(b) >= id_blocks_.size()) return;  // wiped meanwhile
       hashes = id_blocks_[b].hashes;
     }
@@ -746,7 +789,7 @@ class LogEventStore final : public EventStore {
       while (slots[pos] != 0) pos = (pos + 1) & (kIdSlots - 1);
       slots[pos] = k + 1;
     }
-    std::unique_lock lock(mu_);
+    std::lock_guard lock(mu_);
     if (static_cast<size_t>(b) < id_blocks_.size() && id_blocks_[b].hashes == hashes) {
       id_blocks_[b].slots = std::move(slots);
     }
@@ -778,12 +821,13 @@ class LogEventStore final : public EventStore {
   Dictionary accounts_ids_, category_ids_;
   // Contexts by number (record_codec.h); a deque, so their bytes never move.
   std::deque<std::string> contexts_;
-  // GUARDED_BY(write_mu_): the number of each context, keyed by views of contexts_.
+  std::deque<ContextLists> context_lists_;
+  // GUARDED_BY(mu_): the number of each context, keyed by views of contexts_.
   std::unordered_map<std::string_view, uint32_t> context_numbers_;
-  size_t context_bytes_ = 0;  // GUARDED_BY(write_mu_)
+  size_t context_bytes_ = 0;  // GUARDED_BY(mu_)
   std::atomic<uint64_t> generation_{NextGeneration()};
   uint64_t end_ = 0;
-  char* map_ = nullptr;      // GUARDED_BY(write_mu_): file bytes [map_at_, map_at_ + map_len_)
+  char* map_ = nullptr;      // GUARDED_BY(mu_): file bytes [map_at_, map_at_ + map_len_)
   uint64_t map_at_ = 0, map_len_ = 0;
   uint64_t first_live_ = 0;
   int64_t next_seq_ = 1;

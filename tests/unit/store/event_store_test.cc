@@ -85,7 +85,7 @@ void MakeCall(CallRecord& b, int who, int i) {
   if (i % 3 == 0) b.resources.push_back({"AWS::IAM::User", "u" + std::to_string(i)});
   b.view = EventView();
   b.view.event_time_ms = 1000000 + i;
-  b.view.read_only = i % 2 == 0;
+  b.view.read_only = i % 5 < 2;  // not tied to the context: a caller mixes both
   b.view.event_id = b.event_id;
   b.view.account_id = "111111111111";
   b.view.event_name = i % 2 ? "GetUser" : "CreateUser";
@@ -235,6 +235,26 @@ TEST_P(EventStoreTest, CallRecordsRoundTripWithTheirFacts) {
     ASSERT_TRUE(rows.ok());
     ASSERT_EQ(rows->size(), 1u);
     EXPECT_EQ((*rows)[0].facts, want[199].facts);
+    // Each attribute finds exactly its records (records of one caller share their context).
+    auto count = [&](std::string key, std::string value) {
+      EventQuery q;
+      q.account_id = "111111111111";
+      q.attribute_key = std::move(key);
+      q.attribute_value = std::move(value);
+      q.limit = 1000;
+      auto r = store_->Lookup(q);
+      EXPECT_TRUE(r.ok());
+      return r.ok() ? r->size() : 0;
+    };
+    EXPECT_EQ(count("", ""), 200u);
+    EXPECT_EQ(count("Username", "alice"), 50u);
+    EXPECT_EQ(count("AccessKeyId", "AKIA2"), 50u);
+    EXPECT_EQ(count("ReadOnly", "true"), 80u);
+    EXPECT_EQ(count("ReadOnly", "false"), 120u);
+    EXPECT_EQ(count("EventName", "GetUser"), 100u);
+    EXPECT_EQ(count("EventSource", "iam.amazonaws.com"), 200u);
+    EXPECT_EQ(count("ResourceName", "u3"), 1u);
+    EXPECT_EQ(count("ResourceType", "AWS::IAM::User"), 67u);
   };
   check();
   Open();
