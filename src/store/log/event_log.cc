@@ -227,7 +227,7 @@ class LogEventStore final : public EventStore {
         logfmt::EncodeContext(v, context);
         RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(context));
         RAMPART_RETURN_IF_ERROR(EncodeFrame(v, number, context, frame));
-        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v, number));
+        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v, number, IdHash(v.event_id)));
         if (int64_t b = TakeFullBlock(); b >= 0) full.push_back(b);
       }
     }
@@ -243,12 +243,13 @@ class LogEventStore final : public EventStore {
       uint64_t generation = generation_.load(std::memory_order_acquire);
       RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumber(r, generation, cache));
       RAMPART_RETURN_IF_ERROR(EncodeFrame(r, number, cache.context, cache.frame));
+      uint64_t id_hash = IdHash(r.event_id);
       int64_t seq, full;
       {
         std::lock_guard lock(mu_);
         // Wiped since the context number was found: it may name another context now.
         if (generation_.load(std::memory_order_relaxed) != generation) continue;
-        RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(cache.frame, r, number));
+        RAMPART_ASSIGN_OR_RETURN(seq, AppendFrameLocked(cache.frame, r, number, id_hash));
         full = TakeFullBlock();
       }
       BuildIdTable(full);  // once per 65,536 records, by the caller that filled the block
@@ -331,10 +332,11 @@ class LogEventStore final : public EventStore {
 
   // REQUIRES: mu_ held. Appends the record frame of `r` (of context number `context`) and
   // indexes it.
-  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r, uint32_t context) {
+  Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r, uint32_t context,
+                                    uint64_t id_hash) {
     RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
     uint64_t offset = WriteFrameLocked(frame, kRecord);
-    Index(r, offset, context);
+    Index(r, offset, context, id_hash);
     return next_seq_++;
   }
 
@@ -343,10 +345,11 @@ class LogEventStore final : public EventStore {
     bool by_id = false;
     {
       std::lock_guard lock(mu_);
+      IndexPendingLocked();
       uint64_t key = LookupKey(q);
       if (q.attribute_key == "EventId") {
         // Candidates by hash (IdBlocks); the record read below confirms the id.
-        uint64_t h = std::hash<std::string_view>()(q.attribute_value);
+        uint64_t h = IdHash(q.attribute_value);
         uint32_t account = Intern(accounts_ids_, q.account_id, /*add=*/false);
         uint32_t category = Intern(category_ids_, q.category, /*add=*/false);
         ForEachIdCandidate(h, [&](uint32_t i) {
@@ -392,6 +395,7 @@ class LogEventStore final : public EventStore {
     std::vector<uint64_t> picked;
     {
       std::lock_guard lock(mu_);
+      IndexPendingLocked();
       uint64_t start = static_cast<uint64_t>(std::max<int64_t>(after_seq, 0));
       start = std::max<uint64_t>(start, first_live_);
       for (uint64_t i = start; i < entries_.size() && picked.size() < limit; ++i) {
@@ -408,11 +412,13 @@ class LogEventStore final : public EventStore {
 
   Result<int64_t> LastSeq() override {
     std::lock_guard lock(mu_);
+    IndexPendingLocked();
     return static_cast<int64_t>(entries_.size());
   }
 
   Result<int64_t> Expire(int64_t before_ms) override {
     std::lock_guard lock(mu_);
+    IndexPendingLocked();
     uint64_t old = first_live_;
     while (first_live_ < entries_.size() && entries_[first_live_].time < before_ms) ++first_live_;
     return static_cast<int64_t>(first_live_ - old);
@@ -422,6 +428,7 @@ class LogEventStore final : public EventStore {
     std::lock_guard lock(mu_);
     Unmap();
     if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate " + path_);
+    pending_n_ = 0;
     entries_.clear();
     postings_.clear();
     values_.clear();
@@ -525,11 +532,18 @@ class LogEventStore final : public EventStore {
   };
 
   // REQUIRES: mu_ held; records are indexed in seq order. `context`: the record's context
-  // number, or kInlineContext.
-  void Index(const EventView& r, uint64_t offset, uint32_t context) {
-    last_time_ = std::max(last_time_, r.event_time_ms);
-    uint32_t idx = static_cast<uint32_t>(entries_.size());
+  // number, or kInlineContext. Records whose context's lists are known wait in pending_ and are
+  // indexed 64 at a time (IndexPendingLocked): indexing a record writes ~10 cache lines (the
+  // entry, the id hash, the tail of each posting list) that the other core wrote for the record
+  // before, so one at a time each call waited for ~10 lines to move between cores.
+  void Index(const EventView& r, uint64_t offset, uint32_t context, uint64_t id_hash) {
     ContextLists* known = context < context_lists_.size() ? &context_lists_[context] : nullptr;
+    if (known && known->ready && !r.resources && pending_n_ < kPending) {
+      pending_[pending_n_++] = {offset, r.event_time_ms, id_hash, context, r.read_only};
+      if (pending_n_ == kPending) IndexPendingLocked();
+      return;
+    }
+    IndexPendingLocked();  // records are indexed in order
     uint32_t account, category;
     if (known && known->ready) {
       account = known->account;
@@ -543,30 +557,12 @@ class LogEventStore final : public EventStore {
       category = r.category == "Management" ? management_id_
                                             : Intern(category_ids_, r.category, true);
     }
-    entries_.push_back({offset, last_time_, account, category});
-    if (idx % kIdBlock == 0) {
-      id_blocks_.emplace_back();
-      id_blocks_.back().hashes = std::make_shared<std::vector<uint64_t>>();
-      id_blocks_.back().hashes->reserve(kIdBlock);  // never reallocates: BuildIdTable reads it
-    }
-    id_blocks_.back().hashes->push_back(std::hash<std::string_view>()(r.event_id));
-    if ((idx + 1) % kIdBlock == 0) full_block_ = idx / kIdBlock;
-    auto add = [&](Attr attr, std::string_view value) -> Postings* {
-      Recent* m = attr < kResourceName ? &recent_[attr] : nullptr;
-      if (m && m->list && m->account == account && m->category == category && m->value == value) {
-        m->list->push_back(idx);
-        return m->list;
-      }
-      uint32_t v = attr == kAll ? 0 : Intern(values_, value, true);
-      Postings& list = postings_[PackKey(account, category, attr, v)];
-      list.push_back(idx);
-      if (m) *m = Recent{std::string(value), account, category, &list};
-      return &list;
+    uint32_t idx = AddEntry(offset, r.event_time_ms, account, category, id_hash);
+    auto add = [&](Attr attr, std::string_view value) {
+      return AddPosting(idx, account, category, attr, value);
     };
     if (known && known->ready) {
-      for (Postings* list : known->lists) {
-        if (list) list->push_back(idx);
-      }
+      AddKnown(idx, *known, r.read_only);
     } else {
       Postings* lists[kResourceName] = {};
       lists[kAll] = add(kAll, "");
@@ -574,19 +570,14 @@ class LogEventStore final : public EventStore {
       lists[kEventSource] = add(kEventSource, r.event_source);
       if (!r.username.empty()) lists[kUsername] = add(kUsername, r.username);
       if (!r.access_key_id.empty()) lists[kAccessKeyId] = add(kAccessKeyId, r.access_key_id);
+      Postings* read_only = add(kReadOnly, r.read_only ? "true" : "false");
       if (known) {
         std::copy(std::begin(lists), std::end(lists), known->lists);
+        known->read_only[r.read_only] = read_only;
         known->account = account;
         known->category = category;
         known->ready = true;
       }
-    }
-    Postings** read_only = known ? &known->read_only[r.read_only] : nullptr;
-    if (read_only && *read_only) {
-      (*read_only)->push_back(idx);
-    } else {
-      Postings* list = add(kReadOnly, r.read_only ? "true" : "false");
-      if (read_only) *read_only = list;
     }
     if (r.resources) {
       for (const auto& res : *r.resources) {
@@ -594,6 +585,65 @@ class LogEventStore final : public EventStore {
         add(kResourceType, res.type);
       }
     }
+  }
+
+  // REQUIRES: mu_ held. Indexes the records waiting in pending_.
+  void IndexPendingLocked() {
+    for (size_t k = 0; k < pending_n_; ++k) {
+      const Pending& p = pending_[k];
+      ContextLists& known = context_lists_[p.context];
+      AddKnown(AddEntry(p.offset, p.time, known.account, known.category, p.id_hash), known,
+               p.read_only);
+    }
+    pending_n_ = 0;
+  }
+
+  // REQUIRES: mu_ held. Record idx of a context whose lists are known goes onto them.
+  void AddKnown(uint32_t idx, ContextLists& known, bool read_only) {
+    for (Postings* list : known.lists) {
+      if (list) list->push_back(idx);
+    }
+    Postings*& ro = known.read_only[read_only];
+    if (ro) {
+      ro->push_back(idx);
+    } else {
+      ro = AddPosting(idx, known.account, known.category, kReadOnly, read_only ? "true" : "false");
+    }
+  }
+
+  // REQUIRES: mu_ held. The next record's entry and id hash; returns its record number.
+  uint32_t AddEntry(uint64_t offset, int64_t time, uint32_t account, uint32_t category,
+                    uint64_t id_hash) {
+    last_time_ = std::max(last_time_, time);
+    uint32_t idx = static_cast<uint32_t>(entries_.size());
+    entries_.push_back({offset, last_time_, account, category});
+    if (idx % kIdBlock == 0) {
+      id_blocks_.emplace_back();
+      id_blocks_.back().hashes = std::make_shared<std::vector<uint64_t>>();
+      id_blocks_.back().hashes->reserve(kIdBlock);  // never reallocates: BuildIdTable reads it
+    }
+    id_blocks_.back().hashes->push_back(id_hash);
+    if ((idx + 1) % kIdBlock == 0) full_block_ = idx / kIdBlock;
+    return idx;
+  }
+
+  // REQUIRES: mu_ held. Adds record idx to the list of (account, category, attr, value).
+  Postings* AddPosting(uint32_t idx, uint32_t account, uint32_t category, Attr attr,
+                       std::string_view value) {
+    Recent* m = attr < kResourceName ? &recent_[attr] : nullptr;
+    if (m && m->list && m->account == account && m->category == category && m->value == value) {
+      m->list->push_back(idx);
+      return m->list;
+    }
+    uint32_t v = attr == kAll ? 0 : Intern(values_, value, true);
+    Postings& list = postings_[PackKey(account, category, attr, v)];
+    list.push_back(idx);
+    if (m) *m = Recent{std::string(value), account, category, &list};
+    return &list;
+  }
+
+  static uint64_t IdHash(std::string_view event_id) {
+    return std::hash<std::string_view>()(event_id);
   }
 
   Result<EventRecord> ReadRecord(uint64_t i) {
@@ -695,7 +745,8 @@ class LogEventStore final : public EventStore {
         uint32_t context;
         if (!DecodeFrame(kind, payload, &r, &context)) break;
         if (kind == kRecordV1 && r.seq != next_seq_) break;
-        Index(ViewOf(r), buf_at + cur, context);
+        EventView v = ViewOf(r);
+        Index(v, buf_at + cur, context, IdHash(v.event_id));
         BuildIdTable(TakeFullBlock());  // no other thread yet
         ++next_seq_;
       }
@@ -822,6 +873,17 @@ class LogEventStore final : public EventStore {
   // Contexts by number (record_codec.h); a deque, so their bytes never move.
   std::deque<std::string> contexts_;
   std::deque<ContextLists> context_lists_;
+  // Records appended but not yet indexed (Index); every reader indexes them first.
+  struct Pending {
+    uint64_t offset;
+    int64_t time;
+    uint64_t id_hash;
+    uint32_t context;
+    bool read_only;
+  };
+  static constexpr size_t kPending = 64;
+  std::array<Pending, kPending> pending_;
+  size_t pending_n_ = 0;
   // GUARDED_BY(mu_): the number of each context, keyed by views of contexts_.
   std::unordered_map<std::string_view, uint32_t> context_numbers_;
   size_t context_bytes_ = 0;  // GUARDED_BY(mu_)

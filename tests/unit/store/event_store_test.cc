@@ -255,6 +255,23 @@ TEST_P(EventStoreTest, CallRecordsRoundTripWithTheirFacts) {
     EXPECT_EQ(count("EventSource", "iam.amazonaws.com"), 200u);
     EXPECT_EQ(count("ResourceName", "u3"), 1u);
     EXPECT_EQ(count("ResourceType", "AWS::IAM::User"), 67u);
+    // Pages of 7 walk a caller's records newest first, each once (lists stay in order when
+    // records of known callers are indexed in batches between the others).
+    EventQuery q;
+    q.account_id = "111111111111";
+    q.attribute_key = "AccessKeyId";
+    q.attribute_value = "AKIA1";
+    q.limit = 7;
+    std::vector<int64_t> seqs;
+    for (int page = 0; page < 20; ++page) {
+      auto r = store_->Lookup(q);
+      ASSERT_TRUE(r.ok());
+      for (const EventRecord& e : *r) seqs.push_back(e.seq);
+      if (r->size() < q.limit) break;
+      q.after = std::make_pair(r->back().event_time_ms, r->back().seq);
+    }
+    ASSERT_EQ(seqs.size(), 50u);
+    for (size_t i = 0; i < seqs.size(); ++i) EXPECT_EQ(seqs[i], 198 - 4 * static_cast<int64_t>(i));
   };
   check();
   Open();
