@@ -45,6 +45,44 @@ void WriteHex(char* out, const uint8_t* data, size_t size) {
   for (size_t i = 0; i < size; ++i) std::memcpy(out + 2 * i, &kHexPairs[2 * data[i]], 2);
 }
 
+namespace {
+// Lowercase hex digit values; 0x10 marks every other byte.
+constexpr auto kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = 0x10;
+  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
+  for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<uint8_t>(10 + c);
+  return t;
+}();
+}  // namespace
+
+bool ParseUuid(std::string_view s, uint8_t out[16]) {
+  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
+    return false;
+  }
+  static constexpr uint8_t kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
+  uint8_t bad = 0;
+  for (int k = 0; k < 16; ++k) {
+    uint8_t hi = kHexValue[p[kAt[k]]], lo = kHexValue[p[kAt[k] + 1]];
+    bad |= hi | lo;
+    out[k] = static_cast<uint8_t>(hi << 4 | (lo & 0x0f));
+  }
+  return (bad & 0x10) == 0;
+}
+
+void FormatUuid(const uint8_t b[16], char* out) {
+  WriteHex(out, b, 4);
+  out[8] = '-';
+  WriteHex(out + 9, b + 4, 2);
+  out[13] = '-';
+  WriteHex(out + 14, b + 6, 2);
+  out[18] = '-';
+  WriteHex(out + 19, b + 8, 2);
+  out[23] = '-';
+  WriteHex(out + 24, b + 10, 6);
+}
+
 std::string HexEncode(const uint8_t* data, size_t size) {
   std::string out(size * 2, '\0');
   WriteHex(out.data(), data, size);

@@ -19,6 +19,11 @@ std::string HexEncode(const uint8_t* data, size_t size);
 // Writes the 2 * size lowercase hex digits of data at out.
 void WriteHex(char* out, const uint8_t* data, size_t size);
 inline std::string HexEncode(const Sha256Digest& d) { return HexEncode(d.data(), d.size()); }
+// UUIDs in canonical lowercase form (8-4-4-4-12 hex digits). ParseUuid: the 16 bytes of `text`,
+// false for anything else (uppercase included, so bytes always format back to the same text).
+bool ParseUuid(std::string_view text, uint8_t out[16]);
+// Writes the 36 characters of the canonical form of `bytes` at out.
+void FormatUuid(const uint8_t bytes[16], char* out);
 inline std::string HexEncode(std::string_view s) {
   return HexEncode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }

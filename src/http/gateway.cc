@@ -22,6 +22,7 @@ using protocol::WireResponse;
 
 struct Gateway::Outcome {
   std::string request_id;
+  uint8_t request_uuid[16];  // request_id's bytes
   const model::Service* service = nullptr;
   const model::Operation* operation = nullptr;
   std::string principal_arn;
@@ -45,10 +46,10 @@ int64_t SteadyNs() {
       .count();
 }
 
-// AWS request ids are UUIDs.
-// Request and event ids must be unique, not secret: a per-thread generator seeded once from the
-// CSPRNG (RAND_bytes per id cost a lock and a getpid() syscall, ~7% of a small call).
-std::string NewRequestId() {
+// AWS request and event ids are UUIDs (version 4).
+// They must be unique, not secret: a per-thread generator seeded once from the CSPRNG
+// (RAND_bytes per id cost a lock and a getpid() syscall, ~7% of a small call).
+void NewUuid(uint8_t b[16]) {
   thread_local std::mt19937_64 rng = [] {
     std::string seed = crypto::RandomBytes(32);
     std::seed_seq seq(seed.begin(), seed.end());
@@ -57,17 +58,17 @@ std::string NewRequestId() {
   uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  uint8_t b[16];
   for (int k = 0; k < 8; ++k) {
     b[k] = static_cast<uint8_t>(hi >> (56 - 8 * k));
     b[8 + k] = static_cast<uint8_t>(lo >> (56 - 8 * k));
   }
-  std::string id(36, '-');  // 8-4-4-4-12
-  crypto::WriteHex(id.data(), b, 4);
-  crypto::WriteHex(id.data() + 9, b + 4, 2);
-  crypto::WriteHex(id.data() + 14, b + 6, 2);
-  crypto::WriteHex(id.data() + 19, b + 8, 2);
-  crypto::WriteHex(id.data() + 24, b + 10, 6);
+}
+
+// A new request id: its bytes in `b`, its text returned.
+std::string NewRequestId(uint8_t b[16]) {
+  NewUuid(b);
+  std::string id(36, '-');
+  crypto::FormatUuid(b, id.data());
   return id;
 }
 
@@ -243,7 +244,7 @@ void Gateway::Handle(Request& req, Responder respond) {
   if (handled) return respond(std::move(control));
 
   Outcome outcome;
-  outcome.request_id = NewRequestId();
+  outcome.request_id = NewRequestId(outcome.request_uuid);
   Response res = HandleApi(req, path, query, outcome);
   double seconds = static_cast<double>(SteadyNs() - start) / 1e9;
   metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
@@ -261,8 +262,10 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.output = outcome.error || !outcome.output ? nullptr : &*outcome.output;
   facts.error = outcome.error ? &*outcome.error : nullptr;
   facts.request_id = outcome.request_id;
-  std::string event_id = NewRequestId();
-  facts.event_id = event_id;
+  facts.request_uuid = outcome.request_uuid;
+  uint8_t event_id[16];  // the record keeps it as bytes: no text to make here
+  NewUuid(event_id);
+  facts.event_uuid = event_id;
   facts.event_time_ms = outcome.now * 1000;
   facts.region = outcome.region;
   facts.source_ip = outcome.source_ip.empty() ? req.remote_ip : outcome.source_ip;

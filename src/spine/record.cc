@@ -187,6 +187,7 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
 store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   store::EventView r;
   r.event_id = f.event_id;
+  r.event_uuid = f.event_uuid;
   r.account_id = f.account_id;
   r.event_time_ms = f.event_time_ms;
   r.event_name = f.operation ? std::string_view(f.operation->name) : "Unknown";
@@ -227,6 +228,7 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   CaptureIdentity(f, x, b.issuer_arn);
   if (f.error) x.error_message = f.error->message;
   x.request_id = f.request_id;
+  x.request_uuid = f.request_uuid;
   x.source_ip = f.source_ip;
   // Parameters and response elements go through the model (redaction, camelCase) into a small
   // document in one arena, then into the facts as JSON text ("" when AWS shows null).

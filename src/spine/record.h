@@ -24,7 +24,9 @@ struct CallFacts {
   const boost::json::value* output = nullptr;  // response document on success
   const Error* error = nullptr;                // on failure
   std::string_view request_id;
-  std::string_view event_id;
+  const uint8_t* request_uuid = nullptr;  // request_id as 16 bytes, if known
+  std::string_view event_id;              // may be empty when event_uuid is set
+  const uint8_t* event_uuid = nullptr;    // the event id as 16 bytes (store::EventView)
   int64_t event_time_ms = 0;
   std::string_view region;
   std::string_view source_ip;

@@ -1,5 +1,6 @@
 #include "store/events.h"
 
+#include "common/crypto.h"
 #include "store/event_json.h"
 
 namespace rampart::store {
@@ -37,6 +38,10 @@ EventRecord ToRecord(const EventView& v) {
   EventRecord r;
   CopyShared(r, v);
   if (v.resources) r.resources = *v.resources;
+  if (v.event_id.empty() && v.event_uuid) {
+    r.event_id.resize(36);
+    crypto::FormatUuid(v.event_uuid, r.event_id.data());
+  }
   if (v.call) {
     r.facts.clear();
     AppendEventFacts(r.facts, *v.call);

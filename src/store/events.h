@@ -63,6 +63,7 @@ struct EventFacts {
   bool mfa = false;
   std::string_view source_identity;
   std::string_view error_message, request_id, source_ip;
+  const uint8_t* request_uuid = nullptr;  // request_id's 16 bytes (crypto::ParseUuid), if known
   std::string_view request_params, response_elements;  // JSON text; "" renders as null
   bool tls = false;
   std::string_view tls_version, tls_cipher, host;
@@ -81,6 +82,9 @@ struct EventView {
   // A call record's facts, structured; when set, `facts` is ignored and the record's facts blob
   // is AppendEventFacts(*call). Stores that keep the facts in pieces (the log) take them so.
   const EventFacts* call = nullptr;
+  // The event id as 16 bytes, when the caller made it so (the gateway): then event_id may be
+  // empty, and is the canonical text of these bytes (crypto::FormatUuid).
+  const uint8_t* event_uuid = nullptr;
 };
 EventView ViewOf(const EventRecord& r);
 EventRecord ToRecord(const EventView& v);  // seq 0; `call` becomes the facts blob

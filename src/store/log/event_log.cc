@@ -42,6 +42,7 @@
 
 #include "common/adaptive_mutex.h"
 #include "common/crc32c.h"
+#include "common/crypto.h"
 #include "store/events.h"
 #include "store/log/record_codec.h"
 
@@ -227,7 +228,7 @@ class LogEventStore final : public EventStore {
         logfmt::EncodeContext(v, context);
         RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumberLocked(context));
         RAMPART_RETURN_IF_ERROR(EncodeFrame(v, number, context, frame));
-        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v, number, IdHash(v.event_id)));
+        RAMPART_ASSIGN_OR_RETURN(r.seq, AppendFrameLocked(frame, v, number, IdHash(v)));
         if (int64_t b = TakeFullBlock(); b >= 0) full.push_back(b);
       }
     }
@@ -243,7 +244,7 @@ class LogEventStore final : public EventStore {
       uint64_t generation = generation_.load(std::memory_order_acquire);
       RAMPART_ASSIGN_OR_RETURN(uint32_t number, ContextNumber(r, generation, cache));
       RAMPART_RETURN_IF_ERROR(EncodeFrame(r, number, cache.context, cache.frame));
-      uint64_t id_hash = IdHash(r.event_id);
+      uint64_t id_hash = IdHash(r);
       int64_t seq, full;
       {
         std::lock_guard lock(mu_);
@@ -263,7 +264,9 @@ class LogEventStore final : public EventStore {
   Result<uint32_t> ContextNumber(const EventView& r, uint64_t generation, ContextCache& cache) {
     logfmt::EncodeContext(r, cache.context);
     if (cache.context.size() > kMaxContext) return logfmt::kInlineContext;
-    uint32_t hash = Crc32c(cache.context);
+    // The slot, by the context's first 64 bytes (account, event name and source, user): the
+    // whole context is compared below anyway.
+    uint32_t hash = Crc32c(std::string_view(cache.context).substr(0, 64));
     ContextCache::Slot& slot = cache.slots[hash % cache.slots.size()];
     if (slot.generation == generation && slot.hash == hash && slot.bytes == cache.context) {
       return slot.number;
@@ -642,8 +645,22 @@ class LogEventStore final : public EventStore {
     return &list;
   }
 
+  // Event ids are hashed as 16 bytes when they are UUIDs (the gateway hands them so: no text
+  // to hash or make), else as text.
   static uint64_t IdHash(std::string_view event_id) {
+    uint8_t b[16];
+    if (crypto::ParseUuid(event_id, b)) return UuidHash(b);
     return std::hash<std::string_view>()(event_id);
+  }
+  static uint64_t IdHash(const EventView& r) {
+    return r.event_uuid ? UuidHash(r.event_uuid) : IdHash(r.event_id);
+  }
+  static uint64_t UuidHash(const uint8_t* b) {
+    uint64_t x, y;
+    std::memcpy(&x, b, 8);
+    std::memcpy(&y, b + 8, 8);
+    uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ull)) * 0xbf58476d1ce4e5b9ull;  // ids are random
+    return h ^ (h >> 31);
   }
 
   Result<EventRecord> ReadRecord(uint64_t i) {
@@ -746,7 +763,7 @@ class LogEventStore final : public EventStore {
         if (!DecodeFrame(kind, payload, &r, &context)) break;
         if (kind == kRecordV1 && r.seq != next_seq_) break;
         EventView v = ViewOf(r);
-        Index(v, buf_at + cur, context, IdHash(v.event_id));
+        Index(v, buf_at + cur, context, IdHash(v));
         BuildIdTable(TakeFullBlock());  // no other thread yet
         ++next_seq_;
       }

@@ -1,7 +1,6 @@
 // The event log's record format, version 2: see record_codec.h.
 #include "store/log/record_codec.h"
 
-#include <array>
 #include <cstring>
 #include <initializer_list>
 
@@ -51,40 +50,9 @@ int64_t Unzigzag(uint64_t v) {
   return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
 }
 
-// Lowercase hex digit values; 0x10 marks every other byte.
-constexpr auto kHex = [] {
-  std::array<uint8_t, 256> t{};
-  for (auto& v : t) v = 0x10;
-  for (int c = 0; c < 10; ++c) t['0' + c] = static_cast<uint8_t>(c);
-  for (int c = 0; c < 6; ++c) t['a' + c] = static_cast<uint8_t>(10 + c);
-  return t;
-}();
-
-// A UUID in canonical lowercase form (8-4-4-4-12), as 16 bytes; false for anything else (kept
-// as text, so every id reads back exactly as written). Table-driven and branch-free over the
-// digits: a branchy version cost ~450 instructions an id, on every call.
-bool ParseUuid(std::string_view s, uint8_t out[16]) {
-  if (s.size() != 36 || s[8] != '-' || s[13] != '-' || s[18] != '-' || s[23] != '-') {
-    return false;
-  }
-  static constexpr uint8_t kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-  const auto* p = reinterpret_cast<const uint8_t*>(s.data());
-  uint8_t bad = 0;
-  for (int k = 0; k < 16; ++k) {
-    uint8_t hi = kHex[p[kAt[k]]], lo = kHex[p[kAt[k] + 1]];
-    bad |= hi | lo;
-    out[k] = static_cast<uint8_t>(hi << 4 | (lo & 0x0f));
-  }
-  return (bad & 0x10) == 0;
-}
-
 void FormatUuid(const uint8_t b[16], std::string& out) {
-  out.assign(36, '-');
-  crypto::WriteHex(out.data(), b, 4);
-  crypto::WriteHex(out.data() + 9, b + 4, 2);
-  crypto::WriteHex(out.data() + 14, b + 6, 2);
-  crypto::WriteHex(out.data() + 19, b + 8, 2);
-  crypto::WriteHex(out.data() + 24, b + 10, 6);
+  out.resize(36);
+  crypto::FormatUuid(b, out.data());
 }
 
 // Field walkers: Size counts the bytes exactly, Bound cheaply from above (a varint as its
@@ -171,11 +139,21 @@ struct Plan {
 Plan MakePlan(const EventView& r, uint32_t context) {
   Plan plan;
   uint8_t f = r.read_only ? kFlagReadOnly : 0;
-  if (ParseUuid(r.event_id, plan.event_id)) f |= kFlagBinaryEventId;
+  if (r.event_uuid) {
+    std::memcpy(plan.event_id, r.event_uuid, 16);
+    f |= kFlagBinaryEventId;
+  } else if (crypto::ParseUuid(r.event_id, plan.event_id)) {
+    f |= kFlagBinaryEventId;
+  }
   if (context == kInlineContext) f |= kFlagInlineContext;
   if (r.call) {
     f |= kFlagCall;
-    if (ParseUuid(r.call->request_id, plan.request_id)) f |= kFlagBinaryRequestId;
+    if (r.call->request_uuid) {
+      std::memcpy(plan.request_id, r.call->request_uuid, 16);
+      f |= kFlagBinaryRequestId;
+    } else if (crypto::ParseUuid(r.call->request_id, plan.request_id)) {
+      f |= kFlagBinaryRequestId;
+    }
   }
   if (r.resources && !r.resources->empty()) f |= kFlagResources;
   if (!r.json.empty()) f |= kFlagJson;

@@ -147,6 +147,27 @@ TEST(RecordCodecTest, SmallCallRecordIsSmall) {
   EXPECT_LE(RecordSize(v, 3, ""), 50u);
 }
 
+// Ids handed as bytes (the gateway's way) read back as their canonical text.
+TEST(RecordCodecTest, IdsHandedAsBytesReadBackAsText) {
+  Built b;
+  MakeCall(b);
+  const uint8_t event[16] = {0x9a, 0x8b, 0x7c, 0x6d, 0x5e, 0x4f, 0x4a, 0x3b,
+                             0x9c, 0x2d, 0x1e, 0x0f, 0x9a, 0x8b, 0x7c, 0x6e};
+  const uint8_t request[16] = {1, 2, 3, 4, 5, 6, 0x47, 8, 0x89, 10, 11, 12, 13, 14, 15, 16};
+  b.view.event_id = {};
+  b.view.event_uuid = event;
+  b.call.request_uuid = request;  // with its text, as the gateway has it
+  b.call.request_id = "01020304-0506-4708-890a-0b0c0d0e0f10";
+  std::string context;
+  EncodeContext(b.view, context);
+  EventRecord r;
+  ASSERT_TRUE(DecodeRecordWith(Payload(b.view, 0, ""), context, &r));
+  EXPECT_EQ(r.event_id, "9a8b7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6e");
+  EXPECT_EQ(r.event_id, ToRecord(b.view).event_id);
+  EXPECT_NE(EventJson(r).find("\"requestID\":\"01020304-0506-4708-890a-0b0c0d0e0f10\""),
+            std::string::npos);
+}
+
 // Ids that are not canonical lowercase UUIDs are kept as text, so they read back exactly.
 TEST(RecordCodecTest, OtherIdsReadBackExactly) {
   for (std::string id : std::vector<std::string>{"id-1", "9A8B7C6D-5E4F-4A3B-9C2D-1E0F9A8B7C6D",
