@@ -1,5 +1,7 @@
 #include "http/gateway.h"
 
+#include <cstring>
+
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <chrono>
@@ -58,10 +60,10 @@ void NewUuid(uint8_t b[16]) {
   uint64_t hi = rng(), lo = rng();
   hi = (hi & ~0xf000ULL) | 0x4000ULL;                          // version 4
   lo = (lo & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;  // variant 10
-  for (int k = 0; k < 8; ++k) {
-    b[k] = static_cast<uint8_t>(hi >> (56 - 8 * k));
-    b[8 + k] = static_cast<uint8_t>(lo >> (56 - 8 * k));
-  }
+  hi = __builtin_bswap64(hi);  // big-endian: the version nibble lands in byte 6
+  lo = __builtin_bswap64(lo);
+  std::memcpy(b, &hi, 8);
+  std::memcpy(b + 8, &lo, 8);
 }
 
 // A new request id: its bytes in `b`, its text returned.
