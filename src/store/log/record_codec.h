@@ -10,9 +10,9 @@
 // canonical lowercase UUID form are kept as 16 bytes. Lengths and numbers are LEB128 varints.
 //
 // Why: version 1 wrote every field of every record with 4-byte lengths, 429 bytes for a
-// GetCallerIdentity. Writing those bytes into the log (copy, page faults, write-back) was most
-// of what recording cost per call beyond its instructions. A version-2 record of the same call
-// is ~60 bytes.
+// GetCallerIdentity. Writing those bytes into the log (copy, page faults, write-back) was a
+// large part of what recording cost per call beyond its instructions. A version-2 record of the
+// same call is 52 bytes (measured over 909k of them, the context frame included).
 //
 // Record payload:
 //   u8 flags (kFlag*)
