@@ -187,8 +187,9 @@ class LogEventStore final : public EventStore {
  public:
   ~LogEventStore() override {
     Unmap();
-    // A clean close drops the preallocated, still-zero space after the last frame.
-    if (fd_ >= 0 && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
+    // A clean close drops the preallocated, still-zero space after the last frame. Only once
+    // the log was read: a store whose open failed knows no end, and must leave the file alone.
+    if (fd_ >= 0 && loaded_ && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
       // Harmless: the next open stops at the first empty frame and cuts the rest.
     }
     if (fd_ >= 0) ::close(fd_);
@@ -753,6 +754,14 @@ class LogEventStore final : public EventStore {
       std::string_view payload = frame.substr(8);
       uint32_t kind = Get32(frame.data()) >> 28;
       if (!FrameOk(payload, Get32(frame.data() + 4))) break;
+      if (kind > kContext) {
+        // Whole and checksummed, so not a torn tail: a later format. Cutting here would throw
+        // away every record after it.
+        return Error::Internal(path_ + ": the frame at offset " + std::to_string(buf_at + cur) +
+                               " is of kind " + std::to_string(kind) +
+                               ", written by a newer rampart; upgrade rampart (the log is left "
+                               "as it is)");
+      }
       if (kind == kContext) {
         uint64_t number;
         if (!logfmt::GetVarint(payload, &number) || number != contexts_.size()) break;
@@ -774,6 +783,7 @@ class LogEventStore final : public EventStore {
       return IoError("cannot cut the torn tail of " + path_);
     }
     end_ = good;
+    loaded_ = true;
     return {};
   }
 
@@ -783,12 +793,11 @@ class LogEventStore final : public EventStore {
     return v;
   }
 
-  // The payload length of the frame at the front of `s`; 0 when it is not a frame we write.
+  // The payload length of the frame at the front of `s`; 0 when it cannot be a frame.
   static uint32_t FrameLen(std::string_view s) {
     if (s.size() < 4) return 0;
-    uint32_t word = Get32(s.data());
-    uint32_t len = word & kLengthMask;
-    return len > kMaxPayload || (word >> 28) > kContext ? 0 : len;
+    uint32_t len = Get32(s.data()) & kLengthMask;
+    return len > kMaxPayload ? 0 : len;
   }
 
   // A record frame's payload (kind kRecordV1 or kRecord) as a record, seq aside; `context`
@@ -807,6 +816,7 @@ class LogEventStore final : public EventStore {
 
   std::string path_;
   int fd_ = -1;
+  bool loaded_ = false;  // Load succeeded: end_ is the end of the last frame
   // Guards everything below. One lock for appends and reads: appends are short (spins briefly
   // before sleeping) and reads rare; two (a mutex for appenders and a reader-writer lock for
   // the index) cost each call a second lock and one more cache line moving between cores.

@@ -12,6 +12,7 @@
 
 #include <zlib.h>
 
+#include "common/crc32c.h"
 #include "common/crypto.h"
 #include "store/event_json.h"
 #include "store/events.h"
@@ -665,6 +666,39 @@ TEST(EventLogTest, LargeContextsTravelWithTheirRecord) {
   ASSERT_EQ(all->size(), 3u);
   EXPECT_EQ((*all)[2].user_agent, agent);
   s->reset();
+}
+
+// A whole, checksummed frame of a kind this binary does not know was written by a newer one:
+// opening fails with a clear error and leaves the log as it is (cutting it there would lose
+// every record after it).
+TEST(EventLogTest, FramesOfALaterFormatAreRefusedNotCut) {
+  ScratchDir scratch;  // declared first: removed after the store closes
+  const std::string& dir = scratch.path;
+  {
+    auto s = OpenLogEventStore(dir);
+    ASSERT_TRUE(s.ok());
+    CallRecord b;
+    MakeCall(b, 1, 1);
+    ASSERT_TRUE((*s)->AppendOne(b.view).ok());
+  }
+  std::string payload = "from the future";
+  std::string frame(8, '\0');
+  uint32_t word = static_cast<uint32_t>(payload.size()) | (7u << 28);
+  uint32_t crc = Crc32c(payload);
+  for (int i = 0; i < 4; ++i) {
+    frame[i] = static_cast<char>((word >> (8 * i)) & 0xff);
+    frame[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
+  }
+  frame += payload;
+  {
+    std::ofstream f(dir + "/events.log", std::ios::app | std::ios::binary);
+    f.write(frame.data(), static_cast<std::streamsize>(frame.size()));
+  }
+  uint64_t size = std::filesystem::file_size(dir + "/events.log");
+  auto s = OpenLogEventStore(dir);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("newer rampart"), std::string::npos) << s.error().message;
+  EXPECT_EQ(std::filesystem::file_size(dir + "/events.log"), size);
 }
 
 INSTANTIATE_TEST_SUITE_P(Engines, EventStoreTest, ::testing::Values(Engine::kLog, Engine::kSqlite),
