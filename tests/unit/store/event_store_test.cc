@@ -16,6 +16,7 @@
 #include "common/crypto.h"
 #include "store/event_json.h"
 #include "store/events.h"
+#include "event_test_util.h"
 
 namespace rampart::store {
 namespace {
@@ -31,6 +32,11 @@ struct ScratchDir {
   }
   std::string path;
 };
+
+// Appends v as 4 little-endian bytes (frame headers written by hand).
+void PutU32(std::string& o, uint32_t v) {
+  for (int i = 0; i < 4; ++i) o.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
 
 // LookupEvents by EventId in one account.
 EventQuery ById(std::string id, std::string account = "111111111111") {
@@ -189,23 +195,7 @@ TEST_P(EventStoreTest, AppendOneOfViewsRoundTripsEveryField) {
     const EventRecord& a = made[i];
     const EventRecord& b = (*back)[i];
     EXPECT_EQ(b.seq, seqs[i]);
-    EXPECT_EQ(b.event_id, a.event_id);
-    EXPECT_EQ(b.account_id, a.account_id);
-    EXPECT_EQ(b.event_time_ms, a.event_time_ms);
-    EXPECT_EQ(b.event_name, a.event_name);
-    EXPECT_EQ(b.read_only, a.read_only);
-    EXPECT_EQ(b.username, a.username);
-    EXPECT_EQ(b.access_key_id, a.access_key_id);
-    EXPECT_EQ(b.error_code, a.error_code);
-    EXPECT_EQ(b.principal_arn, a.principal_arn);
-    EXPECT_EQ(b.user_agent, a.user_agent);
-    EXPECT_EQ(b.json, a.json);
-    EXPECT_EQ(b.facts, a.facts);
-    ASSERT_EQ(b.resources.size(), a.resources.size());
-    for (size_t k = 0; k < a.resources.size(); ++k) {
-      EXPECT_EQ(b.resources[k].type, a.resources[k].type);
-      EXPECT_EQ(b.resources[k].name, a.resources[k].name);
-    }
+    testing::ExpectSameRecord(b, a);
   }
   Open();  // and again after a reopen
   auto again = store_->ReadAfter(seqs[0] - 1, 1000);
@@ -516,28 +506,25 @@ TEST(EventLogTest, CopyOfALiveLogOpensWithEveryRecord) {
 TEST(EventLogTest, FramesOfTheFirstFormatStillLoad) {
   ScratchDir scratch;  // declared first: removed after the store closes
   const std::string& dir = scratch.path;
-  auto u32 = [](std::string& o, uint32_t v) {
-    for (int i = 0; i < 4; ++i) o.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
-  };
   auto i64 = [](std::string& o, int64_t v) {
     for (int i = 0; i < 8; ++i) o.push_back(static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff));
   };
   std::string payload;
   i64(payload, 1);     // seq
   i64(payload, 5000);  // time
-  u32(payload, 1);     // read-only
+  PutU32(payload, 1);     // read-only
   for (std::string_view f : {"old-1", "111111111111", "GetUser", "iam.amazonaws.com", "bob",
                              "AKIAOLD", "Management", "us-east-1", "", "", "ua"}) {
-    u32(payload, static_cast<uint32_t>(f.size()));
+    PutU32(payload, static_cast<uint32_t>(f.size()));
     payload.append(f);
   }
-  u32(payload, 0);  // no resources
+  PutU32(payload, 0);  // no resources
   std::string json = "{\"old\":true}";
-  u32(payload, static_cast<uint32_t>(json.size()));
+  PutU32(payload, static_cast<uint32_t>(json.size()));
   payload += json;
   std::string frame;
-  u32(frame, static_cast<uint32_t>(payload.size()));
-  u32(frame, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
+  PutU32(frame, static_cast<uint32_t>(payload.size()));
+  PutU32(frame, static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
                                          static_cast<uInt>(payload.size()))));
   frame += payload;
   {
@@ -682,13 +669,9 @@ TEST(EventLogTest, FramesOfALaterFormatAreRefusedNotCut) {
     ASSERT_TRUE((*s)->AppendOne(b.view).ok());
   }
   std::string payload = "from the future";
-  std::string frame(8, '\0');
-  uint32_t word = static_cast<uint32_t>(payload.size()) | (7u << 28);
-  uint32_t crc = Crc32c(payload);
-  for (int i = 0; i < 4; ++i) {
-    frame[i] = static_cast<char>((word >> (8 * i)) & 0xff);
-    frame[4 + i] = static_cast<char>((crc >> (8 * i)) & 0xff);
-  }
+  std::string frame;
+  PutU32(frame, static_cast<uint32_t>(payload.size()) | (7u << 28));
+  PutU32(frame, Crc32c(payload));
   frame += payload;
   {
     std::ofstream f(dir + "/events.log", std::ios::app | std::ios::binary);
