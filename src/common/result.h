@@ -24,6 +24,10 @@ struct Error {
   static Error Internal(std::string message) {
     return {"InternalFailure", std::move(message), 500, false};
   }
+  // The server cannot take the request now (storage failing, draining); retryable.
+  static Error Unavailable(std::string message) {
+    return {"ServiceUnavailable", std::move(message), 503, false};
+  }
 };
 
 // A value or an Error. Cheap to move; [[nodiscard]] so errors are not dropped.

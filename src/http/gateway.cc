@@ -291,13 +291,31 @@ void Gateway::Handle(Request& req, Responder respond) {
 Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {
   *handled = true;
   if (path == "/_rampart/health") {
-    return PlainJson(200, "{\"status\":\"ok\"}");
+    std::string_view target = req.target;
+    std::string_view query = target.substr(std::min(target.size(), path.size() + 1));
+    bool deep = query == "deep=1" || query == "deep=true";
+    Status st = opts_.health ? opts_.health(deep) : Status();
+    if (st.ok()) return PlainJson(200, "{\"status\":\"ok\"}");
+    return PlainJson(503, json::serialize(json::object{{"status", "failing"},
+                                                       {"reason", st.error().message}}));
+  }
+  if (path == "/_rampart/ready") {
+    if (!opts_.ready || opts_.ready->load()) return PlainJson(200, "{\"status\":\"ready\"}");
+    return PlainJson(503, "{\"status\":\"draining\"}");
   }
   if (path == "/metrics" && req.method == "GET") {
     Response r;
     r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
     r.body = metrics_.Render(opts_.open_connections ? opts_.open_connections() : 0);
     return r;
+  }
+  if (path == "/_rampart/trails/deliver" && req.method == "POST") {
+    if (!opts_.dev_mode) {
+      return PlainJson(404, "{\"message\":\"control endpoints exist only in --dev mode\"}");
+    }
+    Status st = opts_.deliver_trails ? opts_.deliver_trails() : Status();
+    if (!st.ok()) return PlainJson(503, json::serialize(json::object{{"message", st.error().message}}));
+    return PlainJson(200, "{\"status\": \"ok\"}");
   }
   bool reset = path == "/moto-api/reset" || path == "/_rampart/reset";
   if ((reset || path == "/moto-api/reset-auth") && req.method == "POST") {
@@ -464,22 +482,17 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
 
 void Gateway::LogAccess(const Request& req, const Outcome& o, int status, double seconds) {
   if (!opts_.access_log) return;
-  json::object line;
-  line["time"] = FormatIso8601(static_cast<double>(std::time(nullptr)));
-  line["request_id"] = o.request_id;
-  line["remote"] = req.remote_ip;
-  line["method"] = req.method;
-  line["service"] = o.service ? std::string(o.service->id) : "";
-  line["operation"] = o.operation ? std::string(o.operation->name) : "";
-  line["principal"] = o.principal_arn;
-  line["status"] = status;
-  if (!o.error_code.empty()) line["error"] = o.error_code;
-  line["latency_ms"] = seconds * 1000.0;
-  std::string text = json::serialize(line);
-  text.push_back('\n');
-  std::lock_guard lock(log_mu_);
-  std::fwrite(text.data(), 1, text.size(), opts_.access_log);
-  std::fflush(opts_.access_log);
+  AccessLine line;
+  line.request_id = o.request_id;
+  line.remote = req.remote_ip;
+  line.method = req.method;
+  line.service = o.service ? o.service->id : std::string_view();
+  line.operation = o.operation ? o.operation->name : std::string_view();
+  line.principal = o.principal_arn;
+  line.status = status;
+  line.error = o.error_code;
+  line.seconds = seconds;
+  opts_.access_log->Write(line);
 }
 
 }  // namespace rampart::http

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <string>
 
+#include "http/access_log.h"
 #include "http/metrics.h"
 #include "http/sigv4/sigv4.h"
 #include "http/types.h"
@@ -28,10 +29,16 @@ struct GatewayOptions {
   bool dev_mode = false;
   std::string default_account_id;
   std::string default_region = "us-east-1";
-  std::FILE* access_log = nullptr;  // JSON lines; null = off. Not owned.
+  AccessLog* access_log = nullptr;  // null = off. Not owned.
   std::function<int64_t()> now_epoch_seconds;  // injected clock
   std::function<Status()> reset_state;         // dev mode: wipe all state and re-bootstrap
   std::function<int64_t()> open_connections;   // gauge for /metrics
+  // /_rampart/health: storage health (`deep` for ?deep=1, which reads every page); null = OK.
+  std::function<Status(bool deep)> health;
+  // /_rampart/ready answers 200 while this is true (false while draining); null = always.
+  const std::atomic<bool>* ready = nullptr;
+  // Dev mode: POST /_rampart/trails/deliver delivers every trail now and answers when done.
+  std::function<Status()> deliver_trails;
   services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null
   spine::AuditWriter* audit = nullptr;  // CloudTrail recording; null = no recording
   // Proxies whose X-Forwarded-For is believed for aws:SourceIp (CIDRs); none by default.
@@ -74,7 +81,6 @@ class Gateway {
   sigv4::SigningKeyCache key_cache_;
   Metrics metrics_;
   std::atomic<int64_t> auth_countdown_;  // dev: <0 never enforce; 0 enforce; >0 requests left
-  std::mutex log_mu_;
   struct Cidr {
     std::array<uint8_t, 16> addr;  // IPv4 as v4-mapped IPv6
     int prefix;                    // bits, on the 128-bit form

@@ -356,7 +356,8 @@ Listener::~Listener() { Stop(0); }
 
 const ListenerStats& Listener::stats() const { return impl_->stats; }
 
-Result<uint16_t> Listener::Start() {
+Result<uint16_t> Listener::Bind() {
+  if (impl_->acceptor) return impl_->acceptor->local_endpoint().port();
   auto& o = impl_->opts;
   int n = o.threads > 0 ? o.threads : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (!o.tls_cert_file.empty() || !o.tls_key_file.empty()) {
@@ -377,14 +378,19 @@ Result<uint16_t> Listener::Start() {
   auto addr = net::ip::make_address(o.host, ec);
   if (ec) return Error::Internal("invalid listen address '" + o.host + "'");
   tcp::endpoint ep(addr, o.port);
-  impl_->acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
-  impl_->acceptor->open(ep.protocol(), ec);
-  if (!ec) impl_->acceptor->set_option(net::socket_base::reuse_address(true), ec);
-  if (!ec) impl_->acceptor->bind(ep, ec);
-  if (!ec) impl_->acceptor->listen(net::socket_base::max_listen_connections, ec);
+  auto acceptor = std::make_unique<tcp::acceptor>(*impl_->contexts[0]);
+  acceptor->open(ep.protocol(), ec);
+  if (!ec) acceptor->set_option(net::socket_base::reuse_address(true), ec);
+  if (!ec) acceptor->bind(ep, ec);
+  if (!ec) acceptor->listen(net::socket_base::max_listen_connections, ec);
   if (ec) return Error::Internal("cannot listen on " + o.host + ":" + std::to_string(o.port) +
                                  ": " + ec.message());
-  uint16_t port = impl_->acceptor->local_endpoint().port();
+  impl_->acceptor = std::move(acceptor);
+  return impl_->acceptor->local_endpoint().port();
+}
+
+Result<uint16_t> Listener::Start() {
+  RAMPART_ASSIGN_OR_RETURN(uint16_t port, Bind());
   impl_->DoAccept();
   for (auto& ctx : impl_->contexts) {
     impl_->threads.emplace_back([c = ctx.get()] { c->run(); });

@@ -41,7 +41,11 @@ class Listener {
   Listener(const Listener&) = delete;
   Listener& operator=(const Listener&) = delete;
 
-  // Binds and starts the io threads. Returns the bound port.
+  // Loads the TLS certificate and binds the listening socket (connections queue in the backlog
+  // until Start). Returns the bound port. Done first at start-up, so a port clash fails before
+  // anything is written to disk.
+  Result<uint16_t> Bind();
+  // Binds (unless Bind was called) and starts accepting on the io threads. Returns the port.
   Result<uint16_t> Start();
   // Stops accepting, lets in-flight requests finish (up to `drain_seconds`), then joins.
   void Stop(int drain_seconds = 10);

@@ -1,6 +1,10 @@
 // The `rampart` executable: serve, version, coverage, policy eval.
 #include <CLI/CLI.hpp>
+#include <signal.h>
+
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
 #include <fstream>
 #include <iostream>
@@ -8,6 +12,7 @@
 
 #include "common/strings.h"
 #include "server/server.h"
+#include "store/data_dir.h"
 #include "spine/trail_model.h"
 #include "spine/trail_validate.h"
 #ifdef RAMPART_HAVE_POLICY
@@ -17,9 +22,16 @@
 #ifndef RAMPART_VERSION
 #define RAMPART_VERSION "0.1.0"
 #endif
+#ifndef RAMPART_COMMIT
+#define RAMPART_COMMIT "unknown"
+#endif
+#ifndef RAMPART_BUILD_TYPE
+#define RAMPART_BUILD_TYPE "unknown"
+#endif
 
 int main(int argc, char** argv) {
   CLI::App app{"Rampart: AWS security and monitoring services on a machine you own"};
+  app.set_version_flag("--version", "rampart " RAMPART_VERSION);
   app.require_subcommand(1);
 
   rampart::server::ServerConfig cfg;
@@ -39,6 +51,12 @@ int main(int argc, char** argv) {
   serve->add_option("--root-key-file", cfg.root_key_file,
                     "Server root key (32 bytes) encrypting secrets at rest")
       ->envname("RAMPART_ROOT_KEY_FILE");
+  serve->add_option("--port-file", cfg.port_file,
+                    "Write the bound port to this file once the server accepts (for --listen :0)")
+      ->envname("RAMPART_PORT_FILE");
+  serve->add_flag("--quiet-credentials", cfg.quiet_credentials,
+                  "Do not print a new root secret (it is kept in <data-dir>/root-credentials)")
+      ->envname("RAMPART_QUIET_CREDENTIALS");
   serve->add_option("--tls-cert", cfg.tls_cert, "PEM certificate chain (enables TLS)")
       ->envname("RAMPART_TLS_CERT");
   serve->add_option("--tls-key", cfg.tls_key, "PEM private key")->envname("RAMPART_TLS_KEY");
@@ -99,6 +117,12 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   validate->add_option("--s3-bucket", trail_bucket, "Bucket, for a trail deleted since");
   validate->add_flag("--verbose", trail_verbose, "Print every file, valid ones included");
+  std::string deliver_data_dir = "./data";
+  auto* deliver = trail->add_subcommand(
+      "deliver", "Ask the server running on a data directory to deliver its trails now (SIGUSR1)");
+  deliver->add_option("--data-dir", deliver_data_dir, "The server's data directory")
+      ->envname("RAMPART_DATA_DIR")
+      ->capture_default_str();
   trail->require_subcommand(1);
 
   app.add_subcommand("version", "Print the version");
@@ -116,7 +140,21 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   if (app.got_subcommand("version")) {
-    std::printf("rampart %s\n", RAMPART_VERSION);
+    std::printf("rampart %s (commit %s, %s build)\n", RAMPART_VERSION, RAMPART_COMMIT,
+                RAMPART_BUILD_TYPE);
+    return 0;
+  }
+  if (deliver->parsed()) {
+    auto pid = rampart::store::RunningServerPid(deliver_data_dir);
+    if (!pid.ok()) {
+      std::fprintf(stderr, "rampart: %s\n", pid.error().message.c_str());
+      return 2;
+    }
+    if (::kill(static_cast<pid_t>(*pid), SIGUSR1) != 0) {
+      std::fprintf(stderr, "rampart: cannot signal pid %ld: %s\n", *pid, std::strerror(errno));
+      return 2;
+    }
+    std::printf("trail delivery requested from rampart pid %ld\n", *pid);
     return 0;
   }
   if (app.got_subcommand("trail")) {

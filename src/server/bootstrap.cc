@@ -1,8 +1,11 @@
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <ctime>
-#include <fstream>
 
 #include "common/crypto.h"
 #include "server/server.h"
@@ -34,20 +37,24 @@ bool ValidAccountId(std::string_view id) {
   return true;
 }
 
+// The file is created 0600 by open(2) itself (never chmod'ed after, when the secret may already
+// be readable), written whole, fsynced and renamed into place.
 Status WriteCredentialsFile(const std::string& path, const Bootstrap& b) {
   std::string tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    if (!f) return Error::Internal("cannot write " + tmp);
-    ::chmod(tmp.c_str(), 0600);
-    f << "# Rampart root credentials for account " << b.account_id << " (arn:aws:iam::"
-      << b.account_id << ":root)\n"
-      << "[default]\n"
-      << "aws_access_key_id = " << b.root_access_key_id << "\n"
-      << "aws_secret_access_key = " << b.root_secret_access_key << "\n";
-    if (!f.flush()) return Error::Internal("cannot write " + tmp);
+  ::unlink(tmp.c_str());  // a leftover of a crash; O_EXCL below refuses anything else there
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Error::Internal("cannot write " + tmp + ": " + std::strerror(errno));
+  std::string text = "# Rampart root credentials for account " + b.account_id +
+                     " (arn:aws:iam::" + b.account_id + ":root)\n[default]\naws_access_key_id = " +
+                     b.root_access_key_id + "\naws_secret_access_key = " +
+                     b.root_secret_access_key + "\n";
+  bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
+            ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Error::Internal("cannot write " + path + ": " + std::strerror(errno));
   }
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) return Error::Internal("cannot write " + path);
   return {};
 }
 

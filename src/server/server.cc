@@ -7,7 +7,10 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
 #include <cstdio>
+#include <cstring>
 #include <cstdlib>
 #include <ctime>
 #include <chrono>
@@ -17,6 +20,7 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "http/access_log.h"
 #include "http/fetch.h"
 #include "http/gateway.h"
 #include "http/listener.h"
@@ -26,6 +30,7 @@
 #include "spine/trail_delivery.h"
 #include "services/iam/common.h"
 #include "spine/audit.h"
+#include "store/data_dir.h"
 #include "services/sts/federation.h"
 #include "services/sts/sts.h"
 #include "services/kms/kms.h"
@@ -98,6 +103,7 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   if (colon == std::string::npos) return Error::Validation("--listen must be HOST:PORT");
   std::string host = listen.substr(0, colon);
   if (host.size() > 1 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  if (host.empty()) host = "0.0.0.0";
   int port = -1;
   try {
     port = std::stoi(listen.substr(colon + 1));
@@ -107,6 +113,158 @@ Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) 
   return std::make_pair(host, static_cast<uint16_t>(port));
 }
 
+// What the server keeps on disk (or in memory in --dev), opened in the order that keeps an
+// ordinary mistake from destroying anything: the data directory's lock first, then the checks
+// of what is in it, then the root key, the database and the event log.
+struct Storage {
+  std::unique_ptr<store::DataDir> dir;  // null without a data directory (--dev)
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<store::EventStore> events;
+  std::string trail_root;
+};
+
+Result<Storage> OpenStorage(const ServerConfig& config) {
+  Storage s;
+  std::string root_key = crypto::RandomBytes(32);  // dev state lives in memory only
+  std::string db_path = ":memory:";
+  if (!config.data_dir.empty()) {
+    RAMPART_ASSIGN_OR_RETURN(s.dir, store::DataDir::Open({config.data_dir, config.dev,
+                                                          config.root_key_file}));
+  }
+  if (!config.dev) {
+    std::string key_path = config.root_key_file.empty() ? store::RootKeyPath(s.dir->path())
+                                                        : config.root_key_file;
+    // A key is made only for a first start: next to an existing database a missing key is an
+    // error (DataDir::Open said so), never a new key.
+    RAMPART_ASSIGN_OR_RETURN(root_key, s.dir->fresh() ? store::LoadOrCreateRootKey(key_path)
+                                                      : store::LoadRootKey(key_path));
+    db_path = s.dir->DatabasePath();
+  }
+  RAMPART_ASSIGN_OR_RETURN(s.store, store::OpenSqliteStore({db_path, root_key}));
+
+  std::string events_dir = s.dir ? s.dir->EventsDir() : TempDir("rampart-dev-events");
+  RAMPART_ASSIGN_OR_RETURN(s.events, store::OpenLogEventStore(events_dir));
+  if (!s.dir) std::filesystem::remove_all(events_dir);  // dev: nothing outlives us
+
+  // Trail files go to <data-dir>/trails/<bucket>/<key> (a temporary directory without one).
+  if (s.dir) {
+    s.trail_root = s.dir->TrailsDir();
+  } else {
+    s.trail_root = TempDir("rampart-trails");
+    std::fprintf(stderr, "rampart: no --data-dir: trail files go to %s\n", s.trail_root.c_str());
+  }
+  return s;
+}
+
+spine::DeliveryOptions TrailOptions(const ServerConfig& config) {
+  spine::DeliveryOptions o;
+  o.delivery_interval_ms = std::max(1, config.trail_delivery_seconds) * 1000LL;
+  o.digest_interval_ms = std::max(1, config.trail_digest_seconds) * 1000LL;
+  o.insights.bucket_ms = std::max(1, config.insights_bucket_seconds) * 1000LL;
+  o.insights.baseline_buckets = std::max<int64_t>(
+      1, static_cast<int64_t>(config.insights_baseline_minutes * 60.0 /
+                              std::max(1, config.insights_bucket_seconds)));
+  o.insights.grace_ms = std::min<int64_t>(2000, o.insights.bucket_ms / 2);
+  return o;
+}
+
+http::ListenerOptions ListenerOptionsOf(const ServerConfig& config,
+                                        const std::pair<std::string, uint16_t>& listen) {
+  http::ListenerOptions o;
+  o.host = listen.first;
+  o.port = listen.second;
+  o.threads = config.threads;
+  o.tls_cert_file = config.tls_cert;
+  o.tls_key_file = config.tls_key;
+  o.max_body_bytes = config.max_body_bytes;
+  o.max_connections = config.max_connections;
+  o.request_timeout_seconds = config.request_timeout_seconds;
+  o.idle_timeout_seconds = config.idle_timeout_seconds;
+  return o;
+}
+
+// Writes the bound port to `path` (a temporary file renamed into place, so a reader never sees
+// it half written).
+Status WritePortFile(const std::string& path, uint16_t port) {
+  std::string tmp = path + ".tmp";
+  std::FILE* f = std::fopen(tmp.c_str(), "w");
+  if (!f) return Error::Internal("cannot write --port-file " + tmp + ": " + std::strerror(errno));
+  std::fprintf(f, "%u\n", static_cast<unsigned>(port));
+  bool ok = std::fclose(f) == 0;
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) {
+    return Error::Internal("cannot write --port-file " + path + ": " + std::strerror(errno));
+  }
+  return {};
+}
+
+void PrintNewCredentials(const ServerConfig& config, const Bootstrap& boot,
+                         const Storage& storage) {
+  if (!boot.created_credentials) return;
+  std::string kept =
+      storage.dir ? ", kept in " + storage.dir->CredentialsPath() : std::string();
+  if (config.quiet_credentials) {
+    std::fprintf(stderr, "rampart: new root credentials for account %s%s\n",
+                 boot.account_id.c_str(), kept.c_str());
+    return;
+  }
+  std::fprintf(stderr,
+               "rampart: root credentials for account %s (shown once%s):\n"
+               "  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n",
+               boot.account_id.c_str(), kept.c_str(), boot.root_access_key_id.c_str(),
+               boot.root_secret_access_key.c_str());
+}
+
+// Flushes key-usage times every few seconds on its own thread until destroyed.
+class KeyUsageFlusher {
+ public:
+  explicit KeyUsageFlusher(services::KeyUsageRecorder& usage) : usage_(usage) {
+    thread_ = std::thread([this] {
+      std::unique_lock lock(mu_);
+      while (!cv_.wait_for(lock, std::chrono::seconds(3), [this] { return stopping_; })) {
+        lock.unlock();
+        Status st = usage_.Flush();
+        if (!st.ok()) std::fprintf(stderr, "rampart: key usage flush: %s\n", st.error().message.c_str());
+        lock.lock();
+      }
+    });
+  }
+  ~KeyUsageFlusher() {
+    {
+      std::lock_guard lock(mu_);
+      stopping_ = true;
+    }
+    cv_.notify_all();
+    thread_.join();
+    (void)usage_.Flush();
+  }
+
+ private:
+  services::KeyUsageRecorder& usage_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// Waits for SIGINT/SIGTERM (returned); meanwhile SIGHUP reopens the access log (logrotate)
+// and SIGUSR1 delivers the trails now.
+int WaitForShutdown(const sigset_t& signals, http::AccessLog* access_log,
+                    spine::TrailDelivery& trails) {
+  for (;;) {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    Status st;
+    if (sig == SIGHUP && access_log) {
+      st = access_log->Reopen();
+    } else if (sig == SIGUSR1) {
+      st = trails.DeliverNow();
+    } else if (sig == SIGINT || sig == SIGTERM) {
+      return sig;
+    }
+    if (!st.ok()) std::fprintf(stderr, "rampart: signal %d: %s\n", sig, st.error().message.c_str());
+  }
+}
+
 }  // namespace
 
 int RunServer(const ServerConfig& config) {
@@ -114,96 +272,78 @@ int RunServer(const ServerConfig& config) {
     std::fprintf(stderr, "rampart: %s\n", msg.c_str());
     return 1;
   };
+  // 1. Configuration, checked before anything is touched.
   auto listen = ParseListen(config.listen);
   if (!listen.ok()) return fail(listen.error().message);
   if (Status st = http::Gateway::CheckTrustedProxies(config.trusted_proxies); !st.ok()) {
     return fail(st.error().message);
   }
-
-  // Block the shutdown signals before any thread starts so only sigwait() sees them.
+  // Block the signals before any thread starts so only sigwait() sees them.
   sigset_t signals;
   sigemptyset(&signals);
-  sigaddset(&signals, SIGINT);
-  sigaddset(&signals, SIGTERM);
+  for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGUSR1}) sigaddset(&signals, sig);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
-  std::string root_key;
-  std::string db_path = ":memory:";
-  if (!config.data_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(config.data_dir, ec);
-    if (ec) return fail("cannot create data directory " + config.data_dir + ": " + ec.message());
-    ::chmod(config.data_dir.c_str(), 0700);
-  }
-  if (config.dev) {
-    root_key = crypto::RandomBytes(32);  // dev state lives in memory only
-  } else {
-    auto key = store::LoadOrCreateRootKey(
-        config.root_key_file.empty() ? store::RootKeyPath(config.data_dir) : config.root_key_file);
-    if (!key.ok()) return fail(key.error().message);
-    root_key = *key;
-    db_path = config.data_dir + "/rampart.db";
-  }
-  auto opened = store::OpenSqliteStore({db_path, root_key});
-  if (!opened.ok()) return fail(opened.error().message);
-  store::Store& store = **opened;
+  // 2. The port, before the data directory: a port clash leaves no account, no credentials
+  //    and no files behind. Connections wait in the backlog until step 6.
+  http::Gateway* gateway_ptr = nullptr;
+  http::Listener listener(ListenerOptionsOf(config, *listen),
+                          [&gateway_ptr](http::Request& r, http::Responder done) {
+                            gateway_ptr->Handle(r, std::move(done));
+                          });
+  auto port = listener.Bind();
+  if (!port.ok()) return fail(port.error().message);
 
-  // CloudTrail records live in their own database file (group-committed by the audit writer).
-  std::string events_dir =
-      config.data_dir.empty() ? TempDir("rampart-dev-events") : config.data_dir + "/events";
-  auto opened_events = store::OpenLogEventStore(events_dir);
-  if (!opened_events.ok()) return fail(opened_events.error().message);
-  store::EventStore& events = **opened_events;
-  if (config.data_dir.empty()) std::filesystem::remove_all(events_dir);  // dev: nothing outlives us
+  // 3. Storage: the data directory's lock, its checks, the root key, the store, the event log.
+  auto storage = OpenStorage(config);
+  if (!storage.ok()) return fail(storage.error().message);
+  store::Store& store = *storage->store;
+  store::EventStore& events = *storage->events;
   spine::AuditWriter audit(events);
 
-  auto boot = BootstrapAccount(store, config);
+  // 4. The default account and its root credentials.
+  ServerConfig boot_config = config;
+  boot_config.data_dir = storage->dir ? storage->dir->path() : std::string();
+  auto boot = BootstrapAccount(store, boot_config);
   if (!boot.ok()) return fail(boot.error().message);
-  if (boot->created_credentials) {
-    std::fprintf(stderr,
-                 "rampart: root credentials for account %s (shown once%s):\n"
-                 "  aws_access_key_id     = %s\n  aws_secret_access_key = %s\n",
-                 boot->account_id.c_str(),
-                 config.data_dir.empty()
-                     ? ""
-                     : (", kept in " + config.data_dir + "/root-credentials").c_str(),
-                 boot->root_access_key_id.c_str(), boot->root_secret_access_key.c_str());
-  }
+  PrintNewCredentials(config, *boot, *storage);
 
+  // 5. Services, trail delivery and the request lifecycle.
   auto built = BuildServices(store, events);
+  spine::DirectorySink trail_sink(storage->trail_root);
+  spine::TrailDelivery trail_delivery(store, events, trail_sink, TrailOptions(config));
   const services::Dispatch& dispatch = DispatchOf(*built);
   services::CredentialResolver credentials(store);
   built->iam.OnChange([&credentials] { credentials.Invalidate(); });
-
-  std::FILE* access_log = nullptr;
-  if (config.access_log == "-") {
-    access_log = stdout;
-  } else if (config.access_log != "off" && !config.access_log.empty()) {
-    access_log = std::fopen(config.access_log.c_str(), "a");
-    if (!access_log) return fail("cannot open access log " + config.access_log);
-  }
-
+  auto access_log = http::AccessLog::Open(config.access_log);
+  if (!access_log.ok()) return fail(access_log.error().message);
   services::KeyUsageRecorder key_usage(store);
-  http::Listener* listener_ptr = nullptr;
+  std::atomic<bool> ready{true};
   http::GatewayOptions gopts;
   gopts.dev_mode = config.dev;
   gopts.default_account_id = boot->account_id;
-  gopts.access_log = access_log;
+  gopts.access_log = access_log->get();
   gopts.key_usage = &key_usage;
   gopts.audit = config.event_recording ? &audit : nullptr;
   gopts.trusted_proxies = config.trusted_proxies;
-  gopts.reset_state = [&store, &events, &config, &kms = built->kms]() -> Status {
+  gopts.reset_state = [&store, &events, &boot_config, &kms = built->kms]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     RAMPART_RETURN_IF_ERROR(events.WipeAll());
     kms.ClearCaches();
-    auto b = BootstrapAccount(store, config);
+    auto b = BootstrapAccount(store, boot_config);
     if (!b.ok()) return std::move(b).error();
     return {};
   };
-  gopts.open_connections = [&listener_ptr]() -> int64_t {
-    return listener_ptr ? listener_ptr->stats().open_connections.load() : 0;
+  gopts.open_connections = [&listener]() -> int64_t {
+    return listener.stats().open_connections.load();
   };
+  gopts.health = [&store, &events](bool deep) -> Status {
+    RAMPART_RETURN_IF_ERROR(store.Health(deep));
+    return events.Health();
+  };
+  gopts.ready = &ready;
+  gopts.deliver_trails = [&trail_delivery] { return trail_delivery.DeliverNow(); };
   services::Authorizer authorizer(built->iam);
   authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
                                                          const model::Operation& op,
@@ -222,23 +362,10 @@ int RunServer(const ServerConfig& config) {
     return services::sts::VerifyFederated(sts, c, op, in);
   });
   http::Gateway gateway(std::move(gopts), dispatch, credentials, &authorizer);
+  gateway_ptr = &gateway;
 
-  http::ListenerOptions lopts;
-  lopts.host = listen->first;
-  lopts.port = listen->second;
-  lopts.threads = config.threads;
-  lopts.tls_cert_file = config.tls_cert;
-  lopts.tls_key_file = config.tls_key;
-  lopts.max_body_bytes = config.max_body_bytes;
-  lopts.max_connections = config.max_connections;
-  lopts.request_timeout_seconds = config.request_timeout_seconds;
-  lopts.idle_timeout_seconds = config.idle_timeout_seconds;
-  http::Listener listener(lopts, [&gateway](http::Request& r, http::Responder done) {
-    gateway.Handle(r, std::move(done));
-  });
-  listener_ptr = &listener;
-  auto port = listener.Start();
-  if (!port.ok()) return fail(port.error().message);
+  // 6. Serve, and say where.
+  if (auto started = listener.Start(); !started.ok()) return fail(started.error().message);
   std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]"
                                                                  : listen->first;
   std::fprintf(stderr, "rampart: listening on %s://%s:%u (account %s%s)\n",
@@ -246,57 +373,28 @@ int RunServer(const ServerConfig& config) {
                static_cast<unsigned>(*port), boot->account_id.c_str(),
                config.dev ? ", dev mode" : "");
   std::fflush(stderr);
-
-  // CloudTrail trail delivery: log files, digests and Insights off the request path, into
-  // <data-dir>/trails/<bucket>/<key> (a temporary directory when there is no data dir).
-  std::string trail_root = config.data_dir.empty() ? std::string() : config.data_dir + "/trails";
-  if (trail_root.empty()) {
-    std::string tmpl = (std::getenv("TMPDIR") ? std::string(std::getenv("TMPDIR")) : "/tmp") +
-                       "/rampart-trails-XXXXXX";
-    if (::mkdtemp(tmpl.data())) trail_root = tmpl;
-    std::fprintf(stderr, "rampart: no --data-dir: trail files go to %s\n", trail_root.c_str());
-  }
-  spine::DirectorySink trail_sink(trail_root);
-  spine::DeliveryOptions trail_opts;
-  trail_opts.delivery_interval_ms = std::max(1, config.trail_delivery_seconds) * 1000LL;
-  trail_opts.digest_interval_ms = std::max(1, config.trail_digest_seconds) * 1000LL;
-  trail_opts.insights.bucket_ms = std::max(1, config.insights_bucket_seconds) * 1000LL;
-  trail_opts.insights.baseline_buckets = std::max<int64_t>(
-      1, static_cast<int64_t>(config.insights_baseline_minutes * 60.0 /
-                              std::max(1, config.insights_bucket_seconds)));
-  trail_opts.insights.grace_ms = std::min<int64_t>(2000, trail_opts.insights.bucket_ms / 2);
-  spine::TrailDelivery trail_delivery(store, events, trail_sink, trail_opts);
-  trail_delivery.Start();
-
-  // Background flush of key-usage times; at most a few seconds behind.
-  std::mutex flush_mu;
-  std::condition_variable flush_cv;
-  bool stopping = false;
-  std::thread flusher([&] {
-    std::unique_lock lock(flush_mu);
-    while (!flush_cv.wait_for(lock, std::chrono::seconds(3), [&] { return stopping; })) {
-      lock.unlock();
-      Status st = key_usage.Flush();
-      if (!st.ok()) std::fprintf(stderr, "rampart: key usage flush: %s\n", st.error().message.c_str());
-      lock.lock();
+  if (!config.port_file.empty()) {
+    if (Status st = WritePortFile(config.port_file, *port); !st.ok()) {
+      listener.Stop(0);
+      return fail(st.error().message);
     }
-  });
-
-  int sig = 0;
-  sigwait(&signals, &sig);
-  std::fprintf(stderr, "rampart: signal %d, draining\n", sig);
-  listener.Stop(10);
-  listener_ptr = nullptr;
-  {
-    std::lock_guard lock(flush_mu);
-    stopping = true;
   }
-  flush_cv.notify_all();
-  flusher.join();
-  (void)key_usage.Flush();
+
+  // 7. Background work: trail delivery, key-usage times.
+  trail_delivery.Start();
+  int sig = 0;
+  {
+    KeyUsageFlusher flusher(key_usage);
+
+    // 8. Until SIGINT/SIGTERM; then drain.
+    sig = WaitForShutdown(signals, access_log->get(), trail_delivery);
+    std::fprintf(stderr, "rampart: signal %d, draining\n", sig);
+    ready.store(false);
+    listener.Stop(10);
+  }
   trail_delivery.Stop();
   audit.Stop();
-  if (access_log && access_log != stdout) std::fclose(access_log);
+  if (!config.port_file.empty()) ::unlink(config.port_file.c_str());
   std::fprintf(stderr, "rampart: stopped\n");
   return 0;
 }

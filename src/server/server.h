@@ -23,7 +23,9 @@ struct ServerConfig {
   std::string root_secret_access_key;
   std::string tls_cert, tls_key;
   int threads = 0;
-  std::string access_log = "off";  // "-" stdout, "off", or a file path
+  std::string access_log = "off";  // "-" stdout, "off", or a file path (reopened on SIGHUP)
+  std::string port_file;           // written with the bound port once the server accepts
+  bool quiet_credentials = false;  // do not print a new root secret to stderr
   // CloudTrail recording of every call. Off only to measure its cost: AWS always records.
   bool event_recording = true;
   size_t max_body_bytes = 16 * 1024 * 1024;

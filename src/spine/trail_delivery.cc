@@ -79,14 +79,32 @@ void TrailDelivery::Start() {
   thread_ = std::thread([this, tick] {
     std::unique_lock lock(mu_);
     while (!stopping_) {
+      uint64_t serving = requested_;  // every DeliverNow up to here is served by this pass
+      bool force = served_ < serving;
       lock.unlock();
-      Status st = RunOnce(Now());
+      Status st = RunOnce(Now(), force);
       if (!st.ok())
         std::fprintf(stderr, "rampart: trail delivery: %s\n", st.error().message.c_str());
       lock.lock();
-      cv_.wait_for(lock, std::chrono::milliseconds(tick), [this] { return stopping_; });
+      served_ = serving;
+      done_cv_.notify_all();
+      cv_.wait_for(lock, std::chrono::milliseconds(tick),
+                   [this] { return stopping_ || requested_ > served_; });
     }
   });
+}
+
+Status TrailDelivery::DeliverNow() {
+  std::unique_lock lock(mu_);
+  if (stopping_) return Error::Unavailable("trail delivery is stopping");
+  if (!thread_.joinable()) {
+    lock.unlock();
+    return RunOnce(Now(), /*force=*/true);
+  }
+  uint64_t ticket = ++requested_;
+  cv_.notify_all();
+  done_cv_.wait(lock, [&] { return served_ >= ticket || stopping_; });
+  return {};
 }
 
 void TrailDelivery::Stop() {
@@ -96,6 +114,7 @@ void TrailDelivery::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  done_cv_.notify_all();
   if (thread_.joinable()) {
     thread_.join();
     (void)RunOnce(Now(), /*force=*/true);
@@ -183,7 +202,13 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
                                                        : state["Regions"].emplace_object();
   int64_t cursor = std::max(DocInt(state, "Cursor"), trail.start_seq);
   bool has_pending_window = trail.is_logging || cursor < trail.stop_seq;
-  bool due = force || now_ms >= DocInt(state, "NextDeliveryMs");
+  // Due at the time set by the last pass, or one interval after the last attempt if the
+  // interval is shorter now (a server restarted with a new --trail-delivery-seconds).
+  int64_t next = DocInt(state, "NextDeliveryMs");
+  if (int64_t attempt = DocInt(state, "LatestDeliveryAttemptMs"); attempt > 0) {
+    next = std::min(next, attempt + options_.delivery_interval_ms);
+  }
+  bool due = force || now_ms >= next;
   bool changed = false;
 
   // ---- Log files ----

@@ -71,6 +71,9 @@ class TrailDelivery {
 
   void Start();
   void Stop();  // finishes the current pass, then delivers what is pending once more
+  // Delivers every logging trail now, whatever its schedule, and returns once that pass is
+  // done (SIGUSR1, `rampart trail deliver`, and the dev-mode endpoint). Thread-safe.
+  Status DeliverNow();
 
   int64_t Now() const;
 
@@ -86,8 +89,9 @@ class TrailDelivery {
   int64_t insights_cursor_ = -1;  // -1: position at the store's end on the first pass
 
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_, done_cv_;
   bool stopping_ = false;  // GUARDED_BY(mu_)
+  uint64_t requested_ = 0, served_ = 0;  // GUARDED_BY(mu_): DeliverNow tickets
   std::thread thread_;
 };
 

@@ -119,6 +119,8 @@ class EventStore {
   // Deletes records older than `before_ms` (the 90-day window); returns how many.
   virtual Result<int64_t> Expire(int64_t before_ms) = 0;
   virtual Status WipeAll() = 0;
+  // OK while appends can succeed; otherwise why not (a log file cut short under the server).
+  virtual Status Health() { return {}; }
 };
 
 // The default: an append-only log with an in-memory index under `dir` (store/log/event_log.cc).

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -37,6 +38,26 @@ Result<std::string> ReadFile(const std::string& path) {
                    true};
     }
     return FileError("cannot open root key file", path, errno);
+  }
+  // The key unlocks every secret at rest: refuse one that others can read or replace.
+  struct stat st;
+  if (::fstat(fd, &st) != 0) {
+    int err = errno;
+    ::close(fd);
+    return FileError("cannot stat root key file", path, err);
+  }
+  if (st.st_uid != ::geteuid()) {
+    ::close(fd);
+    return Error::Internal("root key file " + path + " is owned by uid " +
+                           std::to_string(st.st_uid) + ", not by this server's user (uid " +
+                           std::to_string(::geteuid()) + "); chown it to the server's user");
+  }
+  if ((st.st_mode & 077) != 0) {
+    ::close(fd);
+    char mode[8];
+    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    return Error::Internal("root key file " + path + " has mode " + mode +
+                           ": group and others must have no access; chmod 600 " + path);
   }
   std::string data;
   char buf[256];

@@ -111,6 +111,11 @@ class Store {
   // history. The root key stays valid for the database.
   virtual Status WipeAll() = 0;
 
+  // OK when the database takes a write (a probe commit) and nothing since it was opened said
+  // its file is damaged or unwritable; otherwise ServiceUnavailable naming the cause. `deep`
+  // also checks every page (PRAGMA quick_check): slower, for occasional use.
+  virtual Status Health(bool deep) = 0;
+
   // Number of the newest applied migration (== the last entry of the migration list used to
   // open the store).
   virtual int SchemaVersion() = 0;

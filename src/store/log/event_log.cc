@@ -23,6 +23,7 @@
 // binary search on time. Expire() hides records older than a time (the space is reclaimed when
 // the log is compacted, which is not implemented yet).
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -44,6 +45,7 @@
 #include "common/crc32c.h"
 #include "common/crypto.h"
 #include "store/events.h"
+#include "store/log/mapping_guard.h"
 #include "store/log/record_codec.h"
 
 namespace rampart::store {
@@ -189,7 +191,9 @@ class LogEventStore final : public EventStore {
     Unmap();
     // A clean close drops the preallocated, still-zero space after the last frame. Only once
     // the log was read: a store whose open failed knows no end, and must leave the file alone.
-    if (fd_ >= 0 && loaded_ && ::ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
+    // Nor when the file was cut under us: it is no longer the file we knew.
+    if (fd_ >= 0 && loaded_ && broken_.empty() &&
+        ::ftruncate(fd_, static_cast<off_t>(end_)) != 0) {
       // Harmless: the next open stops at the first empty frame and cuts the rest.
     }
     if (fd_ >= 0) ::close(fd_);
@@ -203,6 +207,18 @@ class LogEventStore final : public EventStore {
     s->path_ = dir + "/events.log";
     s->fd_ = ::open(s->path_.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (s->fd_ < 0) return IoError("cannot open " + s->path_);
+    // One writer per log: a second would interleave frames with ours, and cut the file to the
+    // end it knows when it closes. (The data directory's lock keeps a second server out; this
+    // keeps out anything else that opens the log through this code.)
+    if (::flock(s->fd_, LOCK_EX | LOCK_NB) != 0) {
+      Error e = errno == EWOULDBLOCK
+                    ? Error::Internal(s->path_ + " is open in another process; one server per "
+                                                 "data directory")
+                    : IoError("cannot lock " + s->path_);
+      ::close(s->fd_);
+      s->fd_ = -1;
+      return e;
+    }
     RAMPART_RETURN_IF_ERROR(s->Load());
     return s;
   }
@@ -294,7 +310,7 @@ class LogEventStore final : public EventStore {
     char* p = logfmt::PutVarint(frame.data() + 8, number);
     std::memcpy(p, context.data(), context.size());
     RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
-    WriteFrameLocked(frame, kContext);
+    RAMPART_RETURN_IF_ERROR(WriteFrameLocked(frame, kContext));
     AddContext(context);
     return number;
   }
@@ -324,22 +340,68 @@ class LogEventStore final : public EventStore {
   // middle of the copy leaves a torn frame that the next open cuts off. The copy bypasses the
   // CPU caches where it can (StreamCopy): the log is written once and not read back, and
   // caching it evicted the request path's own data.
-  uint64_t WriteFrameLocked(std::string& frame, FrameKind kind) {
+  // A copy into a page of the file that is no longer there (the file was cut short under us)
+  // lands in a private page instead (MappingGuard) and fails here: the caller answers 503, and
+  // every later append fails too (Health() says why) until the log is reopened.
+  Result<uint64_t> WriteFrameLocked(std::string& frame, FrameKind kind) {
+    if (!broken_.empty()) return Error::Unavailable(broken_);
     size_t len = frame.size() - 8;
     Put32(frame.data(), static_cast<uint32_t>(len) | (static_cast<uint32_t>(kind) << 28));
     Put32(frame.data() + 4, Crc(std::string_view(frame.data() + 8, len)));
-    StreamCopy(map_ + (end_ - map_at_), frame.data(), frame.size());
     uint64_t offset = end_;
+    char* dst = map_ + (end_ - map_at_);
+    // Once a page: is the file still as long as the window we write through? (A cut that
+    // leaves the current page in the file would not fault.) One fstat per ~80 records.
+    uint64_t page_mask = page_size_ - 1;
+    if ((offset & page_mask) == 0 || ((offset + frame.size()) & ~page_mask) != (offset & ~page_mask)) {
+      RAMPART_RETURN_IF_ERROR(CheckLengthLocked());
+    }
+    StreamCopy(dst, frame.data(), frame.size());
+    if (guard_.lost()) {
+      return MarkBrokenLocked(path_ + " was cut short or replaced by another process while "
+                              "this server wrote it; records may have been lost. Stop the other "
+                              "writer and restart rampart");
+    }
     end_ += frame.size();
     return offset;
   }
+
+  // REQUIRES: mu_ held. Fails (and breaks the log) if the file is shorter than the window.
+  Status CheckLengthLocked() {
+    struct stat st;
+    if (::fstat(fd_, &st) != 0) return MarkBrokenLocked(IoError("cannot stat " + path_).message);
+    if (static_cast<uint64_t>(st.st_size) < map_at_ + map_len_) {
+      return MarkBrokenLocked(path_ + " is " + std::to_string(st.st_size) +
+                              " bytes but this server wrote up to byte " + std::to_string(end_) +
+                              ": another process cut it short; records may have been lost. Stop "
+                              "the other writer and restart rampart");
+    }
+    return {};
+  }
+
+  // REQUIRES: mu_ held. Every later append fails with `why`; Health() reports it.
+  Error MarkBrokenLocked(std::string why) {
+    broken_ = std::move(why);
+    broken_flag_.store(true, std::memory_order_release);
+    return Error::Unavailable(broken_);
+  }
+
+ public:
+  Status Health() override {
+    std::lock_guard lock(mu_);
+    if (broken_.empty() && map_ != nullptr) (void)CheckLengthLocked();
+    if (!broken_.empty()) return Error::Unavailable(broken_);
+    return {};
+  }
+
+ private:
 
   // REQUIRES: mu_ held. Appends the record frame of `r` (of context number `context`) and
   // indexes it.
   Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r, uint32_t context,
                                     uint64_t id_hash) {
     RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
-    uint64_t offset = WriteFrameLocked(frame, kRecord);
+    RAMPART_ASSIGN_OR_RETURN(uint64_t offset, WriteFrameLocked(frame, kRecord));
     Index(r, offset, context, id_hash);
     return next_seq_++;
   }
@@ -710,10 +772,12 @@ class LogEventStore final : public EventStore {
     map_ = static_cast<char*>(m);
     map_at_ = at;
     map_len_ = len;
+    guard_.Watch(map_, map_len_);
     return {};
   }
 
   void Unmap() {
+    guard_.Unwatch();
     if (map_ != nullptr) ::munmap(map_, map_len_);
     map_ = nullptr;
     map_at_ = map_len_ = 0;
@@ -916,6 +980,11 @@ class LogEventStore final : public EventStore {
   size_t context_bytes_ = 0;  // GUARDED_BY(mu_)
   std::atomic<uint64_t> generation_{NextGeneration()};
   uint64_t end_ = 0;
+  // GUARDED_BY(mu_): why the log accepts no more appends (the file was cut under us); "" if fine.
+  std::string broken_;
+  std::atomic<bool> broken_flag_{false};
+  MappingGuard guard_;  // watches the window below
+  const uint64_t page_size_ = static_cast<uint64_t>(::sysconf(_SC_PAGESIZE));
   char* map_ = nullptr;      // GUARDED_BY(mu_): file bytes [map_at_, map_at_ + map_len_)
   uint64_t map_at_ = 0, map_len_ = 0;
   uint64_t first_live_ = 0;

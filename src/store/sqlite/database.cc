@@ -23,6 +23,24 @@ Error SqliteError(sqlite3* db, std::string_view what) {
   return e;
 }
 
+namespace {
+bool IsDamage(int primary) { return primary == SQLITE_CORRUPT || primary == SQLITE_NOTADB; }
+bool IsWriteFault(int primary) {
+  return primary == SQLITE_IOERR || primary == SQLITE_FULL || primary == SQLITE_READONLY ||
+         primary == SQLITE_CANTOPEN;
+}
+}  // namespace
+
+void Database::NoteFault(const Error& e) {
+  int primary = sqlite3_errcode(db_) & 0xff;
+  if (IsDamage(primary)) {
+    fault_ = e.message;
+    fault_is_damage_ = true;
+  } else if (IsWriteFault(primary) && !fault_is_damage_) {
+    fault_ = e.message;
+  }
+}
+
 // ---- Stmt -------------------------------------------------------------------------------
 
 Stmt::~Stmt() {
@@ -56,7 +74,9 @@ Result<bool> Stmt::Step() {
   int rc = sqlite3_step(stmt_);
   if (rc == SQLITE_ROW) return true;
   if (rc == SQLITE_DONE) return false;
-  return SqliteError(db_, "sqlite step failed");
+  Error e = SqliteError(db_, "sqlite step failed");
+  if (owner_) owner_->NoteFault(e);
+  return e;
 }
 
 Status Stmt::Run() {
@@ -145,7 +165,11 @@ Database::~Database() {
   sqlite3_close_v2(db_);
 }
 
-Error Database::LastError(std::string_view what) const { return SqliteError(db_, what); }
+Error Database::LastError(std::string_view what) {
+  Error e = SqliteError(db_, what);
+  NoteFault(e);
+  return e;
+}
 
 Result<Stmt> Database::Prepare(std::string_view sql) {
   std::string key(sql);
@@ -157,7 +181,7 @@ Result<Stmt> Database::Prepare(std::string_view sql) {
     if (rc != SQLITE_OK) return LastError("cannot prepare `" + key + "`");
     it = stmt_cache_.emplace(std::move(key), stmt).first;
   }
-  return Stmt(db_, it->second);
+  return Stmt(db_, it->second, this);
 }
 
 Status Database::Exec(std::string_view sql) {
@@ -167,8 +191,9 @@ Status Database::Exec(std::string_view sql) {
   if (rc != SQLITE_OK) {
     std::string msg = err ? err : sqlite3_errstr(rc);
     sqlite3_free(err);
-    Error e = LastError("sqlite exec failed");
+    Error e = SqliteError(db_, "sqlite exec failed");
     e.message = "sqlite exec failed: " + msg;
+    NoteFault(e);
     return e;
   }
   return {};

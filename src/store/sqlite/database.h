@@ -24,9 +24,13 @@ namespace rampart::store::sqlite {
 // resets the statement and clears its bindings so the cache can hand it out again.
 class Stmt {
  public:
-  Stmt(sqlite3* db, sqlite3_stmt* stmt) : db_(db), stmt_(stmt) {}
+  // `owner` (may be null) is told of errors that mean the file is damaged or unwritable
+  // (Database::fault()).
+  Stmt(sqlite3* db, sqlite3_stmt* stmt, class Database* owner = nullptr)
+      : db_(db), stmt_(stmt), owner_(owner) {}
   Stmt(Stmt&& other) noexcept
-      : db_(other.db_), stmt_(other.stmt_), bind_error_(std::move(other.bind_error_)) {
+      : db_(other.db_), stmt_(other.stmt_), owner_(other.owner_),
+        bind_error_(std::move(other.bind_error_)) {
     other.stmt_ = nullptr;
   }
   Stmt(const Stmt&) = delete;
@@ -53,6 +57,7 @@ class Stmt {
  private:
   sqlite3* db_;
   sqlite3_stmt* stmt_;
+  class Database* owner_;
   std::string bind_error_;
 };
 
@@ -91,13 +96,30 @@ class Database {
 
   const std::string& path() const { return path_; }
 
+  // The last error that said the database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or
+  // cannot be written (SQLITE_IOERR, SQLITE_FULL, SQLITE_READONLY); "" if none. Damage stays
+  // reported until the database is reopened; a write error until a later write succeeds
+  // (ClearWriteFault).
+  const std::string& fault() const { return fault_; }
+  void ClearWriteFault() {
+    if (!fault_is_damage_) fault_.clear();
+  }
+  // Records `e` as the fault when SQLite's last result code means damage or a failed write.
+  void NoteFault(const Error& e);
+  void MarkDamaged(std::string message) {
+    fault_ = std::move(message);
+    fault_is_damage_ = true;
+  }
+
  private:
   Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
-  Error LastError(std::string_view what) const;
+  Error LastError(std::string_view what);
 
   sqlite3* db_;
   std::string path_;
   std::unordered_map<std::string, sqlite3_stmt*> stmt_cache_;
+  std::string fault_;
+  bool fault_is_damage_ = false;
 };
 
 // An InternalFailure carrying SQLite's message and extended result code.

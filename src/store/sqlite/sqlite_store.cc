@@ -1,5 +1,6 @@
 // The SQLite engine: Store on one WAL-mode database file.
 
+#include <ctime>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -98,6 +99,35 @@ class SqliteStore final : public Store {
   }
 
   int SchemaVersion() override { return schema_version_; }
+
+  Status Health(bool deep) override {
+    std::lock_guard lock(ctx_.mu);
+    Database& db = *ctx_.db;
+    // A probe commit: a full disk, a read-only file or a failing device shows here.
+    Status probe = db.Transaction([&]() -> Status {
+      RAMPART_ASSIGN_OR_RETURN(
+          Stmt u, db.Prepare("INSERT INTO store_meta (key, value) VALUES ('health_probe', ?) "
+                             "ON CONFLICT (key) DO UPDATE SET value = excluded.value"));
+      u.Bind(1, std::to_string(std::time(nullptr)));
+      return u.Run();
+    });
+    if (probe.ok()) db.ClearWriteFault();
+    if (deep && db.fault().empty()) {
+      // Reads every page: for an operator's or a monitor's occasional deep check.
+      RAMPART_ASSIGN_OR_RETURN(Stmt q, db.Prepare("PRAGMA quick_check(5)"));
+      std::string problems;
+      for (;;) {
+        auto row = q.Step();
+        if (!row.ok() || !*row) break;
+        std::string line = q.Text(0);
+        if (line != "ok") problems += (problems.empty() ? "" : "; ") + line;
+      }
+      if (!problems.empty()) db.MarkDamaged("integrity check failed: " + problems);
+    }
+    if (!db.fault().empty()) return Error::Unavailable("database " + db.path() + ": " + db.fault());
+    if (!probe.ok()) return Error::Unavailable("database " + db.path() + ": " + probe.error().message);
+    return {};
+  }
 
  private:
   Context ctx_;

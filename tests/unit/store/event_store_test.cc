@@ -689,5 +689,88 @@ INSTANTIATE_TEST_SUITE_P(Engines, EventStoreTest, ::testing::Values(Engine::kLog
                            return std::string(info.param == Engine::kLog ? "Log" : "Sqlite");
                          });
 
+
+// One writer per log: a second open of the same directory is refused and, when it goes away,
+// leaves the first store's file as it was (it once cut it to the end it knew: 0 bytes).
+TEST(EventLogTest, SecondOpenIsRefusedAndTouchesNothing) {
+  ScratchDir scratch;
+  auto first = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(first.ok());
+  std::vector<EventRecord> batch(3);
+  for (int i = 0; i < 3; ++i) {
+    batch[i].event_id = "e" + std::to_string(i);
+    batch[i].account_id = "111111111111";
+    batch[i].json = "{}";
+  }
+  ASSERT_TRUE((*first)->Append(batch).ok());
+  auto size_before = std::filesystem::file_size(scratch.path + "/events.log");
+  {
+    auto second = OpenLogEventStore(scratch.path);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message.find("open in another process"), std::string::npos)
+        << second.error().message;
+  }
+  EXPECT_EQ(std::filesystem::file_size(scratch.path + "/events.log"), size_before);
+  std::vector<EventRecord> more(1);
+  more[0].event_id = "e3";
+  more[0].account_id = "111111111111";
+  more[0].json = "{}";
+  ASSERT_TRUE((*first)->Append(more).ok());
+  EXPECT_EQ(*(*first)->LastSeq(), 4);
+}
+
+// The file cut short under a running store (truncate(1), a restore over a live server): the
+// next appends fail with a reason instead of a SIGBUS killing the process, and Health() says why.
+TEST(EventLogTest, FileCutUnderTheStoreIsAnErrorNotASigbus) {
+  ScratchDir scratch;
+  auto s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  auto append = [&](int i) {
+    std::vector<EventRecord> one(1);
+    one[0].event_id = "e" + std::to_string(i);
+    one[0].account_id = "111111111111";
+    one[0].json = "{}";
+    return (*s)->Append(one);
+  };
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(append(i).ok());
+  ASSERT_TRUE((*s)->Health().ok());
+  ASSERT_EQ(::truncate((scratch.path + "/events.log").c_str(), 0), 0);
+  Status after = append(10);
+  ASSERT_FALSE(after.ok());
+  EXPECT_EQ(after.error().http_status, 503);
+  Status health = (*s)->Health();
+  ASSERT_FALSE(health.ok());
+  EXPECT_NE(health.error().message.find("another process"), std::string::npos)
+      << health.error().message;
+  EXPECT_FALSE(append(11).ok());  // stays failed: nothing is acknowledged into a lost file
+}
+
+// A cut far past the current page: the copy itself would fault (SIGBUS) without the guard.
+TEST(EventLogTest, CopyIntoALostPageIsAbsorbed) {
+  ScratchDir scratch;
+  auto s = OpenLogEventStore(scratch.path);
+  ASSERT_TRUE(s.ok());
+  std::vector<EventRecord> batch(200);
+  for (int i = 0; i < 200; ++i) {
+    batch[i].event_id = "e" + std::to_string(i);
+    batch[i].account_id = "111111111111";
+    batch[i].json = std::string(100, 'x');
+  }
+  ASSERT_TRUE((*s)->Append(batch).ok());
+  // Cut to a page boundary before the current end: the page being written is gone.
+  auto size_used = 200 * 100;  // at least this much was written
+  ASSERT_EQ(::truncate((scratch.path + "/events.log").c_str(), (size_used / 4096) * 4096 - 4096), 0);
+  bool failed = false;
+  for (int i = 0; i < 100 && !failed; ++i) {
+    std::vector<EventRecord> one(1);
+    one[0].event_id = "f" + std::to_string(i);
+    one[0].account_id = "111111111111";
+    one[0].json = std::string(100, 'y');
+    failed = !(*s)->Append(one).ok();
+  }
+  EXPECT_TRUE(failed);
+  EXPECT_FALSE((*s)->Health().ok());
+}
+
 }  // namespace
 }  // namespace rampart::store

@@ -296,9 +296,25 @@ TEST(RootKeyTest, HexKeyFileAccepted) {
   std::string path = dir.File("key.hex");
   std::string raw = crypto::RandomBytes(32);
   { std::ofstream(path) << crypto::HexEncode(raw) << "\n"; }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write);
   auto k = LoadRootKey(path);
   ASSERT_OK(k);
   EXPECT_EQ(*k, raw);
+}
+
+// A key that group or others can read (or that another user owns) is refused, with the fix.
+TEST(RootKeyTest, KeyReadableByOthersRefused) {
+  TempDir dir;
+  std::string path = dir.File("open.key");
+  { std::ofstream(path) << crypto::HexEncode(crypto::RandomBytes(32)) << "\n"; }
+  std::filesystem::permissions(path, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::group_read);
+  auto k = LoadRootKey(path);
+  ASSERT_FALSE(k.ok());
+  EXPECT_NE(k.error().message.find("mode 0640"), std::string::npos) << k.error().message;
+  EXPECT_NE(k.error().message.find("chmod 600"), std::string::npos);
 }
 
 TEST(RootKeyTest, BadFilesRejected) {
@@ -310,6 +326,8 @@ TEST(RootKeyTest, BadFilesRejected) {
 
   std::string short_key = dir.File("short.key");
   { std::ofstream(short_key) << "0123456789"; }
+  std::filesystem::permissions(short_key, std::filesystem::perms::owner_read |
+                                              std::filesystem::perms::owner_write);
   auto r = LoadOrCreateRootKey(short_key);
   ASSERT_FALSE(r.ok());
   EXPECT_NE(r.error().message.find("32 raw bytes or 64 hex digits"), std::string::npos);
