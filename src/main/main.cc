@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
       ->envname("RAMPART_TRUSTED_PROXIES")
       ->delimiter(',');
 
+  serve->add_option("--mfa-max-failures", cfg.mfa_max_failures,
+                    "Wrong MFA codes within the lockout time that lock a device")
+      ->envname("RAMPART_MFA_MAX_FAILURES")
+      ->capture_default_str();
+  serve->add_option("--mfa-lockout-seconds", cfg.mfa_lockout_seconds,
+                    "How long a device refuses every code after too many wrong ones")
+      ->envname("RAMPART_MFA_LOCKOUT_SECONDS")
+      ->capture_default_str();
   serve->add_option("--trail-delivery-seconds", cfg.trail_delivery_seconds,
                     "CloudTrail: seconds between trail log file deliveries (AWS: about 300)")
       ->envname("RAMPART_TRAIL_DELIVERY_SECONDS")

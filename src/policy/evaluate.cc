@@ -287,7 +287,8 @@ EvaluationResult Evaluate(const Request& req, const PolicySet& set, EvaluateOpti
   // A federated-user session without session policies has no permissions (GetFederationToken).
   const bool session_allows =
       set.session.empty() ? p.kind != PrincipalKind::kFederatedUser : sp.allow;
-  const bool same_account = !p.account.empty() && p.account == req.resource_account();
+  const bool same_account =
+      set.identity_only || (!p.account.empty() && p.account == req.resource_account());
 
   if (same_account) {
     // 4a. The resource policy names the caller itself: it grants on its own.
@@ -304,7 +305,7 @@ EvaluationResult Evaluate(const Request& req, const PolicySet& set, EvaluateOpti
                     org | limits | Bit(PolicyKind::kResource));
     }
     // 4d. Key policies and trust policies must allow, at least by delegating to the account.
-    if (RequiresResourcePolicyGrant(req) && !rp.allow) {
+    if (!set.identity_only && RequiresResourcePolicyGrant(req) && !rp.allow) {
       return finish(Decision::kImplicitDeny, PolicyKind::kResource, 0);
     }
     // 4c, 5-7.

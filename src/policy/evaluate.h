@@ -55,6 +55,10 @@ struct PolicySet {
   std::span<const Policy* const> session;   // session policies of a role or federated session
   std::span<const PolicyLevel> scp;         // root -> OUs -> account of the caller's account
   std::span<const PolicyLevel> rcp;         // root -> OUs -> account of the resource's account
+  // The resource's own policy is not known (IAM's policy simulator without a ResourcePolicy):
+  // decide on the identity-based policies, boundary and session policies alone, as if the
+  // resource were the caller's and its policy (a key or trust policy) delegated to the account.
+  bool identity_only = false;
 };
 
 struct MatchedStatement {

@@ -316,6 +316,8 @@ int RunServer(const ServerConfig& config) {
   const services::Dispatch& dispatch = DispatchOf(*built);
   services::CredentialResolver credentials(store);
   built->iam.OnChange([&credentials] { credentials.Invalidate(); });
+  built->iam.set_mfa_limits({std::max(1, config.mfa_max_failures),
+                             std::max(1, config.mfa_lockout_seconds)});
   auto access_log = http::AccessLog::Open(config.access_log);
   if (!access_log.ok()) return fail(access_log.error().message);
   services::KeyUsageRecorder key_usage(store);

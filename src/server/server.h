@@ -33,6 +33,10 @@ struct ServerConfig {
   int request_timeout_seconds = 30;
   int idle_timeout_seconds = 60;
   std::vector<std::string> trusted_proxies;  // CIDRs whose X-Forwarded-For is believed
+  // MFA brute-force protection (services/iam/mfa.h): this many wrong codes within the lockout
+  // time lock a device for the lockout time.
+  int mfa_max_failures = 10;
+  int mfa_lockout_seconds = 900;
   // CloudTrail trails (docs/CLOUDTRAIL.md). AWS: files about every 5 min, digests hourly,
   // Insights baseline 7 days of per-minute counts; tests shorten all of them.
   int trail_delivery_seconds = 300;

@@ -60,6 +60,10 @@ struct Call {
   std::string_view region;
   std::string_view source_ip;
   int64_t now_epoch_seconds;
+  // An MFA code presented with the call (AssumeRole's SerialNumber + TokenCode) that the
+  // authorizer verified, so the trust policy saw aws:MultiFactorAuthPresent: when (epoch
+  // seconds), 0 if none. The handler uses it instead of checking (consuming) the code again.
+  int64_t mfa_verified_epoch = 0;
 };
 
 using OperationFn = std::function<Result<boost::json::value>(const Call&, const boost::json::value&)>;

@@ -77,6 +77,14 @@ class Server:
                             aws_access_key_id=key, aws_secret_access_key=secret, config=cfg,
                             verify=False)
 
+    def session_client(self, service, creds, region="us-east-1"):
+        """A client on temporary credentials (an STS Credentials structure)."""
+        cfg = botocore.config.Config(retries={"max_attempts": 1})
+        return boto3.client(service, endpoint_url=self.endpoint, region_name=region,
+                            aws_access_key_id=creds["AccessKeyId"],
+                            aws_secret_access_key=creds["SecretAccessKey"],
+                            aws_session_token=creds["SessionToken"], config=cfg, verify=False)
+
     def cli(self, *args, key=None, secret=None, check=False):
         """Runs Debian's aws CLI v2 against this server; returns CompletedProcess."""
         if key is None:

@@ -76,3 +76,31 @@ def test_malformed_policy_is_rejected(iam):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         iam.simulate_custom_policy(PolicyInputList=['{"Statement": 5}'], ActionNames=["s3:X"])
     assert e.value.response["Error"]["Code"] == "MalformedPolicyDocument"
+
+
+def test_simulate_without_a_resource_policy_evaluates_identity_policies_alone(server, iam):
+    """AssumeRole and kms:Decrypt need a trust or key policy to really succeed; the simulator
+    without ResourcePolicy decides on the identity-based policies alone, as AWS's does."""
+    account = server.client("sts").get_caller_identity()["Account"]
+    name = "simid%d" % int(time.time() * 1e6)
+    iam.create_user(UserName=name)
+    user_arn = f"arn:aws:iam::{account}:user/{name}"
+    trust = doc({"Effect": "Allow", "Principal": {"AWS": user_arn}, "Action": "sts:AssumeRole"})
+    role_arn = iam.create_role(RoleName=name + "-role", AssumeRolePolicyDocument=trust)["Role"]["Arn"]
+    key_arn = server.client("kms").create_key()["KeyMetadata"]["Arn"]
+    iam.put_user_policy(UserName=name, PolicyName="p", PolicyDocument=doc(
+        allow("sts:AssumeRole", role_arn), allow("kms:Decrypt", key_arn)))
+    r = iam.simulate_principal_policy(PolicySourceArn=user_arn,
+                                      ActionNames=["sts:AssumeRole", "kms:Decrypt"],
+                                      ResourceArns=[role_arn])
+    res = {x["EvalActionName"]: x for x in r["EvaluationResults"]}
+    assert res["sts:AssumeRole"]["EvalDecision"] == "allowed"
+    assert res["sts:AssumeRole"]["EvalDecisionDetails"] == {}  # same account, one resource ARN
+    r = iam.simulate_principal_policy(PolicySourceArn=user_arn, ActionNames=["kms:Decrypt"],
+                                      ResourceArns=[key_arn])
+    assert r["EvaluationResults"][0]["EvalDecision"] == "allowed"
+    r = iam.simulate_principal_policy(PolicySourceArn=user_arn, ActionNames=["kms:Encrypt"],
+                                      ResourceArns=[key_arn])
+    assert r["EvaluationResults"][0]["EvalDecision"] == "implicitDeny"
+    r = iam.simulate_principal_policy(PolicySourceArn=user_arn, ActionNames=["kms:Decrypt"])
+    assert "EvalDecisionDetails" not in r["EvaluationResults"][0]  # "*": not returned

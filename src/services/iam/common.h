@@ -26,6 +26,7 @@
 
 #include "common/result.h"
 #include "services/call.h"
+#include "services/iam/mfa.h"
 #include "store/store.h"
 
 namespace rampart::services::iam {
@@ -46,6 +47,9 @@ class IamService {
  public:
   explicit IamService(store::Store& store) : store_(store) {}
   store::Store& store() { return store_; }
+  // MFA brute-force limits (mfa.h). Set before serving.
+  const MfaLimits& mfa_limits() const { return mfa_limits_; }
+  void set_mfa_limits(MfaLimits limits) { mfa_limits_ = limits; }
 
   // Runs `body` in one transaction; bumps the account's IAM version if `mutates`.
   Status Transact(const Call& call, bool mutates,
@@ -61,6 +65,7 @@ class IamService {
 
  private:
   store::Store& store_;
+  MfaLimits mfa_limits_;
   std::atomic<uint64_t> generation_{0};
   std::vector<std::function<void()>> on_change_;
 };

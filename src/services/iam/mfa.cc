@@ -17,6 +17,8 @@
 
 #include <cstdio>
 #include <cstring>
+#include <optional>
+#include <variant>
 
 #include "common/crypto.h"
 #include "common/strings.h"
@@ -88,6 +90,80 @@ std::optional<int64_t> FindConsecutive(std::string_view seed, int64_t from, int6
     }
   }
   return std::nullopt;
+}
+
+// True when some step in [from, to] at or before `last` (already used) has code1 (and the
+// next step code2, when given): the caller presented an old code.
+bool UsedBefore(std::string_view seed, int64_t from, int64_t to, int64_t last,
+                std::string_view code1, std::string_view code2 = {}) {
+  for (int64_t s = from; s <= std::min(to, last); ++s) {
+    if (crypto::ConstantTimeEquals(Totp(seed, s), code1) &&
+        (code2.empty() || crypto::ConstantTimeEquals(Totp(seed, s + 1), code2))) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// ---- Brute-force protection (MfaLimits) ----
+// Device fields: FailedCodes and FailWindowStart (failures in the current window),
+// LockedUntil (epoch seconds; codes are refused before it).
+
+bool LockedOut(const json::object& device, int64_t now) {
+  return IntField(device, "LockedUntil", 0) > now;
+}
+
+void NoteFailure(json::object& device, const MfaLimits& limits, int64_t now) {
+  int64_t start = IntField(device, "FailWindowStart", 0);
+  int64_t failures = IntField(device, "FailedCodes", 0);
+  if (now - start >= limits.lockout_seconds) {
+    start = now;
+    failures = 0;
+  }
+  ++failures;
+  if (failures >= limits.max_failures) {
+    device["LockedUntil"] = now + limits.lockout_seconds;
+    failures = 0;
+    start = now;
+  }
+  device["FailWindowStart"] = start;
+  device["FailedCodes"] = failures;
+}
+
+void NoteSuccess(json::object& device) {
+  device.erase("FailedCodes");
+  device.erase("FailWindowStart");
+}
+
+Error CodesRefused(MfaCheck check) {
+  switch (check) {
+    case MfaCheck::kReused:
+      return InvalidAuthenticationCode(
+          "Authentication code for device is not valid: these codes were already used. Wait for "
+          "the device to show two new consecutive codes.");
+    case MfaCheck::kLockedOut:
+      return InvalidAuthenticationCode(
+          "Authentication code for device is not valid: too many invalid codes were presented "
+          "for this device; it accepts none until its lockout ends. Try again later.");
+    default: return InvalidAuthenticationCode("Authentication code for device is not valid.");
+  }
+}
+
+// Enable/Resync: checks two consecutive codes in [from, to] on `device`, counting a failure.
+// Returns the step of code1, or the check that refused them.
+std::variant<int64_t, MfaCheck> CheckConsecutive(std::string_view seed, json::object& device,
+                                                 const MfaLimits& limits, int64_t now_epoch,
+                                                 int64_t from, int64_t to, std::string_view code1,
+                                                 std::string_view code2) {
+  if (LockedOut(device, now_epoch)) return MfaCheck::kLockedOut;
+  int64_t last = IntField(device, "LastStep", 0);
+  if (auto step = FindConsecutive(seed, std::max(from, last + 1), to, code1, code2)) {
+    NoteSuccess(device);
+    return *step;
+  }
+  if (UsedBefore(seed, from, to, last, code1, code2)) return MfaCheck::kReused;
+  NoteFailure(device, limits, now_epoch);
+  return MfaCheck::kInvalid;
 }
 
 // ---- QR code as PNG ----
@@ -169,6 +245,7 @@ Result<json::value> EnableMFADevice(IamService& svc, const Call& call, const jso
   std::string_view code1 = Str(in, "AuthenticationCode1");
   std::string_view code2 = Str(in, "AuthenticationCode2");
   const std::string& acct = call.principal.account_id;
+  std::optional<Error> refused;  // committed with the failure count, then answered
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(json::object user,
                              Require(tx, acct, "user", Key(name), UserMissing(name)));
@@ -182,16 +259,16 @@ Result<json::value> EnableMFADevice(IamService& svc, const Call& call, const jso
     int64_t now = call.now_epoch_seconds / kStepSeconds;
     // Code 2 may be from the previous, the current or the next step; steps accepted before a
     // deactivation stay used.
-    int64_t last = IntField(device, "LastStep", 0);
-    auto step = FindConsecutive(seed, std::max(now - 1 - kWindow, last + 1), now - 1 + kWindow,
-                                code1, code2);
-    if (!step) {
-      return InvalidAuthenticationCode("Authentication code for device is not valid.");
+    auto checked = CheckConsecutive(seed, device, svc.mfa_limits(), call.now_epoch_seconds,
+                                    now - 1 - kWindow, now - 1 + kWindow, code1, code2);
+    if (auto* check = std::get_if<MfaCheck>(&checked)) {
+      refused = CodesRefused(*check);
+      return Save(tx, acct, kDevice, DeviceKey(acct, serial), device);
     }
     device["UserKey"] = Key(name);
     device["UserName"] = user.at("UserName");
     device["EnableDate"] = Now(call);
-    device["LastStep"] = *step + 1;
+    device["LastStep"] = std::get<int64_t>(checked) + 1;
     device["Drift"] = 0;
     RAMPART_RETURN_IF_ERROR(Save(tx, acct, kDevice, DeviceKey(acct, serial), device));
     return Save(tx, acct, kAssigned, Key(name) + "/" + std::string(serial),
@@ -200,6 +277,7 @@ Result<json::value> EnableMFADevice(IamService& svc, const Call& call, const jso
                              {"EnableDate", Now(call)}});
   });
   if (!st.ok()) return std::move(st).error();
+  if (refused) return *refused;
   return json::value(json::object{});
 }
 
@@ -219,21 +297,24 @@ Result<json::value> ResyncMFADevice(IamService& svc, const Call& call, const jso
   std::string_view name = Str(in, "UserName");
   std::string_view serial = Str(in, "SerialNumber");
   const std::string& acct = call.principal.account_id;
+  std::optional<Error> refused;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(json::object device, RequireAssigned(tx, acct, name, serial));
     RAMPART_ASSIGN_OR_RETURN(std::string seed, OpenSeed(svc.store(), acct, device));
     int64_t now = call.now_epoch_seconds / kStepSeconds;
-    int64_t last = IntField(device, "LastStep", 0);
-    auto step = FindConsecutive(seed, std::max(now - kResyncWindow, last + 1), now + kResyncWindow,
-                                Str(in, "AuthenticationCode1"), Str(in, "AuthenticationCode2"));
-    if (!step) {
-      return InvalidAuthenticationCode("Authentication code for device is not valid.");
+    auto checked = CheckConsecutive(seed, device, svc.mfa_limits(), call.now_epoch_seconds,
+                                    now - kResyncWindow, now + kResyncWindow,
+                                    Str(in, "AuthenticationCode1"), Str(in, "AuthenticationCode2"));
+    if (auto* check = std::get_if<MfaCheck>(&checked)) {
+      refused = CodesRefused(*check);
+    } else {
+      device["LastStep"] = std::get<int64_t>(checked) + 1;
+      device["Drift"] = std::get<int64_t>(checked) + 1 - now;
     }
-    device["LastStep"] = *step + 1;
-    device["Drift"] = *step + 1 - now;
     return Save(tx, acct, kDevice, DeviceKey(acct, serial), device);
   });
   if (!st.ok()) return std::move(st).error();
+  if (refused) return *refused;
   return json::value(json::object{});
 }
 
@@ -413,9 +494,10 @@ std::string Totp(std::string_view secret, int64_t step) {
   return buf;
 }
 
-Result<MfaCheck> VerifyMfaCode(store::Store& store, std::string_view account,
-                               std::string_view user_name, std::string_view serial,
-                               std::string_view code, int64_t now_epoch_seconds) {
+Result<MfaCheck> VerifyMfaCode(store::Store& store, const MfaLimits& limits,
+                               std::string_view account, std::string_view user_name,
+                               std::string_view serial, std::string_view code,
+                               int64_t now_epoch_seconds) {
   MfaCheck result = MfaCheck::kInvalid;
   Status st = store.entities().Transact([&](store::EntityTx& tx) -> Status {
     std::string key = DeviceKey(account, serial);
@@ -429,20 +511,47 @@ Result<MfaCheck> VerifyMfaCode(store::Store& store, std::string_view account,
       result = MfaCheck::kNoSuchDevice;
       return {};
     }
+    if (LockedOut(*device, now_epoch_seconds)) {
+      result = MfaCheck::kLockedOut;
+      return {};
+    }
     RAMPART_ASSIGN_OR_RETURN(std::string seed, OpenSeed(store, account, *device));
     int64_t now = now_epoch_seconds / kStepSeconds + IntField(*device, "Drift", 0);
     int64_t last = IntField(*device, "LastStep", 0);
     for (int64_t s = std::max(now - kWindow, last + 1); s <= now + kWindow; ++s) {
       if (crypto::ConstantTimeEquals(Totp(seed, s), code)) {
         (*device)["LastStep"] = s;
+        NoteSuccess(*device);
         result = MfaCheck::kValid;
         return Save(tx, account, kDevice, key, *device);
       }
     }
-    return {};
+    if (UsedBefore(seed, now - kWindow, now + kWindow, last, code)) {
+      result = MfaCheck::kReused;
+      return {};
+    }
+    NoteFailure(*device, limits, now_epoch_seconds);
+    return Save(tx, account, kDevice, key, *device);
   });
   if (!st.ok()) return std::move(st).error();
   return result;
+}
+
+std::string MfaDeniedMessage(MfaCheck check) {
+  switch (check) {
+    case MfaCheck::kValid: return {};
+    case MfaCheck::kReused:
+      return "MultiFactorAuthentication failed with invalid MFA one time pass code. This code was "
+             "already used: wait for the device's next code.";
+    case MfaCheck::kLockedOut:
+      return "MultiFactorAuthentication failed: too many invalid MFA one time pass codes were "
+             "presented for this device; it accepts none until its lockout ends. Try again later.";
+    case MfaCheck::kNoSuchDevice:
+      return "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your "
+             "MFA serial number is valid and associated with this user.";
+    case MfaCheck::kInvalid: break;
+  }
+  return "MultiFactorAuthentication failed with invalid MFA one time pass code.";
 }
 
 void AddMfaOps(std::vector<IamOp>& ops) {

@@ -121,6 +121,11 @@ std::string_view DecisionName(policy::Decision d) {
   }
 }
 
+std::string_view AccountOf(std::string_view arn) {
+  auto parts = Split(arn, ':');
+  return parts.size() > 4 ? parts[4] : std::string_view();
+}
+
 Result<json::value> Simulate(IamService& svc, const Call& call, const json::object& in,
                              std::vector<policy::Policy> identity_extra,
                              std::shared_ptr<const PrincipalPolicies> loaded,
@@ -138,7 +143,14 @@ Result<json::value> Simulate(IamService& svc, const Call& call, const json::obje
   if (caller_arn.empty()) {
     caller_arn = "arn:aws:iam::" + call.principal.account_id + ":user/simulated-caller";
   }
+  // Resources without an owner in their ARN belong to the caller's account unless
+  // ResourceOwner says otherwise (AWS's default).
   std::string owner(Str(in, "ResourceOwner"));
+  if (owner.empty()) {
+    auto parts = Split(caller_arn, ':');
+    owner = parts.size() > 4 && !parts[4].empty() ? std::string(parts[4])
+                                                  : call.principal.account_id;
+  }
   std::vector<const policy::Policy*> identity, boundary;
   if (loaded) {
     for (const auto& p : loaded->identity) identity.push_back(&p);
@@ -167,6 +179,9 @@ Result<json::value> Simulate(IamService& svc, const Call& call, const json::obje
       set.identity = identity;
       set.boundary = boundary;
       if (resource_policy) set.resource = &*resource_policy;
+      // Without a resource policy AWS's simulator evaluates the identity-based policies alone
+      // (a role's trust policy or a key policy is not consulted).
+      set.identity_only = !resource_policy;
       policy::EvaluationResult r = policy::Evaluate(*req, set);
       json::array missing;
       for (std::string_view k : r.missing_context_keys) missing.push_back(json::string(k));
@@ -180,8 +195,13 @@ Result<json::value> Simulate(IamService& svc, const Call& call, const json::obje
         entry["PermissionsBoundaryDecisionDetail"] =
             json::object{{"AllowedByPermissionsBoundary", by_boundary}};
       }
-      if (resource_policy) {
+      // AWS: present and empty for a same-account resource ARN, absent for "*", a summary per
+      // policy type across accounts.
+      bool cross_account = resource_policy && req->resource_account() != AccountOf(caller_arn);
+      if (cross_account) {
         entry["EvalDecisionDetails"] = json::object{{"resource", DecisionName(r.decision)}};
+      } else if (res != "*") {
+        entry["EvalDecisionDetails"] = json::object();
       }
       if (per_resource.empty()) first = entry;
       if (r.decision == policy::Decision::kExplicitDeny) {

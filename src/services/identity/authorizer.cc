@@ -317,6 +317,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     if (!role->account.empty()) resource_account = role->account;
   }
   RAMPART_ASSIGN_OR_RETURN(std::shared_ptr<const Cached> cached, PoliciesOf(p));
+  if (assume) RAMPART_RETURN_IF_ERROR(VerifyPresentedMfa(req, in));
 
   // `x`: the resource context to decide against (the call's own, or one of rc->also).
   const ResourceContext* own = rc ? &*rc : nullptr;
@@ -333,7 +334,12 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
       return Error::Internal("cannot build the authorization request: " + created.error().message);
     }
     policy::Request& r = *created;
-    if (p.session && p.session->mfa_auth_epoch > 0) {
+    if (req.call.mfa_verified_epoch > 0) {
+      // AssumeRole with a code checked just now: the trust policy sees a fresh MFA sign-in.
+      r.SetContext("aws:MultiFactorAuthPresent", "true");
+      r.SetContext("aws:MultiFactorAuthAge",
+                   std::to_string(req.call.now_epoch_seconds - req.call.mfa_verified_epoch));
+    } else if (p.session && p.session->mfa_auth_epoch > 0) {
       r.SetContext("aws:MultiFactorAuthAge",
                    std::to_string(req.call.now_epoch_seconds - p.session->mfa_auth_epoch));
     }
@@ -409,6 +415,24 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     }
     if (in.contains("SourceIdentity")) RAMPART_RETURN_IF_ERROR(evaluate("sts:SetSourceIdentity"));
   }
+  return {};
+}
+
+// An MFA code presented with AssumeRole (SerialNumber + TokenCode) by an IAM user is checked
+// before the trust policy, which may require it (aws:MultiFactorAuthPresent, as AWS's
+// "Configuring MFA-protected API access" describes); a wrong code ends the call here.
+Status Authorizer::VerifyPresentedMfa(const AuthzRequest& req, const json::object& in) {
+  const Principal& p = req.call.principal;
+  std::string_view serial = iam::Str(in, "SerialNumber");
+  if (serial.empty() || p.type != Principal::Type::kIamUser || p.session) return {};
+  RAMPART_ASSIGN_OR_RETURN(
+      iam::MfaCheck check,
+      iam::VerifyMfaCode(iam_.store(), iam_.mfa_limits(), p.account_id, p.user_name, serial,
+                         iam::Str(in, "TokenCode"), req.call.now_epoch_seconds));
+  if (check != iam::MfaCheck::kValid) {
+    return Error{"AccessDenied", iam::MfaDeniedMessage(check), 403, true};
+  }
+  req.call.mfa_verified_epoch = req.call.now_epoch_seconds;
   return {};
 }
 

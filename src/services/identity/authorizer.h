@@ -22,7 +22,7 @@
 namespace rampart::services {
 
 struct AuthzRequest {
-  const Call& call;
+  Call& call;  // the authorizer may note a verified MFA code on it (Call::mfa_verified_epoch)
   const model::Service& service;
   const model::Operation& operation;
   const boost::json::value& input;
@@ -85,6 +85,7 @@ class Authorizer {
   static std::string ActionName(const model::Service& service, const model::Operation& op);
 
  private:
+  Status VerifyPresentedMfa(const AuthzRequest& req, const boost::json::object& in);
   struct Cached {
     uint64_t generation = 0;
     std::shared_ptr<const iam::PrincipalPolicies> policies;

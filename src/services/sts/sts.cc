@@ -272,18 +272,19 @@ Result<json::value> AssumeRole(StsService& svc, const Call& call, const json::ob
   } else {
     info.source_identity = std::string(source);
   }
-  if (std::string_view serial = Str(in, "SerialNumber"); !serial.empty()) {
+  if (call.mfa_verified_epoch > 0) {
+    info.mfa_auth_epoch = call.mfa_verified_epoch;  // checked before the trust policy was
+  } else if (std::string_view serial = Str(in, "SerialNumber"); !serial.empty()) {
     // Only an IAM user has MFA devices; a session cannot present another user's device.
     if (caller.type != Principal::Type::kIamUser || caller.session) {
       return AccessDenied("MultiFactorAuthentication failed: only IAM users can present an MFA "
                           "device.");
     }
-    RAMPART_ASSIGN_OR_RETURN(iam::MfaCheck check,
-                             iam::VerifyMfaCode(svc.store(), caller.account_id, caller.user_name,
-                                                serial, Str(in, "TokenCode"), call.now_epoch_seconds));
-    if (check != iam::MfaCheck::kValid) {
-      return AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.");
-    }
+    RAMPART_ASSIGN_OR_RETURN(
+        iam::MfaCheck check,
+        iam::VerifyMfaCode(svc.store(), svc.iam().mfa_limits(), caller.account_id,
+                           caller.user_name, serial, Str(in, "TokenCode"), call.now_epoch_seconds));
+    if (check != iam::MfaCheck::kValid) return AccessDenied(iam::MfaDeniedMessage(check));
     info.mfa_auth_epoch = call.now_epoch_seconds;
   } else if (caller.session && caller.session->mfa_auth_epoch > 0) {
     info.mfa_auth_epoch = caller.session->mfa_auth_epoch;
@@ -314,12 +315,11 @@ Result<json::value> GetSessionToken(StsService& svc, const Call& call, const jso
       return AccessDenied("MultiFactorAuthentication failed: only IAM users can present an MFA "
                           "device.");
     }
-    RAMPART_ASSIGN_OR_RETURN(iam::MfaCheck check,
-                             iam::VerifyMfaCode(svc.store(), caller.account_id, caller.user_name,
-                                                serial, code, call.now_epoch_seconds));
-    if (check != iam::MfaCheck::kValid) {
-      return AccessDenied("MultiFactorAuthentication failed with invalid MFA one time pass code.");
-    }
+    RAMPART_ASSIGN_OR_RETURN(
+        iam::MfaCheck check,
+        iam::VerifyMfaCode(svc.store(), svc.iam().mfa_limits(), caller.account_id,
+                           caller.user_name, serial, code, call.now_epoch_seconds));
+    if (check != iam::MfaCheck::kValid) return AccessDenied(iam::MfaDeniedMessage(check));
     info.mfa_auth_epoch = call.now_epoch_seconds;
   }
   Principal session = caller;
