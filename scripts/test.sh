@@ -2,7 +2,8 @@
 # Installs build and test dependencies, builds everything (Release) and runs the whole suite:
 # the gtest unit tests through ctest, then the integration tests (pytest, driving the real
 # binary with Debian's aws CLI v2 and boto3, and the newer boto3 of the pyenv Python if present),
-# then a short fuzzing pass over every libFuzzer target.
+# then the Debian package (scripts/package-test.sh), then a short fuzzing pass over every
+# libFuzzer target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh test
@@ -11,5 +12,7 @@ cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release -DRAMPART_TESTS=ON -DRAM
 cmake --build build -j "$jobs"
 (cd build && ctest --output-on-failure -j "$jobs" --timeout 300)
 RAMPART_BIN="$PWD/build/rampart" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
+# The .deb: built, installed, started as its systemd unit runs it, checked, purged.
+scripts/package-test.sh
 # A short libFuzzer run of every parser of untrusted bytes (longer runs: scripts/fuzz.sh 600).
 scripts/fuzz.sh "${RAMPART_FUZZ_SECONDS:-10}"

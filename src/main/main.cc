@@ -11,6 +11,7 @@
 #include <sstream>
 
 #include "common/strings.h"
+#include "http/probe.h"
 #include "server/server.h"
 #include "store/data_dir.h"
 #include "spine/trail_model.h"
@@ -133,6 +134,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   trail->require_subcommand(1);
 
+  std::string health_listen = "127.0.0.1:4566";
+  bool health_tls = false, health_deep = false;
+  auto* health = app.add_subcommand(
+      "health", "Ask a running server for its health (exit 0 when healthy; for HEALTHCHECK)");
+  health->add_option("--listen", health_listen, "The server's HOST:PORT")
+      ->envname("RAMPART_LISTEN")
+      ->capture_default_str();
+  health->add_flag("--tls", health_tls, "The server speaks TLS (the certificate is not checked)");
+  health->add_flag("--deep", health_deep, "Also check every database page (slower)");
+
   app.add_subcommand("version", "Print the version");
   app.add_subcommand("coverage", "Implemented/total operations per service");
 
@@ -151,6 +162,23 @@ int main(int argc, char** argv) {
     std::printf("rampart %s (commit %s, %s build)\n", RAMPART_VERSION, RAMPART_COMMIT,
                 RAMPART_BUILD_TYPE);
     return 0;
+  }
+  if (health->parsed()) {
+    size_t colon = health_listen.rfind(':');
+    std::string host = colon == std::string::npos ? health_listen : health_listen.substr(0, colon);
+    if (host.empty() || host == "0.0.0.0") host = "127.0.0.1";
+    if (host == "[::]") host = "::1";
+    if (host.size() > 1 && host.front() == '[') host = host.substr(1, host.size() - 2);
+    int port = colon == std::string::npos ? 4566 : std::atoi(health_listen.c_str() + colon + 1);
+    auto r = rampart::http::Probe(host, static_cast<uint16_t>(port),
+                                  health_deep ? "/_rampart/health?deep=1" : "/_rampart/health",
+                                  health_tls, std::chrono::seconds(5));
+    if (!r.ok()) {
+      std::fprintf(stderr, "rampart: %s\n", r.error().message.c_str());
+      return 1;
+    }
+    std::printf("%s\n", r->body.c_str());
+    return r->status == 200 ? 0 : 1;
   }
   if (deliver->parsed()) {
     auto pid = rampart::store::RunningServerPid(deliver_data_dir);
