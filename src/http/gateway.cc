@@ -136,6 +136,34 @@ Error AccessDeniedFor(const Exchange& ex, Error e) {
   }
 }
 
+// Headers a request may carry once: with two, the signature check, the router and the codecs
+// could each read a different copy.
+constexpr std::string_view kSingletonHeaders[] = {"authorization", "x-amz-target", "x-amz-date",
+                                                  "x-amz-security-token",
+                                                  "x-amz-content-sha256", "content-type"};
+
+// One signature per request: one Authorization header, and not also presigned query
+// parameters. Returns the name of the duplicated header, or "" if none.
+std::string_view DuplicatedHeader(const std::vector<HttpHeader>& headers) {
+  for (std::string_view name : kSingletonHeaders) {
+    int seen = 0;
+    for (const HttpHeader& h : headers) {
+      if (h.name.size() == name.size() && IEquals(h.name, name) && ++seen > 1) return name;
+    }
+  }
+  return {};
+}
+
+bool HasQuerySignature(std::string_view query) {
+  for (std::string_view p : Split(query, '&')) {
+    std::string_view name = p.substr(0, p.find('='));
+    if (name == "X-Amz-Signature" || name == "X-Amz-Credential" || name == "X-Amz-Algorithm") {
+      return true;
+    }
+  }
+  return false;
+}
+
 Error MissingAuth(const Exchange& ex) {
   if (ex.wire == protocol::Wire::kRestXml) {
     return {"AccessDenied", "Access Denied", 403, true};
@@ -355,6 +383,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     cred.emplace(sigv4::ParseCredential(sig_view));
     if (cred->ok()) scope_service = (*cred)->service;
   }
+  if (has_auth && cred->ok() && (*cred)->presigned) wire.presigned = true;
   const model::Service* service = protocol::RouteService(wire, scope_service);
   Exchange ex;
   if (!service) {
@@ -377,6 +406,24 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     outcome.error = e;
     return FromWire(protocol::EncodeError(ex, e, rid));
   };
+
+  // One copy of each header that decides how the request is read, and one signature.
+  if (std::string_view dup = DuplicatedHeader(req.headers); !dup.empty()) {
+    Error e{"IncompleteSignature", "The request must carry one " + std::string(dup) +
+                                       " header, not several",
+            400, true};
+    return fail(dup == "x-amz-target" || dup == "content-type"
+                    ? Error{"SerializationException", e.message, 400, true}
+                    : sigv4::ToProtocolError(e, SigProtocol(ex)));
+  }
+  if (FindHeader(req.headers, "authorization").size() && HasQuerySignature(query)) {
+    return fail(sigv4::ToProtocolError(
+        Error{"IncompleteSignature",
+              "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter, "
+              "Signature query string parameter or the Authorization header should be specified",
+              400, true},
+        SigProtocol(ex)));
+  }
 
   // 2. Authenticate.
   int64_t now = opts_.now_epoch_seconds ? opts_.now_epoch_seconds()
@@ -416,6 +463,17 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     if (!has_auth) return fail(MissingAuth(ex));
     if (!cred->ok()) return fail(sigv4::ToProtocolError(cred->error(), SigProtocol(ex)));
     const sigv4::Credential& c = **cred;
+    // A signature is bound to the service and region of its scope: one made for STS (a
+    // presigned GetCallerIdentity passed around as a login token) cannot be replayed against
+    // another service the router would pick from X-Amz-Target.
+    if (c.service != service->signing_name) {
+      return fail(sigv4::ToProtocolError(sigv4::ScopeServiceError(service->signing_name),
+                                         SigProtocol(ex), c.presigned));
+    }
+    if (!model::ValidSigningRegion(*service, c.region)) {
+      return fail(sigv4::ToProtocolError(sigv4::ScopeRegionError(c.region), SigProtocol(ex),
+                                         c.presigned));
+    }
     auto rc = credentials_.Resolve(c.access_key_id);
     if (!rc.ok()) return fail(rc.error());
     if (!rc->has_value() || !(*rc)->active) return fail(UnknownKey(ex));

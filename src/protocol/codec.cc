@@ -136,11 +136,15 @@ Resolved ResolveOperation(const model::Service& service, const WireRequest& req)
                          true};
         return r;
       }
-      r.exchange.operation = service.FindOperation(action);
+      // The API version is part of the request: an operation exists only in a version.
+      auto v = form->find("Version");
+      std::string_view version = v == form->end() ? std::string_view() : v->second;
+      r.exchange.operation = version == service.api_version ? service.FindOperation(action)
+                                                            : nullptr;
       if (!r.exchange.operation) {
         r.status = Error{"InvalidAction",
                          "Could not find operation " + std::string(action) + " for version " +
-                             std::string(service.api_version),
+                             std::string(version.empty() ? "NO_VERSION_SPECIFIED" : version),
                          400, true};
       }
       return r;
@@ -166,13 +170,22 @@ Resolved ResolveOperation(const model::Service& service, const WireRequest& req)
       }
       return r;
   }
-  // awsJson (and CloudWatch over JSON).
+  // awsJson (and CloudWatch over JSON): POST with X-Amz-Target exactly <prefix>.<Operation>.
   if (target.empty()) {
     r.status = Error{"UnknownOperationException", "Missing X-Amz-Target header", 400, true};
     return r;
   }
+  if (req.method != "POST") {
+    r.status = Error{"UnknownOperationException",
+                     std::string(req.method) + " is not a method of this JSON service: use POST",
+                     400, true};
+    return r;
+  }
+  std::string_view want_prefix =
+      r.exchange.query_compatible ? kCloudWatchJsonPrefix : service.target_prefix;
   std::string_view op_name = target.substr(target.rfind('.') + 1);
-  r.exchange.operation = service.FindOperation(op_name);
+  r.exchange.operation =
+      TargetPrefix(target) == want_prefix ? service.FindOperation(op_name) : nullptr;
   if (!r.exchange.operation) {
     r.status = Error{"UnknownOperationException",
                      "Unknown operation " + std::string(target), 400, true};
@@ -191,8 +204,18 @@ Result<json::value> DecodeInput(const Exchange& ex, const WireRequest& req) {
       return QueryDecode(ex, *form);
     }
     case Wire::kJson10:
-    case Wire::kJson11:
+    case Wire::kJson11: {
+      // botocore's presigner moves a JSON operation's members into the (signed) query string.
+      if (req.presigned && req.body.empty()) {
+        auto form = CollectForm(req);
+        if (!form) {
+          return Error{"SerializationException", "The query string is not valid form data", 400,
+                       true};
+        }
+        return QueryDecode(ex, *form);
+      }
       return JsonDecode(ex, req.body);
+    }
     case Wire::kRestJson:
     case Wire::kRestXml:
       return RestDecode(ex, req);

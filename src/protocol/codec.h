@@ -30,6 +30,9 @@ struct WireRequest {
   std::string_view query;  // raw query string without '?'
   const std::vector<HttpHeader>* headers = nullptr;
   std::string_view body;
+  // Signed by query parameters (a presigned URL): a JSON operation's members may then come from
+  // the query string with an empty body, where botocore's presigner puts them.
+  bool presigned = false;
 };
 
 struct WireResponse {

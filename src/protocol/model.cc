@@ -18,4 +18,14 @@ const Service* FindService(std::string_view id) {
   return nullptr;
 }
 
+bool IsKnownRegion(std::string_view region) {
+  auto regions = KnownRegions();
+  return std::binary_search(regions.begin(), regions.end(), region);
+}
+
+bool ValidSigningRegion(const Service& service, std::string_view region) {
+  if (!service.global_region.empty()) return region == service.global_region;
+  return IsKnownRegion(region);
+}
+
 }  // namespace rampart::model

@@ -118,4 +118,12 @@ struct Service {
 std::span<const Service* const> AllServices();
 const Service* FindService(std::string_view id);
 
+// The AWS regions a request may be signed for (every partition of botocore's endpoints.json and
+// the regions opened since), sorted.
+std::span<const std::string_view> KnownRegions();
+bool IsKnownRegion(std::string_view region);
+// Whether a request to `service` may be signed for `region`: a known region, and the pinned one
+// for global services (IAM, Organizations: us-east-1).
+bool ValidSigningRegion(const Service& service, std::string_view region);
+
 }  // namespace rampart::model

@@ -366,8 +366,14 @@ int RunServer(const ServerConfig& config) {
   http::Gateway gateway(std::move(gopts), dispatch, credentials, &authorizer);
   gateway_ptr = &gateway;
 
-  // 6. Serve, and say where.
+  // 6. Serve, and say where (the port file first: whoever reads the line may look for it).
   if (auto started = listener.Start(); !started.ok()) return fail(started.error().message);
+  if (!config.port_file.empty()) {
+    if (Status st = WritePortFile(config.port_file, *port); !st.ok()) {
+      listener.Stop(0);
+      return fail(st.error().message);
+    }
+  }
   std::string host = listen->first.find(':') != std::string::npos ? "[" + listen->first + "]"
                                                                  : listen->first;
   std::fprintf(stderr, "rampart: listening on %s://%s:%u (account %s%s)\n",
@@ -375,12 +381,6 @@ int RunServer(const ServerConfig& config) {
                static_cast<unsigned>(*port), boot->account_id.c_str(),
                config.dev ? ", dev mode" : "");
   std::fflush(stderr);
-  if (!config.port_file.empty()) {
-    if (Status st = WritePortFile(config.port_file, *port); !st.ok()) {
-      listener.Stop(0);
-      return fail(st.error().message);
-    }
-  }
 
   // 7. Background work: trail delivery, key-usage times.
   trail_delivery.Start();

@@ -26,6 +26,7 @@ struct SessionInfo {
   std::string role_id;       // AROA...
   std::string session_name;  // role session name, or the federated user's name
   std::string parent_user;   // GetSessionToken / GetFederationToken: the IAM user behind it
+  std::string parent_user_id;  // and its unique id (AIDA...): the session dies with that user
   std::vector<std::string> session_policies;     // inline session policy documents (0 or 1)
   std::vector<std::string> session_policy_arns;  // managed session policies
   std::map<std::string, std::string> tags;       // session tags (override principal tags)

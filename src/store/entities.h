@@ -19,6 +19,8 @@
 
 namespace rampart::store {
 
+struct AccessKey;  // store.h
+
 struct EntityRow {
   std::string key;
   std::string doc;
@@ -45,6 +47,18 @@ class EntityTx {
                                               size_t limit) = 0;
   virtual Result<int64_t> Count(std::string_view account, std::string_view kind,
                                 std::string_view prefix) = 0;
+
+  // Access keys (the AccountStore's table) inside this transaction, so that a user and its keys
+  // change together: no key is created for a user that a concurrent DeleteUser removes, none is
+  // left behind for a later user of the same name, and a rename carries them along.
+  // Number of keys of (account, user_name); "" is the account root.
+  virtual Result<int64_t> CountAccessKeys(std::string_view account,
+                                          std::string_view user_name) = 0;
+  // Inserts `key` (its secret sealed by the engine); errors as AccountStore::PutAccessKey.
+  virtual Status InsertAccessKey(const AccessKey& key) = 0;
+  // Gives every key of user `from` to user `to` with principal ARN `arn` (UpdateUser's rename).
+  virtual Status MoveAccessKeys(std::string_view account, std::string_view from,
+                                std::string_view to, std::string_view arn) = 0;
 };
 
 class EntityStore {

@@ -52,6 +52,21 @@ def latest_model(data_dir, svc):
     raise SystemExit("no model for " + svc)
 
 
+# Regions opened after Debian 12's botocore (1.29) was released; newer SDKs sign for them.
+LATER_REGIONS = ["ap-east-2", "ap-southeast-4", "ap-southeast-5", "ap-southeast-6",
+                 "ap-southeast-7", "ca-west-1", "il-central-1", "mx-central-1"]
+
+
+def known_regions(data_dir):
+    """Every region of every partition in botocore's endpoints.json, plus LATER_REGIONS; sorted."""
+    with open(os.path.join(data_dir, "endpoints.json"), encoding="utf-8") as f:
+        endpoints = json.load(f)
+    names = set(LATER_REGIONS)
+    for partition in endpoints["partitions"]:
+        names.update(partition.get("regions", {}).keys())
+    return sorted(names)
+
+
 def num(v):
     if v is None:
         return "0"
@@ -197,6 +212,10 @@ def main():
     index.append("namespace { constexpr const Service* kAll[] = {%s}; }" %
                  ",".join("&k_%s_service" % i for i in idents))
     index.append("std::span<const Service* const> AllServices() { return kAll; }")
+    regions = known_regions(args.botocore_data)
+    index.append("namespace { constexpr std::string_view kRegions[] = {%s}; }" %
+                 ",".join(cstr(r) for r in regions))
+    index.append("std::span<const std::string_view> KnownRegions() { return kRegions; }")
     index.append("}  // namespace rampart::model")
     text = "\n".join(index) + "\n"
     path = os.path.join(args.out, "models_index.cc")

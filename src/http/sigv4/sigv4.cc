@@ -734,17 +734,29 @@ std::string Sign(std::string_view secret, const Credential& cred, std::string_vi
 
 namespace {
 
-// Returns the payload hash; sets *computed when it was computed from the body.
-std::string PayloadHashWith(Hasher& h, const RequestView& req, const Credential& cred, bool s3, bool* computed) {
+// The payload hash of the canonical request; sets *computed when it was computed from the body.
+// Only S3 may leave the body out of the signature (UNSIGNED-PAYLOAD, STREAMING-*, taken
+// literally from x-amz-content-sha256): for every other service a header-signed request always
+// signs the body's hash, whatever x-amz-content-sha256 claims, so an unsigned body cannot ride
+// on a valid signature. `alternate` (may be null) receives the one other form a presigned
+// non-S3 request may be signed with: botocore presigns every operation with UNSIGNED-PAYLOAD,
+// other SDKs with the empty body's hash; either is accepted, and only when the body is empty
+// (a presigned URL's parameters are in its signed query).
+std::string PayloadHashWith(Hasher& h, const RequestView& req, const Credential& cred, bool s3,
+                            bool* computed, std::string* alternate = nullptr) {
   *computed = false;
-  if (const Header* hdr = FindHeader(req, "x-amz-content-sha256")) return std::string(Trim(hdr->value));
-  if (cred.presigned) {
-    std::string_view query = QueryOf(req.target);
-    if (!query.empty()) {
-      auto params = ParseQuery(query);
-      if (const std::string* v = FindParam(params, "X-Amz-Content-Sha256")) return *v;
+  if (s3) {
+    if (const Header* hdr = FindHeader(req, "x-amz-content-sha256")) return std::string(Trim(hdr->value));
+    if (cred.presigned) {
+      std::string_view query = QueryOf(req.target);
+      if (!query.empty()) {
+        auto params = ParseQuery(query);
+        if (const std::string* v = FindParam(params, "X-Amz-Content-Sha256")) return *v;
+      }
+      return std::string(kUnsignedPayload);
     }
-    if (s3) return std::string(kUnsignedPayload);
+  } else if (cred.presigned && req.body.empty() && alternate) {
+    *alternate = std::string(kUnsignedPayload);
   }
   *computed = true;
   return h.Sha256Hex(req.body);
@@ -854,7 +866,8 @@ rampart::Status Verify(const RequestView& req, const Credential& cred, std::stri
   // Payload.
   Hasher h;
   bool computed = false;
-  std::string payload_hash = PayloadHashWith(h, req, cred, opts.s3, &computed);
+  std::string alternate;
+  std::string payload_hash = PayloadHashWith(h, req, cred, opts.s3, &computed, &alternate);
   if (!computed && IsHex64(payload_hash)) {
     std::string body_hash = h.Sha256Hex(req.body);
     if (!IEquals(body_hash, payload_hash)) {
@@ -867,14 +880,19 @@ rampart::Status Verify(const RequestView& req, const Credential& cred, std::stri
   }
   crypto::Sha256Digest key = cache ? cache->Get(secret_access_key, cred.date, cred.region, cred.service)
                                    : DeriveKey(h, secret_access_key, cred.date, cred.region, cred.service);
-  auto check = [&](bool drop_token) {
-    std::string canonical = BuildCanonical(req, cred, opts.normalize_path, payload_hash, drop_token);
+  auto check = [&](std::string_view payload, bool drop_token) {
+    std::string canonical = BuildCanonical(req, cred, opts.normalize_path, payload, drop_token);
     std::string sig = SignWithKey(h, key, StringToSignWith(h, cred, canonical));
     // Signatures are hex; accept upper-case hex from the client by lower-casing its copy.
     return crypto::ConstantTimeEquals(sig, ToLower(cred.signature));
   };
-  if (check(false)) return {};
-  if (cred.presigned && opts.allow_unsigned_presigned_token && !cred.security_token.empty() && check(true)) return {};
+  bool token_may_be_unsigned =
+      cred.presigned && opts.allow_unsigned_presigned_token && !cred.security_token.empty();
+  for (std::string_view payload : {std::string_view(payload_hash), std::string_view(alternate)}) {
+    if (payload.empty()) continue;
+    if (check(payload, false)) return {};
+    if (token_may_be_unsigned && check(payload, true)) return {};
+  }
   return Mismatch();
 }
 
@@ -909,7 +927,10 @@ void SignRequest(std::string_view method, std::string_view target, std::vector<H
   cred.service = std::string(service);
   cred.signed_headers = SignedHeaderNames(headers);
   RequestView req{method, target, &headers, body};
-  std::string payload = PayloadHash(req, cred, false);
+  // The signer signs what x-amz-content-sha256 says, as the SDKs do (S3's UNSIGNED-PAYLOAD and
+  // streaming forms; other services verify such a request against the body's hash and refuse it).
+  const Header* declared = FindHeader(req, "x-amz-content-sha256");
+  std::string payload = declared ? std::string(Trim(declared->value)) : crypto::Sha256Hex(body);
   std::string sts = StringToSign(cred, CanonicalRequest(req, cred, normalize_path, payload));
   std::string sig = Sign(secret, cred, sts);
   std::string signed_list;

@@ -152,9 +152,11 @@ std::string StringToSign(const Credential& cred, std::string_view canonical_requ
 // hex(HMAC(kSigning, string_to_sign))
 std::string Sign(std::string_view secret, const Credential& cred, std::string_view string_to_sign);
 
-// The payload hash Verify would use: x-amz-content-sha256 header (or X-Amz-Content-Sha256 query for
-// presigned) taken literally (UNSIGNED-PAYLOAD, STREAMING-*), else presigned+s3 -> UNSIGNED-PAYLOAD,
-// else hex(sha256(body)).
+// The payload hash Verify tries first. S3: the x-amz-content-sha256 header (or X-Amz-Content-Sha256
+// query for presigned) taken literally (UNSIGNED-PAYLOAD, STREAMING-*), else presigned ->
+// UNSIGNED-PAYLOAD, else hex(sha256(body)). Every other service: hex(sha256(body)) always (the
+// body is always signed); a presigned request with an empty body is also accepted signed with
+// UNSIGNED-PAYLOAD, as botocore presigns.
 std::string PayloadHash(const RequestView& req, const Credential& cred, bool s3);
 
 // Canonical pieces, exposed for tests.

@@ -18,9 +18,6 @@ namespace {
 
 constexpr size_t kKeysPerUser = 2;
 
-// Serializes count-then-insert so two concurrent CreateAccessKey calls cannot both pass the quota.
-std::mutex create_mu;
-
 std::string NewAccessKeyId() { return crypto::RandomId("AKIA", 16); }
 
 std::string NewSecret() { return crypto::RandomSecretKey(); }
@@ -91,23 +88,27 @@ Status Bump(IamService& svc, const Call& call) {
 Result<json::value> CreateAccessKey(IamService& svc, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Owner owner, ResolveOwner(svc, call, in));
   store::AccessKey k;
-  {
-    std::lock_guard lock(create_mu);
-    RAMPART_ASSIGN_OR_RETURN(auto existing,
-                             LongTermKeys(svc, call.principal.account_id, owner.user_name));
-    if (existing.size() >= kKeysPerUser) {
+  k.access_key_id = NewAccessKeyId();
+  k.secret_access_key = NewSecret();
+  k.account_id = call.principal.account_id;
+  k.principal_arn = owner.arn;
+  k.user_name = owner.user_name;
+  k.status = "Active";
+  k.created_epoch = call.now_epoch_seconds;
+  // One transaction: the user still exists, the quota holds, the key is in (a DeleteUser in
+  // between cannot leave a key without its user; two creates cannot both pass the quota).
+  RAMPART_RETURN_IF_ERROR(svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
+    if (!owner.user_name.empty()) {
+      RAMPART_RETURN_IF_ERROR(MustExist(tx, k.account_id, "user", Key(owner.user_name),
+                                        "The user with name " + owner.user_name +
+                                            " cannot be found."));
+    }
+    RAMPART_ASSIGN_OR_RETURN(int64_t n, tx.CountAccessKeys(k.account_id, owner.user_name));
+    if (n >= static_cast<int64_t>(kKeysPerUser)) {
       return LimitExceeded("Cannot exceed quota for AccessKeysPerUser: 2");
     }
-    k.access_key_id = NewAccessKeyId();
-    k.secret_access_key = NewSecret();
-    k.account_id = call.principal.account_id;
-    k.principal_arn = owner.arn;
-    k.user_name = owner.user_name;
-    k.status = "Active";
-    k.created_epoch = call.now_epoch_seconds;
-    RAMPART_RETURN_IF_ERROR(svc.store().accounts().PutAccessKey(k));
-  }
-  RAMPART_RETURN_IF_ERROR(Bump(svc, call));
+    return tx.InsertAccessKey(k);
+  }));
   json::object out{{"AccessKeyId", k.access_key_id},
                    {"Status", k.status},
                    {"SecretAccessKey", k.secret_access_key},

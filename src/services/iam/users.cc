@@ -93,20 +93,17 @@ Result<json::value> UpdateUser(IamService& svc, const Call& call, const json::ob
   std::string_view new_path = Str(in, "NewPath");
   if (!new_path.empty()) RAMPART_RETURN_IF_ERROR(CheckPath(new_path));
   const std::string& acct = call.principal.account_id;
-  auto keys = svc.store().accounts().ListAccessKeys(acct, name);
-  if (!keys.ok()) return std::move(keys).error();
-  bool has_keys = !keys->empty();
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(json::object user, Require(tx, acct, "user", Key(name), Missing(name)));
-    std::string final_name = new_name.empty() ? std::string(name) : std::string(new_name);
+    std::string old_name(Str(user, "UserName"));
+    std::string final_name = new_name.empty() ? old_name : std::string(new_name);
     if (!new_path.empty()) user["Path"] = new_path;
     user["UserName"] = final_name;
     user["Arn"] = IamArn(acct, "user", Str(user, "Path"), final_name);
+    // The user's access keys follow it, in this transaction (new name, new ARN).
+    RAMPART_RETURN_IF_ERROR(tx.MoveAccessKeys(acct, old_name, final_name, Str(user, "Arn")));
     if (Key(final_name) != Key(name)) {
       RAMPART_RETURN_IF_ERROR(UserHasNoDependents(tx, acct, name, /*for_rename=*/true));
-      if (has_keys) {
-        return DeleteConflict("Rampart cannot rename a user that has access keys yet.");
-      }
       RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "user", Key(name)));
       RAMPART_RETURN_IF_ERROR(Create(tx, acct, "user", Key(final_name), user,
                                      "User with name " + final_name + " already exists."));
@@ -127,11 +124,11 @@ Result<json::value> UpdateUser(IamService& svc, const Call& call, const json::ob
 Result<json::value> DeleteUser(IamService& svc, const Call& call, const json::object& in) {
   std::string_view name = Str(in, "UserName");
   const std::string& acct = call.principal.account_id;
-  auto keys = svc.store().accounts().ListAccessKeys(acct, name);
-  if (!keys.ok()) return std::move(keys).error();
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(json::object user, Require(tx, acct, "user", Key(name), Missing(name)));
-    if (!keys->empty()) return DeleteConflict("Cannot delete entity, must delete access keys first.");
+    // Counted in this transaction: a key created meanwhile cannot outlive its user.
+    RAMPART_ASSIGN_OR_RETURN(int64_t keys, tx.CountAccessKeys(acct, Str(user, "UserName")));
+    if (keys > 0) return DeleteConflict("Cannot delete entity, must delete access keys first.");
     RAMPART_RETURN_IF_ERROR(UserHasNoDependents(tx, acct, name, false));
     RAMPART_RETURN_IF_ERROR(SetBoundary(tx, acct, "user:" + Key(name), user, ""));
     RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "user", Key(name)));

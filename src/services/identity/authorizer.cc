@@ -276,6 +276,28 @@ Result<std::vector<ResourceContext>> PassRoleChecks(iam::IamService& iam, const 
 
 }  // namespace
 
+namespace {
+// Credentials from GetSessionToken (a user's or the root's own session: AWS's "Comparing the
+// AWS STS API operations"): no IAM call unless MFA was presented when they were issued (IAM
+// answers as for an unknown token), and of STS only AssumeRole and GetCallerIdentity (the latter
+// needs no authorization and does not come here).
+Status SessionTokenLimits(const Principal& p, const model::Service& service,
+                          const model::Operation& op) {
+  bool session_token = p.session && (p.type == Principal::Type::kIamUser ||
+                                     p.type == Principal::Type::kRoot);
+  if (!session_token) return {};
+  if (service.id == "iam" && !p.mfa_authenticated) {
+    return Error{"InvalidClientTokenId", "The security token included in the request is invalid",
+                 403, true};
+  }
+  if (service.id == "sts" && op.name != "AssumeRole") {
+    return Error{"AccessDenied",
+                 "Cannot call " + std::string(op.name) + " with session credentials", 403, true};
+  }
+  return {};
+}
+}  // namespace
+
 Status Authorizer::Authorize(const AuthzRequest& req) {
   const Principal& p = req.call.principal;
   static const json::object kEmpty;
@@ -284,6 +306,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   if (assume && p.type == Principal::Type::kRoot) {
     return Error{"AccessDenied", "Roles may not be assumed by root accounts.", 403, true};
   }
+  RAMPART_RETURN_IF_ERROR(SessionTokenLimits(p, req.service, req.operation));
   std::string action = ActionName(req.service, req.operation);
   iam::Target target;
   std::string resource_account = p.account_id;

@@ -50,20 +50,25 @@ Result<std::optional<ResolvedCredential>> CredentialResolver::Resolve(
     rc.principal.arn = k.principal_arn;
     rc.principal.user_name = k.user_name;
     rc.principal.user_id = k.principal_arn;
-    // The user's unique id (AIDA...), as GetCallerIdentity and CloudTrail report it.
-    (void)store_.entities().Transact([&](store::EntityTx& tx) -> Status {
-      auto doc = tx.Get(k.account_id, "user", ToLower(k.user_name));
-      if (doc.ok() && doc->has_value()) {
-        boost::system::error_code ec;
-        auto v = boost::json::parse(**doc, ec);
-        if (!ec && v.is_object()) {
-          if (auto* id = v.as_object().if_contains("UserId"); id && id->is_string()) {
-            rc.principal.user_id = std::string(id->as_string());
-          }
-        }
+    // The user's unique id (AIDA...), as GetCallerIdentity and CloudTrail report it. A key
+    // whose user is gone authenticates nobody (keys and users change in one transaction, so
+    // this only meets state written by older versions).
+    bool user_exists = false;
+    RAMPART_RETURN_IF_ERROR(store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(k.account_id, "user", ToLower(k.user_name)));
+      if (!doc) return {};
+      boost::system::error_code ec;
+      auto v = boost::json::parse(*doc, ec);
+      if (ec || !v.is_object()) return {};
+      const auto& user = v.as_object();
+      auto* arn = user.if_contains("Arn");
+      user_exists = arn && arn->is_string() && arn->as_string() == k.principal_arn;
+      if (auto* id = user.if_contains("UserId"); id && id->is_string()) {
+        rc.principal.user_id = std::string(id->as_string());
       }
       return {};
-    });
+    }));
+    if (!user_exists) return std::optional<ResolvedCredential>();
   }
   rc.principal.access_key_id = k.access_key_id;
   rc.secret_access_key = k.secret_access_key;

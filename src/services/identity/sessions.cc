@@ -1,6 +1,7 @@
 #include "services/identity/sessions.h"
 
 #include <boost/json.hpp>
+#include <cctype>
 
 #include "common/crypto.h"
 
@@ -66,6 +67,7 @@ Result<IssuedCredentials> IssueSession(store::Store& store, const Principal& pri
                    {"RoleId", info.role_id},
                    {"SessionName", info.session_name},
                    {"ParentUser", info.parent_user},
+                   {"ParentUserId", info.parent_user_id},
                    {"Policies", Strings(info.session_policies)},
                    {"PolicyArns", Strings(info.session_policy_arns)},
                    {"Tags", std::move(tags)},
@@ -81,16 +83,61 @@ Result<IssuedCredentials> IssueSession(store::Store& store, const Principal& pri
   return c;
 }
 
+namespace {
+
+// The unique id (`id_member`) of the IAM entity `kind` named `name` in `account`; "" if none.
+Result<std::string> EntityId(store::EntityTx& tx, std::string_view account, std::string_view kind,
+                             std::string_view name, std::string_view id_member) {
+  std::string key(name);
+  for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(account, kind, key));
+  if (!doc) return std::string();
+  boost::system::error_code ec;
+  json::value v = json::parse(*doc, ec);
+  if (ec || !v.is_object()) return std::string();
+  return S(v.as_object(), id_member);
+}
+
+// A session lives only as long as the entity it was issued for: the role (by RoleId) or the
+// user (by UserId) behind it. A role or user deleted and created again under the same name is
+// a new entity, and the old sessions do not carry over to it.
+Result<bool> IssuerStillExists(store::EntityTx& tx, const json::object& d) {
+  std::string account = S(d, "Account");
+  if (std::string role = S(d, "RoleName"); !role.empty()) {
+    std::string arn = S(d, "RoleArn");  // arn:aws:iam::<account>:role/...
+    if (size_t at = arn.find(":iam::"); at != std::string::npos) {
+      account = arn.substr(at + 6, arn.find(':', at + 6) - at - 6);
+    }
+    RAMPART_ASSIGN_OR_RETURN(std::string id, EntityId(tx, account, "role", role, "RoleId"));
+    return !id.empty() && id == S(d, "RoleId");
+  }
+  std::string parent_id = S(d, "ParentUserId");
+  if (!parent_id.empty()) {
+    RAMPART_ASSIGN_OR_RETURN(std::string id,
+                             EntityId(tx, account, "user", S(d, "ParentUser"), "UserId"));
+    return id == parent_id;
+  }
+  return true;  // the account root's own sessions
+}
+
+}  // namespace
+
 Result<std::optional<ResolvedSession>> ResolveSession(store::Store& store,
                                                       std::string_view access_key_id) {
   std::optional<std::string> raw;
+  bool alive = false;
   RAMPART_RETURN_IF_ERROR(store.entities().Transact([&](store::EntityTx& tx) -> Status {
     auto got = tx.Get("", kKind, access_key_id);
     if (!got.ok()) return std::move(got).error();
     raw = std::move(*got);
+    if (!raw) return {};
+    boost::system::error_code ec;
+    json::value v = json::parse(*raw, ec);
+    if (ec || !v.is_object()) return {};
+    RAMPART_ASSIGN_OR_RETURN(alive, IssuerStillExists(tx, v.as_object()));
     return {};
   }));
-  if (!raw) return std::optional<ResolvedSession>();
+  if (!raw || !alive) return std::optional<ResolvedSession>();
   boost::system::error_code ec;
   json::value v = json::parse(*raw, ec);
   if (ec || !v.is_object()) return Error::Internal("corrupt session record");
@@ -111,6 +158,7 @@ Result<std::optional<ResolvedSession>> ResolveSession(store::Store& store,
   info->role_id = S(d, "RoleId");
   info->session_name = S(d, "SessionName");
   info->parent_user = S(d, "ParentUser");
+  info->parent_user_id = S(d, "ParentUserId");
   info->session_policies = Strings(d.if_contains("Policies"));
   info->session_policy_arns = Strings(d.if_contains("PolicyArns"));
   if (auto* t = d.if_contains("Tags"); t && t->is_object()) {

@@ -304,6 +304,7 @@ Result<json::value> GetSessionToken(StsService& svc, const Call& call, const jso
   if (root && duration > 3600) duration = 3600;  // AWS caps root sessions at one hour
   SessionInfo info;
   info.parent_user = caller.user_name;
+  if (caller.type == Principal::Type::kIamUser) info.parent_user_id = caller.user_id;
   info.issued_epoch = call.now_epoch_seconds;
   info.expires_epoch = call.now_epoch_seconds + duration;
   if (std::string_view serial = Str(in, "SerialNumber"); !serial.empty()) {
@@ -339,6 +340,7 @@ Result<json::value> GetFederationToken(StsService& svc, const Call& call, const 
   if (root && duration > 3600) duration = 3600;
   SessionInfo info;
   info.parent_user = caller.user_name;
+  if (caller.type == Principal::Type::kIamUser) info.parent_user_id = caller.user_id;
   info.session_name = std::string(name);
   info.issued_epoch = call.now_epoch_seconds;
   info.expires_epoch = call.now_epoch_seconds + duration;

@@ -75,45 +75,45 @@ Result<std::vector<Account>> SqliteAccountStore::ListAccounts() {
   return out;
 }
 
-Status SqliteAccountStore::PutAccessKey(const AccessKey& k) {
+Status InsertAccessKeyRow(Database& db, const std::string& root_key, const AccessKey& k) {
   if (k.access_key_id.empty()) return Error::Validation("access key id is empty");
   if (k.secret_access_key.empty()) return Error::Validation("secret access key is empty");
   if (k.account_id.empty()) return Error::Validation("access key has no account id");
   RAMPART_RETURN_IF_ERROR(ValidateStatus(k.status));
-  // Seal outside the lock: it is the only CPU work here and needs no database state.
   RAMPART_ASSIGN_OR_RETURN(std::string sealed,
-                           SealSecret(ctx_.root_key, k.access_key_id, k.secret_access_key));
+                           SealSecret(root_key, k.access_key_id, k.secret_access_key));
+  {
+    RAMPART_ASSIGN_OR_RETURN(Stmt q, db.Prepare("SELECT 1 FROM access_keys WHERE access_key_id = ?"));
+    q.Bind(1, k.access_key_id);
+    RAMPART_ASSIGN_OR_RETURN(bool exists, q.Step());
+    if (exists) return AlreadyExists("access key " + k.access_key_id + " already exists");
+  }
+  {
+    RAMPART_ASSIGN_OR_RETURN(Stmt q, db.Prepare("SELECT 1 FROM accounts WHERE account_id = ?"));
+    q.Bind(1, k.account_id);
+    RAMPART_ASSIGN_OR_RETURN(bool exists, q.Step());
+    if (!exists) return NotFound("account " + k.account_id + " does not exist");
+  }
+  RAMPART_ASSIGN_OR_RETURN(Stmt ins,
+                           db.Prepare("INSERT INTO access_keys (" + std::string(kKeyColumns) +
+                                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  ins.Bind(1, k.access_key_id)
+      .Bind(2, sealed)
+      .Bind(3, k.account_id)
+      .Bind(4, k.principal_arn)
+      .Bind(5, k.user_name)
+      .Bind(6, k.status)
+      .Bind(7, k.created_epoch)
+      .Bind(8, k.last_used_epoch)
+      .Bind(9, k.last_used_service)
+      .Bind(10, k.last_used_region);
+  return ins.Run();
+}
+
+Status SqliteAccountStore::PutAccessKey(const AccessKey& k) {
   std::lock_guard lock(ctx_.mu);
   Database& db = *ctx_.db;
-  return db.Transaction([&]() -> Status {
-    {
-      RAMPART_ASSIGN_OR_RETURN(Stmt q,
-                               db.Prepare("SELECT 1 FROM access_keys WHERE access_key_id = ?"));
-      q.Bind(1, k.access_key_id);
-      RAMPART_ASSIGN_OR_RETURN(bool exists, q.Step());
-      if (exists) return AlreadyExists("access key " + k.access_key_id + " already exists");
-    }
-    {
-      RAMPART_ASSIGN_OR_RETURN(Stmt q, db.Prepare("SELECT 1 FROM accounts WHERE account_id = ?"));
-      q.Bind(1, k.account_id);
-      RAMPART_ASSIGN_OR_RETURN(bool exists, q.Step());
-      if (!exists) return NotFound("account " + k.account_id + " does not exist");
-    }
-    RAMPART_ASSIGN_OR_RETURN(Stmt ins,
-                             db.Prepare("INSERT INTO access_keys (" + std::string(kKeyColumns) +
-                                        ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-    ins.Bind(1, k.access_key_id)
-        .Bind(2, sealed)
-        .Bind(3, k.account_id)
-        .Bind(4, k.principal_arn)
-        .Bind(5, k.user_name)
-        .Bind(6, k.status)
-        .Bind(7, k.created_epoch)
-        .Bind(8, k.last_used_epoch)
-        .Bind(9, k.last_used_service)
-        .Bind(10, k.last_used_region);
-    return ins.Run();
-  });
+  return db.Transaction([&]() -> Status { return InsertAccessKeyRow(db, ctx_.root_key, k); });
 }
 
 Result<AccessKey> SqliteAccountStore::ReadAccessKey(const Stmt& s) const {

@@ -6,6 +6,10 @@
 
 namespace rampart::store::sqlite {
 
+// Inserts `k` into access_keys with its secret sealed under `root_key`. REQUIRES: the context's
+// mutex held and a transaction open (shared by PutAccessKey and EntityTx::InsertAccessKey).
+Status InsertAccessKeyRow(Database& db, const std::string& root_key, const AccessKey& k);
+
 class SqliteAccountStore final : public AccountStore {
  public:
   // `ctx` must outlive this object (both are owned by SqliteStore).

@@ -1,5 +1,6 @@
 #include "store/sqlite/entity_store.h"
 
+#include "store/sqlite/account_store.h"
 #include "store/store.h"
 
 namespace rampart::store::sqlite {
@@ -22,7 +23,7 @@ std::string PrefixEnd(std::string_view prefix) {
 
 class Tx final : public EntityTx {
  public:
-  explicit Tx(Database& db) : db_(db) {}
+  Tx(Database& db, const std::string& root_key) : db_(db), root_key_(root_key) {}
 
   Result<std::optional<std::string>> Get(std::string_view account, std::string_view kind,
                                          std::string_view key) override {
@@ -109,8 +110,31 @@ class Tx final : public EntityTx {
     return row ? q.Int(0) : 0;
   }
 
+  Result<int64_t> CountAccessKeys(std::string_view account, std::string_view user_name) override {
+    RAMPART_ASSIGN_OR_RETURN(
+        Stmt q, db_.Prepare("SELECT count(*) FROM access_keys WHERE account_id = ? AND "
+                            "user_name = ?"));
+    q.Bind(1, account).Bind(2, user_name);
+    RAMPART_ASSIGN_OR_RETURN(bool row, q.Step());
+    return row ? q.Int(0) : 0;
+  }
+
+  Status InsertAccessKey(const AccessKey& key) override {
+    return InsertAccessKeyRow(db_, root_key_, key);
+  }
+
+  Status MoveAccessKeys(std::string_view account, std::string_view from, std::string_view to,
+                        std::string_view arn) override {
+    RAMPART_ASSIGN_OR_RETURN(
+        Stmt q, db_.Prepare("UPDATE access_keys SET user_name = ?, principal_arn = ? WHERE "
+                            "account_id = ? AND user_name = ?"));
+    q.Bind(1, to).Bind(2, arn).Bind(3, account).Bind(4, from);
+    return q.Run();
+  }
+
  private:
   Database& db_;
+  const std::string& root_key_;
 };
 
 }  // namespace
@@ -118,7 +142,7 @@ class Tx final : public EntityTx {
 Status SqliteEntityStore::Transact(const std::function<Status(EntityTx&)>& body) {
   std::lock_guard lock(ctx_.mu);
   Database& db = *ctx_.db;
-  Tx tx(db);
+  Tx tx(db, ctx_.root_key);
   return db.Transaction([&]() -> Status { return body(tx); });
 }
 

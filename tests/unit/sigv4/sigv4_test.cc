@@ -557,5 +557,50 @@ TEST(SigV4Robustness, GarbageNeverCrashes) {
   }
 }
 
+
+// Only S3 may leave the body out of a header signature: elsewhere a request signed with
+// x-amz-content-sha256: UNSIGNED-PAYLOAD (or any value but the body's hash) does not verify, so
+// a body cannot be swapped under a valid signature.
+TEST(SigV4, UnsignedPayloadIsS3Only) {
+  ParsedRequest r;
+  r.method = "POST";
+  r.target = "/";
+  r.headers = {{"Host", "sts.amazonaws.com"},
+               {"Content-Type", "application/x-www-form-urlencoded"},
+               {"x-amz-content-sha256", "UNSIGNED-PAYLOAD"}};
+  r.body = "Action=GetCallerIdentity&Version=2011-06-15";
+  SignRequest(r.method, r.target, r.headers, r.body, kAkid, kSecret, "us-east-1", "sts", kDate);
+  auto st = ParseAndVerify(r);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code, "SignatureDoesNotMatch");
+  // The same request signed over its body verifies, with or without the header.
+  r.headers = {{"Host", "sts.amazonaws.com"}, {"Content-Type", "application/x-www-form-urlencoded"}};
+  SignRequest(r.method, r.target, r.headers, r.body, kAkid, kSecret, "us-east-1", "sts", kDate);
+  EXPECT_TRUE(ParseAndVerify(r).ok());
+}
+
+// botocore presigns every non-S3 operation with UNSIGNED-PAYLOAD; other SDKs sign the empty
+// body's hash. Both verify, and only with an empty body: a body is never unsigned.
+TEST(SigV4, PresignedNonS3AcceptsBothPayloadFormsWithAnEmptyBody) {
+  std::vector<Header> headers = {{"Host", "sts.amazonaws.com"}};
+  std::string base = "/?Action=GetCallerIdentity&Version=2011-06-15";
+  for (bool unsigned_payload : {true, false}) {
+    ParsedRequest r;
+    r.method = "GET";
+    r.target = PresignTarget("GET", base, headers, "", kAkid, kSecret, "us-east-1", "sts", kDate,
+                             60, {}, unsigned_payload);
+    r.headers = headers;
+    EXPECT_TRUE(ParseAndVerify(r).ok()) << unsigned_payload;
+    r.method = "POST";
+    auto st = ParseAndVerify(r);
+    ASSERT_FALSE(st.ok());  // the method is signed
+    r.method = "GET";
+    r.body = "Action=AssumeRole&RoleArn=arn:aws:iam::111122223333:role/admin";
+    st = ParseAndVerify(r);
+    ASSERT_FALSE(st.ok()) << "a body added to a presigned URL must not verify";
+    EXPECT_EQ(st.error().code, "SignatureDoesNotMatch");
+  }
+}
+
 }  // namespace
 }  // namespace rampart::sigv4
