@@ -514,7 +514,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
 
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
   //    authorize them).
-  services::Call call{principal, rid, region, outcome.source_ip, now};
+  services::Call call{principal, rid, region, outcome.source_ip, now, 0, {}};
   bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
                                                  ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {

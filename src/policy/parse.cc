@@ -1,6 +1,7 @@
 // ParsePolicy: JSON text -> validated, compiled Policy. Messages follow IAM's wording for
 // MalformedPolicyDocument where IAM has one, prefixed with where the problem is.
 
+#include <cassert>
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -541,6 +542,20 @@ const Policy::Postings* Policy::Lookup(const std::vector<IndexEntry>& table, std
     if (it->key == key) return &it->postings;
   }
   return nullptr;
+}
+
+Policy UnreadablePolicy(PolicyType type, std::string id) {
+  bool principal = type == PolicyType::kTrust || type == PolicyType::kResource ||
+                   type == PolicyType::kKeyPolicy || type == PolicyType::kRcp;
+  std::string_view text =
+      type == PolicyType::kTrust
+          ? R"({"Version":"2012-10-17","Statement":[{"Sid":"PolicyNoLongerParses","Effect":"Deny","Principal":"*","Action":"*"}]})"
+      : principal
+          ? R"({"Version":"2012-10-17","Statement":[{"Sid":"PolicyNoLongerParses","Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]})"
+          : R"({"Version":"2012-10-17","Statement":[{"Sid":"PolicyNoLongerParses","Effect":"Deny","Action":"*","Resource":"*"}]})";
+  auto parsed = ParsePolicy(text, type, std::move(id));
+  assert(parsed.ok());
+  return std::move(*parsed);
 }
 
 }  // namespace rampart::policy

@@ -123,6 +123,12 @@ class Policy {
 // Never crashes on any input (fuzzed: fuzz/policy_parse_fuzz.cc).
 Result<Policy> ParsePolicy(std::string_view json, PolicyType type, std::string id = {});
 
+// A policy of `type` that denies every action on every resource (to every principal, for the
+// types that name principals): what a stored policy stands for once it no longer parses (a
+// policy written by an older, looser version, or damaged), so authorization fails closed
+// instead of silently dropping the policy and its Deny statements.
+Policy UnreadablePolicy(PolicyType type, std::string id);
+
 // ---- implementation of the template ----
 template <typename Fn>
 void Policy::ForEachCandidate(const ActionKey& key, Fn&& fn) const {

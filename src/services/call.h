@@ -65,6 +65,10 @@ struct Call {
   // authorizer verified, so the trust policy saw aws:MultiFactorAuthPresent: when (epoch
   // seconds), 0 if none. The handler uses it instead of checking (consuming) the code again.
   int64_t mfa_verified_epoch = 0;
+  // Resource references the authorizer resolved to decide the call (a KMS alias or key id ->
+  // the key id it named then; "" = it named nothing). Handlers resolve these references to the
+  // same resources, so they act on what was authorized even if an alias moved in between.
+  std::vector<std::pair<std::string, std::string>> authorized_refs;
 };
 
 using OperationFn = std::function<Result<boost::json::value>(const Call&, const boost::json::value&)>;

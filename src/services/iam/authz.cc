@@ -40,10 +40,14 @@ Status Collect(store::EntityTx& tx, std::string_view account, const std::string&
   for (const auto& row : inl) {
     boost::system::error_code ec;
     json::value v = json::parse(row.doc, ec);
-    if (ec || !v.is_object()) continue;
-    auto p = policy::ParsePolicy(Str(v.as_object(), "PolicyDocument"), inline_type,
-                                 ref + "/" + std::string(Str(v.as_object(), "PolicyName")));
-    if (p.ok()) out.identity.push_back(std::move(*p));
+    if (ec || !v.is_object()) {
+      out.identity.push_back(policy::UnreadablePolicy(inline_type, ref + "/" + row.key));
+      continue;
+    }
+    std::string id = ref + "/" + std::string(Str(v.as_object(), "PolicyName"));
+    auto p = policy::ParsePolicy(Str(v.as_object(), "PolicyDocument"), inline_type, id);
+    // A stored policy that no longer parses denies everything (never silently dropped).
+    out.identity.push_back(p.ok() ? std::move(*p) : policy::UnreadablePolicy(inline_type, id));
   }
   RAMPART_ASSIGN_OR_RETURN(auto att, tx.List(account, "attached", ref + "/", "", 1000));
   for (const auto& row : att) {
@@ -51,7 +55,8 @@ Status Collect(store::EntityTx& tx, std::string_view account, const std::string&
     RAMPART_ASSIGN_OR_RETURN(std::string doc, ManagedDocument(tx, account, arn));
     if (doc.empty()) continue;
     auto p = policy::ParsePolicy(doc, policy::PolicyType::kManaged, arn);
-    if (p.ok()) out.identity.push_back(std::move(*p));
+    out.identity.push_back(p.ok() ? std::move(*p)
+                                  : policy::UnreadablePolicy(policy::PolicyType::kManaged, arn));
   }
   return {};
 }
@@ -65,7 +70,8 @@ Status Boundary(store::EntityTx& tx, std::string_view account, const json::objec
   // A boundary whose policy vanished allows nothing: keep an empty-statement policy.
   auto p = policy::ParsePolicy(text.empty() ? R"({"Version":"2012-10-17","Statement":[]})" : text,
                                policy::PolicyType::kManaged, arn);
-  if (p.ok()) out.boundary.push_back(std::move(*p));
+  out.boundary.push_back(p.ok() ? std::move(*p)
+                                : policy::UnreadablePolicy(policy::PolicyType::kManaged, arn));
   return {};
 }
 

@@ -101,15 +101,20 @@ Result<std::shared_ptr<const Authorizer::Cached>> Authorizer::PoliciesOf(const P
     fresh->policies = std::make_shared<const iam::PrincipalPolicies>();
   }
   if (session && p.type != Principal::Type::kRoot) {
+    // Session policies that no longer parse deny everything: dropping one would widen the
+    // session to everything its role allows.
     for (const std::string& doc : session->session_policies) {
       auto pol = policy::ParsePolicy(doc, policy::PolicyType::kSession, "session policy");
-      if (pol.ok()) fresh->session_owned.push_back(std::move(*pol));
+      fresh->session_owned.push_back(
+          pol.ok() ? std::move(*pol)
+                   : policy::UnreadablePolicy(policy::PolicyType::kSession, "session policy"));
     }
     for (const std::string& arn : session->session_policy_arns) {
       RAMPART_ASSIGN_OR_RETURN(std::string doc, iam::ManagedPolicyDocument(iam_, p.account_id, arn));
       auto pol = policy::ParsePolicy(doc.empty() ? R"({"Version":"2012-10-17","Statement":[]})" : doc,
                                      policy::PolicyType::kManaged, arn);
-      if (pol.ok()) fresh->session_owned.push_back(std::move(*pol));
+      fresh->session_owned.push_back(
+          pol.ok() ? std::move(*pol) : policy::UnreadablePolicy(policy::PolicyType::kManaged, arn));
     }
   }
   for (const auto& pol : fresh->policies->identity) fresh->identity.push_back(&pol);
@@ -205,7 +210,8 @@ Result<RoleTarget> LoadRoleTarget(iam::IamService& iam, std::string_view role_ar
   if (!role || iam::Str(*role, "Arn") != role_arn) return t;
   auto trust = policy::ParsePolicy(iam::Str(*role, "AssumeRolePolicyDocument"),
                                    policy::PolicyType::kTrust, t.arn);
-  if (trust.ok()) t.trust = std::move(*trust);
+  t.trust = trust.ok() ? std::move(*trust)
+                      : policy::UnreadablePolicy(policy::PolicyType::kTrust, "trust policy");
   if (auto* tags = role->if_contains("Tags"); tags && tags->is_array()) {
     for (const auto& tag : tags->as_array()) {
       t.tags[std::string(iam::Str(tag.as_object(), "Key"))] =
@@ -314,6 +320,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   std::optional<ResourceContext> rc;
   if (auto it = resolvers_.find(std::string(req.service.id)); it != resolvers_.end()) {
     RAMPART_ASSIGN_OR_RETURN(rc, it->second(req.call, req.operation, in));
+    req.call.authorized_refs = rc->resolved_refs;
     target.resource = rc->resource;
     target.resource_tags = rc->resource_tags;
     if (!rc->resource_account.empty()) resource_account = rc->resource_account;

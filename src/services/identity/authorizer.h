@@ -56,6 +56,8 @@ struct ResourceContext {
   // Further permissions the call needs on other resources, each decided on its own (KMS
   // ReEncrypt: kms:ReEncryptTo on the destination key). `action` must be set in each.
   std::vector<ResourceContext> also;
+  // References resolved to decide the call (Call::authorized_refs), copied onto the call.
+  std::vector<std::pair<std::string, std::string>> resolved_refs;
 };
 using ResourceResolver = std::function<Result<ResourceContext>(
     const Call& call, const model::Operation& op, const boost::json::object& input)>;

@@ -151,7 +151,9 @@ Result<KeyRef> KmsService::Load(const std::string& account, const std::string& k
   entry->arn = std::string(Str(entry->metadata(), "Arn"));
   auto pol = policy::ParsePolicy(Str(entry->doc, "Policy"), policy::PolicyType::kKeyPolicy,
                                  entry->arn);
-  if (pol.ok()) entry->policy = std::make_shared<const policy::Policy>(std::move(*pol));
+  // A key policy that no longer parses denies everyone, the account root too.
+  entry->policy = std::make_shared<const policy::Policy>(
+      pol.ok() ? std::move(*pol) : policy::UnreadablePolicy(policy::PolicyType::kKeyPolicy, entry->arn));
   entry->next_event = NextEvent(entry->doc);
   KeyRef ref = entry;
   std::unique_lock lock(mu_);
@@ -214,6 +216,29 @@ Result<std::string> KmsService::AliasTarget(const std::string& account, const st
 }
 
 Result<KeyRef> KmsService::Find(const Call& call, std::string_view key_id) {
+  // A reference the authorizer resolved names the same key here (or none), whatever an alias
+  // says now: the call acts on the key whose policy decided it.
+  for (const auto& [ref, resolved] : call.authorized_refs) {
+    if (ref != key_id) continue;
+    if (resolved.empty()) {
+      auto now = FindUncached(call, key_id);
+      if (!now.ok()) return now;
+      return NotFound("Key '" + std::string(key_id) + "' does not exist");
+    }
+    std::string account = call.principal.account_id;
+    if (StartsWith(key_id, "arn:")) {
+      auto parts = Split(key_id, ':');
+      if (parts.size() == 6) account = std::string(parts[4]);
+    }
+    RAMPART_ASSIGN_OR_RETURN(KeyRef k, Get(account, resolved, call.now_epoch_seconds));
+    if (!k) return NotFound("Key '" + KeyArn(std::string(call.region), account, resolved) +
+                            "' does not exist");
+    return k;
+  }
+  return FindUncached(call, key_id);
+}
+
+Result<KeyRef> KmsService::FindUncached(const Call& call, std::string_view key_id) {
   std::string account = call.principal.account_id;
   std::string region(call.region);
   std::string id;

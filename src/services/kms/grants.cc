@@ -390,11 +390,17 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
   }
   KeyRef k;
   if (direct) {
-    auto got = svc.Get(direct->first, direct->second, call.now_epoch_seconds);
-    if (got.ok()) k = *got;
+    RAMPART_ASSIGN_OR_RETURN(k, svc.Get(direct->first, direct->second, call.now_epoch_seconds));
   } else if (!ref.empty()) {
+    // A key that does not exist is decided on "*" (the handler answers NotFound); any other
+    // failure to look the key up denies: never "*" without the key policy of a key that exists.
     auto got = svc.Find(call, ref);
-    if (got.ok()) k = *got;
+    if (got.ok()) {
+      k = *got;
+    } else if (got.error().code != "NotFoundException") {
+      return std::move(got).error();
+    }
+    rc.resolved_refs.push_back({ref, k ? k->key_id : std::string()});
   }
   if (!k) return rc;  // the handler answers NotFound / InvalidCiphertext
 
@@ -404,7 +410,10 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
     // ReEncrypt needs kms:ReEncryptTo on the destination key as well, with that key's policy,
     // grants and the destination encryption context.
     std::string dst_ref(Str(in, "DestinationKeyId"));
-    if (auto dst = svc.Find(call, dst_ref); dst.ok() && *dst) {
+    auto dst = svc.Find(call, dst_ref);
+    if (!dst.ok() && dst.error().code != "NotFoundException") return std::move(dst).error();
+    rc.resolved_refs.push_back({dst_ref, dst.ok() && *dst ? (*dst)->key_id : std::string()});
+    if (dst.ok() && *dst) {
       ResourceContext to;
       to.action = "kms:ReEncryptTo";
       to.context.push_back({"kms:CallerAccount", {call.principal.account_id}});

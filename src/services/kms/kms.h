@@ -40,7 +40,7 @@ namespace json = boost::json;
 struct KeyEntry {
   std::string account, key_id, arn;
   json::object doc;
-  std::shared_ptr<const policy::Policy> policy;  // compiled key policy (null if it does not parse)
+  std::shared_ptr<const policy::Policy> policy;  // compiled key policy (denies all if it does not parse)
   std::vector<json::object> grants;
   int64_t next_event = 0;  // earliest time-driven change (deletion, rotation, expiry); 0 = none
 
@@ -62,6 +62,8 @@ class KmsService {
   // The key named by a KeyId input (key id, key ARN, alias name or alias ARN), as seen by a
   // caller of `account`. NotFoundException if there is none (or it has been deleted).
   Result<KeyRef> Find(const Call& call, std::string_view key_id);
+  // Find, ignoring what the authorizer resolved (Call::authorized_refs).
+  Result<KeyRef> FindUncached(const Call& call, std::string_view key_id);
   // The key (account, id), applying due time-driven changes first; null if absent.
   Result<KeyRef> Get(const std::string& account, const std::string& key_id, int64_t now);
   // Loads the key document in a transaction, lets `fn` change it, saves it and drops the cache.

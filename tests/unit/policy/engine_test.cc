@@ -314,5 +314,36 @@ TEST(CaseRunner, ErrorsAreActionable) {
   EXPECT_FALSE(EvaluateCaseJson("not json").ok());
 }
 
+
+// What a stored policy that no longer parses stands for: a Deny of everything, for every type.
+TEST(UnreadablePolicy, DeniesEverythingForEveryType) {
+  const std::string user = "arn:aws:iam::111122223333:user/alice";
+  for (PolicyType type : {PolicyType::kManaged, PolicyType::kUserInline, PolicyType::kGroupInline,
+                          PolicyType::kRoleInline, PolicyType::kTrust, PolicyType::kResource,
+                          PolicyType::kKeyPolicy, PolicyType::kSession, PolicyType::kScp,
+                          PolicyType::kRcp}) {
+    Policy p = UnreadablePolicy(type, "broken");
+    EXPECT_EQ(p.id(), "broken");
+    Policy allow = MustParse(R"({"Version":"2012-10-17","Statement":[
+        {"Effect":"Allow","Action":"*","Resource":"*"}]})");
+    const Policy* identity[] = {&allow};
+    PolicySet set;
+    set.identity = identity;
+    const Policy* unreadable[] = {&p};
+    switch (type) {
+      case PolicyType::kTrust:
+      case PolicyType::kResource:
+      case PolicyType::kKeyPolicy: set.resource = &p; break;
+      case PolicyType::kSession: set.session = unreadable; break;
+      case PolicyType::kManaged: set.boundary = unreadable; break;
+      default: set.identity = unreadable; break;
+    }
+    if (type == PolicyType::kScp || type == PolicyType::kRcp) continue;  // levels: not here
+    Request r = MustRequest(user, "kms:Decrypt", "arn:aws:kms:us-east-1:111122223333:key/k",
+                            "111122223333");
+    EXPECT_EQ(Evaluate(r, set).decision, Decision::kExplicitDeny) << static_cast<int>(type);
+  }
+}
+
 }  // namespace
 }  // namespace rampart::policy
