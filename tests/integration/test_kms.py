@@ -561,3 +561,57 @@ def test_cloudtrail_redacts_plaintext(server, kms):
     gdk = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
                                               "AttributeValue": "GenerateDataKey"}])["Events"]
     assert gdk and '"plaintext"' not in gdk[0]["CloudTrailEvent"].lower().replace("hidden", "")
+
+
+def test_a_grant_with_create_grant_cannot_escalate(server, kms):
+    """AWS's rule: a grantee creating grants through its grant gets a subset of the grant's
+    operations under the same or stricter constraints, never more."""
+    user_arn, user = make_user(server)
+    other_arn, other = make_user(server)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    kms.create_grant(KeyId=key, GranteePrincipal=user_arn, Operations=["Encrypt", "CreateGrant"],
+                     Constraints={"EncryptionContextSubset": {"dept": "eng"}})
+    # Adding Decrypt (for itself or another) is refused.
+    for ops in (["Decrypt"], ["Encrypt", "Decrypt"], ["ReEncryptFrom"]):
+        assert err(lambda: user.create_grant(KeyId=key, GranteePrincipal=user_arn, Operations=ops,
+                                             Constraints={"EncryptionContextSubset": {"dept": "eng"}})) \
+            == "AccessDeniedException"
+    # Dropping or loosening the constraint is refused.
+    assert err(lambda: user.create_grant(KeyId=key, GranteePrincipal=other_arn,
+                                         Operations=["Encrypt"])) == "AccessDeniedException"
+    assert err(lambda: user.create_grant(KeyId=key, GranteePrincipal=other_arn, Operations=["Encrypt"],
+                                         Constraints={"EncryptionContextSubset": {"dept": "ops"}})) \
+        == "AccessDeniedException"
+    # The same or stricter is allowed.
+    user.create_grant(KeyId=key, GranteePrincipal=other_arn, Operations=["Encrypt"],
+                      Constraints={"EncryptionContextSubset": {"dept": "eng", "team": "a"}})
+    user.create_grant(KeyId=key, GranteePrincipal=other_arn, Operations=["Encrypt"],
+                      Constraints={"EncryptionContextEquals": {"dept": "eng"}})
+    other.encrypt(KeyId=key, Plaintext=b"x", EncryptionContext={"dept": "eng"})
+    assert err(lambda: other.decrypt(CiphertextBlob=kms.encrypt(
+        KeyId=key, Plaintext=b"x", EncryptionContext={"dept": "eng"})["CiphertextBlob"],
+        EncryptionContext={"dept": "eng"})) == "AccessDeniedException"
+
+
+def test_retire_rights_cover_only_their_own_grant(server, kms):
+    user_arn, user = make_user(server)
+    key = kms.create_key()["KeyMetadata"]["KeyId"]
+    mine = kms.create_grant(KeyId=key, GranteePrincipal=user_arn, Operations=["Encrypt", "RetireGrant"])
+    theirs = kms.create_grant(KeyId=key, GranteePrincipal=account_arn(server), Operations=["Decrypt"])
+    assert err(lambda: user.retire_grant(KeyId=key, GrantId=theirs["GrantId"])) == "AccessDeniedException"
+    user.retire_grant(KeyId=key, GrantId=mine["GrantId"])
+    assert [g["GrantId"] for g in kms.list_grants(KeyId=key)["Grants"]] == [theirs["GrantId"]]
+
+
+def account_arn(server):
+    return "arn:aws:iam::%s:root" % account_of(server)
+
+
+def test_pkcs1_v1_5_wrapping_is_refused_as_aws_does(kms):
+    key = kms.create_key(Origin="EXTERNAL")["KeyMetadata"]["KeyId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_PKCS1_V1_5",
+                                      WrappingKeySpec="RSA_2048")
+    assert "October 10, 2023" in e.value.response["Error"]["Message"]
+    kms.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256",
+                                  WrappingKeySpec="RSA_2048")

@@ -7,6 +7,7 @@
 // (AWS's eventual consistency, which grant tokens paper over, does not exist here); a GrantTokens
 // entry must still be a token this server issued.
 #include <algorithm>
+#include <optional>
 
 #include "common/crypto.h"
 #include "common/strings.h"
@@ -254,6 +255,62 @@ bool GrantCovers(const json::object& grant, std::string_view op, const Principal
   return listed && ConstraintsHold(grant, op, ctx);
 }
 
+// The constraints of a grant (or of a CreateGrant request), as sorted context pairs.
+struct GrantConstraints {
+  std::optional<Context> equals, subset;
+};
+GrantConstraints ConstraintsOf(const json::value* c) {
+  GrantConstraints out;
+  if (!c || !c->is_object()) return out;
+  auto pairs = [](const json::value* v) -> std::optional<Context> {
+    if (!v || !v->is_object()) return std::nullopt;
+    Context ctx;
+    for (const auto& [k, val] : v->as_object()) {
+      if (val.is_string()) ctx.emplace_back(std::string(k), std::string(val.as_string()));
+    }
+    std::sort(ctx.begin(), ctx.end());
+    return ctx;
+  };
+  out.equals = pairs(c->as_object().if_contains("EncryptionContextEquals"));
+  out.subset = pairs(c->as_object().if_contains("EncryptionContextSubset"));
+  return out;
+}
+
+bool Includes(const Context& big, const Context& small) {
+  return std::includes(big.begin(), big.end(), small.begin(), small.end());
+}
+
+// AWS's rule for a grantee creating grants through a grant that allows CreateGrant: the new
+// grant's operations are a subset of the parent's, and its constraints are the same or stricter
+// (it can never add Decrypt, or drop an encryption-context constraint, for itself).
+bool WithinParentGrant(const json::object& parent, const json::object& in) {
+  auto* want = in.if_contains("Operations");
+  auto* have = parent.if_contains("Operations");
+  if (!want || !want->is_array() || !have || !have->is_array()) return false;
+  for (const auto& op : want->as_array()) {
+    if (std::find(have->as_array().begin(), have->as_array().end(), op) == have->as_array().end()) {
+      return false;
+    }
+  }
+  GrantConstraints p = ConstraintsOf(parent.if_contains("Constraints"));
+  GrantConstraints c = ConstraintsOf(in.if_contains("Constraints"));
+  if (p.equals && (!c.equals || *c.equals != *p.equals)) return false;
+  if (p.subset) {
+    // Every context the child accepts must contain the parent's pairs.
+    bool by_subset = c.subset && Includes(*c.subset, *p.subset);
+    bool by_equals = c.equals && Includes(*c.equals, *p.subset);
+    if (!by_subset && !by_equals) return false;
+  }
+  return true;
+}
+
+// The grant a RetireGrant call names (by GrantId or by its token); "" if neither.
+std::string RetiredGrantId(const json::object& in) {
+  if (std::string_view id = Str(in, "GrantId"); !id.empty()) return std::string(id);
+  if (auto t = ParseToken(Str(in, "GrantToken"))) return t->grant_id;
+  return {};
+}
+
 // Operations that do not name a key: IAM policies alone decide.
 bool Keyless(std::string_view op) {
   return op == "CreateKey" || op == "ListKeys" || op == "GenerateRandom" ||
@@ -340,12 +397,15 @@ void FillKeyContext(ResourceContext& rc, const KeyRef& k, const std::string& ref
     rc.context.push_back({"kms:EncryptionContextKeys", std::move(keys)});
   }
 
-  // Grants are allow-only: one that covers the call for this caller authorizes it.
+  // Grants are allow-only: one that covers the call for this caller authorizes it. A grant
+  // that allows CreateGrant covers only grants within itself; one that allows RetireGrant (or
+  // names the caller its retiring principal) covers retiring that grant, no other.
   for (const auto& g : k->grants) {
-    if (GrantCovers(g, grant_op, call.principal, ctx)) {
-      rc.allowed_by_grant = true;
-      break;
-    }
+    if (!GrantCovers(g, grant_op, call.principal, ctx)) continue;
+    if (name == "CreateGrant" && !WithinParentGrant(g, in)) continue;
+    if (name == "RetireGrant" && Str(g, "GrantId") != RetiredGrantId(in)) continue;
+    rc.allowed_by_grant = true;
+    break;
   }
 }
 

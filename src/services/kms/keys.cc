@@ -529,7 +529,13 @@ Result<json::value> GetParametersForImport(KmsService& svc, const Call& call,
   RAMPART_RETURN_IF_ERROR(CheckExternal(*k));
   RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
   std::string_view alg = Str(in, "WrappingAlgorithm");
-  if (alg != "RSAES_OAEP_SHA_1" && alg != "RSAES_OAEP_SHA_256" && alg != "RSAES_PKCS1_V1_5") {
+  // RSAES_PKCS1_V1_5 is refused as AWS has since October 10, 2023: an unwrap that tells a bad
+  // padding from bad key material is a padding oracle (Bleichenbacher); OAEP is not one.
+  if (alg == "RSAES_PKCS1_V1_5") {
+    return Unsupported("WrappingAlgorithm RSAES_PKCS1_V1_5 is not supported: KMS no longer "
+                       "supports it (deprecated since October 10, 2023). Use RSAES_OAEP_SHA_256.");
+  }
+  if (alg != "RSAES_OAEP_SHA_1" && alg != "RSAES_OAEP_SHA_256") {
     return Unsupported("WrappingAlgorithm " + std::string(alg) + " is not supported.");
   }
   std::string_view wks = Str(in, "WrappingKeySpec");
@@ -587,6 +593,10 @@ Result<json::value> ImportKeyMaterial(KmsService& svc, const Call& call, const j
   RAMPART_ASSIGN_OR_RETURN(std::string wrapping,
                            svc.store().Open("kms/import/" + k->arn + "/" + token_hash,
                                             Str(im, "WrappingKey"), "KMS import wrapping key"));
+  if (Str(im, "Algorithm") == "RSAES_PKCS1_V1_5") {  // a token issued by an older version
+    return Unsupported("WrappingAlgorithm RSAES_PKCS1_V1_5 is not supported: get new import "
+                       "parameters with RSAES_OAEP_SHA_256.");
+  }
   auto raw = UnwrapImport(wrapping, Str(im, "Algorithm"), Str(in, "EncryptedKeyMaterial"));
   if (!raw.ok()) {
     return InvalidCiphertext("The EncryptedKeyMaterial does not decrypt with the wrapping key.");
