@@ -83,6 +83,15 @@ void FormatUuid(const uint8_t b[16], char* out) {
   WriteHex(out + 24, b + 10, 6);
 }
 
+std::string RandomUuid() {
+  std::string b = RandomBytes(16);
+  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);  // version 4
+  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);  // variant 10
+  std::string out(36, '-');
+  FormatUuid(reinterpret_cast<const uint8_t*>(b.data()), out.data());
+  return out;
+}
+
 std::string HexEncode(const uint8_t* data, size_t size) {
   std::string out(size * 2, '\0');
   WriteHex(out.data(), data, size);

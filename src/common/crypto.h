@@ -24,6 +24,9 @@ inline std::string HexEncode(const Sha256Digest& d) { return HexEncode(d.data(),
 bool ParseUuid(std::string_view text, uint8_t out[16]);
 // Writes the 36 characters of the canonical form of `bytes` at out.
 void FormatUuid(const uint8_t bytes[16], char* out);
+// A random (version 4) UUID from the CSPRNG, in canonical form. (The gateway's per-call ids use
+// a faster per-thread generator: they must be unique, not secret.)
+std::string RandomUuid();
 inline std::string HexEncode(std::string_view s) {
   return HexEncode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }

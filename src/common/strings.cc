@@ -326,4 +326,66 @@ bool HasHeader(const std::vector<HttpHeader>& headers, std::string_view name) {
   return false;
 }
 
+namespace {
+// The length of the valid UTF-8 sequence at the front of `s`, or 0.
+size_t Utf8SequenceLength(std::string_view s) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char c = b(0);
+  if (c < 0x80) return 1;
+  size_t n;
+  unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+  if (c >= 0xc2 && c <= 0xdf) {
+    n = 2;
+  } else if (c >= 0xe0 && c <= 0xef) {
+    n = 3;
+    if (c == 0xe0) lo = 0xa0;  // no overlong forms
+    if (c == 0xed) hi = 0x9f;  // no surrogates
+  } else if (c >= 0xf0 && c <= 0xf4) {
+    n = 4;
+    if (c == 0xf0) lo = 0x90;
+    if (c == 0xf4) hi = 0x8f;  // nothing above U+10FFFF
+  } else {
+    return 0;
+  }
+  if (s.size() < n || b(1) < lo || b(1) > hi) return 0;
+  for (size_t i = 2; i < n; ++i) {
+    if (b(i) < 0x80 || b(i) > 0xbf) return 0;
+  }
+  return n;
+}
+}  // namespace
+
+bool IsValidUtf8(std::string_view s) {
+  while (!s.empty()) {
+    // ASCII runs, 8 bytes at a time.
+    while (s.size() >= 8) {
+      uint64_t w;
+      std::memcpy(&w, s.data(), 8);
+      if (w & 0x8080808080808080ull) break;
+      s.remove_prefix(8);
+    }
+    if (s.empty()) break;
+    size_t n = Utf8SequenceLength(s);
+    if (n == 0) return false;
+    s.remove_prefix(n);
+  }
+  return true;
+}
+
+std::string ToValidUtf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  while (!s.empty()) {
+    size_t n = Utf8SequenceLength(s);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD
+      s.remove_prefix(1);
+    } else {
+      out.append(s.substr(0, n));
+      s.remove_prefix(n);
+    }
+  }
+  return out;
+}
+
 }  // namespace rampart

@@ -24,6 +24,11 @@ std::string UrlEncode(std::string_view s, bool keep_slash = false);
 // Parses "a=1&b=2" (form or query). nullopt on a bad escape. Order preserved.
 std::optional<std::vector<std::pair<std::string, std::string>>> ParseForm(std::string_view s);
 
+// UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF).
+bool IsValidUtf8(std::string_view s);
+// `s` with every byte that does not start or continue a valid sequence replaced by U+FFFD.
+std::string ToValidUtf8(std::string_view s);
+
 // XML 1.0 text escaping (&, <, >, ", ') and removal of characters XML cannot carry.
 void AppendXmlEscaped(std::string& out, std::string_view s);
 // Appends `s` as a JSON string literal: quotes, '"' and '\\' escaped, control characters as

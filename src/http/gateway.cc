@@ -82,6 +82,17 @@ Response FromWire(WireResponse&& w) {
   return r;
 }
 
+// The answer to a call whose CloudTrail record could not be written: it must not be acknowledged.
+Response NotRecorded() {
+  Response r;
+  r.status = 503;
+  r.headers.push_back({"Content-Type", "text/xml"});
+  r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+           "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
+           "</ErrorResponse>";
+  return r;
+}
+
 Response PlainJson(int status, std::string body) {
   Response r;
   r.status = status;
@@ -306,14 +317,12 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.tls_cipher = req.tls_cipher;
   facts.host_header = FindHeader(req.headers, "host");
   thread_local spine::RecordBuffers buffers;  // reused: a record allocates nothing
-  if (opts_.audit->Append(spine::BuildEvent(facts, buffers))) return respond(std::move(res));
-  Response failed;
-  failed.status = 503;
-  failed.headers.push_back({"Content-Type", "text/xml"});
-  failed.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
-                "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
-                "</ErrorResponse>";
-  respond(std::move(failed));
+  if (!opts_.audit->Append(spine::BuildEvent(facts, buffers))) return respond(NotRecorded());
+  if (!opts_.audit->SyncsEachCall()) return respond(std::move(res));
+  // --audit-sync always: the reply leaves once the record is on disk, from the sync thread.
+  opts_.audit->AfterSync([respond = std::move(respond), res = std::move(res)](bool ok) mutable {
+    respond(ok ? std::move(res) : NotRecorded());
+  });
 }
 
 Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {
@@ -335,6 +344,7 @@ Response Gateway::HandleControl(Request& req, std::string_view path, bool* handl
     Response r;
     r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
     r.body = metrics_.Render(opts_.open_connections ? opts_.open_connections() : 0);
+    if (opts_.extra_metrics) r.body += opts_.extra_metrics();
     return r;
   }
   if (path == "/_rampart/trails/deliver" && req.method == "POST") {

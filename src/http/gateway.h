@@ -37,6 +37,8 @@ struct GatewayOptions {
   std::function<Status(bool deep)> health;
   // /_rampart/ready answers 200 while this is true (false while draining); null = always.
   const std::atomic<bool>* ready = nullptr;
+  // More Prometheus text for /metrics (the server's own counters); may be null.
+  std::function<std::string()> extra_metrics;
   // Dev mode: POST /_rampart/trails/deliver delivers every trail now and answers when done.
   std::function<Status()> deliver_trails;
   services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null

@@ -1,5 +1,7 @@
 #include "http/listener.h"
 
+#include "http/request_rules.h"
+
 #include <boost/asio.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/beast/core.hpp>
@@ -103,16 +105,49 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     parser_.emplace();
     parser_->header_limit(static_cast<uint32_t>(impl_->opts.max_header_bytes));
     parser_->body_limit(impl_->opts.max_body_bytes);
+    parser_->on_chunk_header(chunk_limit_);
     int timeout = requests_served_ == 0 ? impl_->opts.request_timeout_seconds
                                         : impl_->opts.idle_timeout_seconds;
     Layer().expires_after(std::chrono::seconds(timeout));
-    bhttp::async_read_header(
-        stream_, buffer_, *parser_,
-        [self = this->shared_from_this()](beast::error_code ec, size_t) { self->OnHeader(ec); });
+    ContinueHeader();
+  }
+
+  // Reads until the parser has the request head. (Beast's async_read_header does the same,
+  // but the raw head must be seen before the parser consumes it: the parser unfolds obs-fold
+  // silently, and RFC 9112 lets a server refuse it instead.)
+  void ContinueHeader() {
+    if (buffer_.size() > 0) {
+      std::string_view avail(static_cast<const char*>(buffer_.data().data()), buffer_.size());
+      if (size_t end = avail.find("\r\n\r\n"); end != std::string_view::npos &&
+                                                   HasObsFold(avail.substr(0, end + 2))) {
+        return Refuse({400, "MalformedHTTPRequest",
+                       "Obsolete line folding (a field continued on a line starting with a "
+                       "space or tab) is not accepted"});
+      }
+      beast::error_code ec;
+      size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      if (!ec && parser_->is_header_done()) return OnHeader({});
+      if (ec && ec != bhttp::error::need_more) return OnHeader(ec);
+    }
+    stream_.async_read_some(
+        buffer_.prepare(beast::read_size(buffer_, 65536)),
+        [self = this->shared_from_this()](beast::error_code ec, size_t n) {
+          self->buffer_.commit(n);
+          if (ec == net::error::eof || ec == net::ssl::error::stream_truncated) {
+            // Nothing at all of a new request is a clean close; part of one is not.
+            return self->OnHeader(self->parser_->got_some() || self->buffer_.size() > 0
+                                      ? beast::error_code(bhttp::error::partial_message)
+                                      : beast::error_code(bhttp::error::end_of_stream));
+          }
+          if (ec) return self->OnHeader(ec);
+          self->ContinueHeader();
+        });
   }
 
   void OnHeader(beast::error_code ec) {
     if (ec) return OnReadError(ec);
+    if (auto refused = CheckHead()) return Refuse(*refused);
     started_ns_ = NowNs();
     impl_->active_requests.fetch_add(1);
     in_request_ = true;
@@ -164,6 +199,24 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
                                         "The request is not a valid HTTP/1.1 message"));
     }
     Finish(true);
+  }
+
+  // RFC 9110/9112 refusals of the request head (request_rules.h).
+  std::optional<Refusal> CheckHead() {
+    const auto& h = parser_->get();
+    if (auto r = CheckMethod(h.method_string())) return r;
+    thread_local Fields fields;  // reused: no allocation per request
+    fields.clear();
+    for (const auto& f : h) fields.emplace_back(f.name_string(), f.value());
+    return CheckFields(h.version(), fields);
+  }
+
+  // Answers a refused request and closes the connection: what follows it cannot be trusted
+  // to start where the parser would think.
+  void Refuse(const Refusal& r) {
+    auto res = TransportError(static_cast<unsigned>(r.status), r.code, r.message);
+    if (r.allow_header) res.set(bhttp::field::allow, kAllowedMethods);
+    WriteCanned(std::move(res));
   }
 
   void Handle() {
@@ -278,6 +331,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
   std::string remote_ip_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // Bounds each chunk's extensions (RFC 9112 7.1.1); the parser keeps a reference to it.
+  std::function<void(std::uint64_t, beast::string_view, beast::error_code&)> chunk_limit_ =
+      [](std::uint64_t, beast::string_view extensions, beast::error_code& ec) {
+        if (extensions.size() > kMaxChunkExtensionBytes) ec = bhttp::error::bad_chunk_extension;
+      };
   int64_t started_ns_ = 0;
   int64_t requests_served_ = 0;
   bool in_request_ = false;

@@ -82,6 +82,16 @@ int main(int argc, char** argv) {
                     "its cost)")
       ->envname("RAMPART_EVENT_RECORDING")
       ->capture_default_str();
+  serve->add_option("--audit-sync", cfg.audit_sync,
+                    "What of the CloudTrail event log survives a power cut: none, interval "
+                    "(synced every --audit-sync-interval-ms) or always (a reply waits for its "
+                    "record to be on disk)")
+      ->envname("RAMPART_AUDIT_SYNC")
+      ->capture_default_str();
+  serve->add_option("--audit-sync-interval-ms", cfg.audit_sync_interval_ms,
+                    "Milliseconds between syncs of the event log with --audit-sync interval")
+      ->envname("RAMPART_AUDIT_SYNC_INTERVAL_MS")
+      ->capture_default_str();
   serve->add_option("--trusted-proxy", cfg.trusted_proxies,
                     "CIDR of a reverse proxy whose X-Forwarded-For sets aws:SourceIp (repeatable)")
       ->envname("RAMPART_TRUSTED_PROXIES")

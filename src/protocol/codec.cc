@@ -241,6 +241,15 @@ WireResponse EncodeOutput(const Exchange& ex, const json::value& output,
 }
 
 WireResponse EncodeError(const Exchange& ex, const Error& error, std::string_view request_id) {
+  // A message may quote the request (an unknown Action, a bad value): bytes that are not UTF-8
+  // never reach an error body raw, so the XML or JSON stays well-formed.
+  if (!IsValidUtf8(error.message) || !IsValidUtf8(error.code)) {
+    Error clean = error;
+    clean.code = ToValidUtf8(error.code);
+    clean.message = ToValidUtf8(error.message) +
+                    " (the request held bytes that are not valid UTF-8, shown as U+FFFD)";
+    return EncodeError(ex, clean, request_id);
+  }
   switch (ex.wire) {
     case Wire::kQuery: return QueryEncodeError(ex, error, request_id);
     case Wire::kJson10:

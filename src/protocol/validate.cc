@@ -127,6 +127,10 @@ class Validator {
       case ShapeType::kString: {
         if (!v.is_string()) return;
         std::string_view s = v.as_string();
+        if (!IsValidUtf8(s)) {  // never shown: an error body must stay well-formed
+          Fail("Value at '" + path + "' failed to satisfy constraint: Member must be valid UTF-8");
+          return;
+        }
         CheckLength(shape, v, static_cast<double>(CodePoints(s)), path, hide);
         if (shape.enum_count > 0) {
           bool found = false;

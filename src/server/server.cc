@@ -30,6 +30,7 @@
 #include "spine/trail_delivery.h"
 #include "services/iam/common.h"
 #include "spine/audit.h"
+#include "server/event_log_damage.h"
 #include "store/data_dir.h"
 #include "services/sts/federation.h"
 #include "services/sts/sts.h"
@@ -278,6 +279,14 @@ int RunServer(const ServerConfig& config) {
   if (Status st = http::Gateway::CheckTrustedProxies(config.trusted_proxies); !st.ok()) {
     return fail(st.error().message);
   }
+  spine::AuditSync audit_sync = spine::AuditSync::kInterval;
+  if (config.audit_sync == "none") {
+    audit_sync = spine::AuditSync::kNone;
+  } else if (config.audit_sync == "always") {
+    audit_sync = spine::AuditSync::kAlways;
+  } else if (config.audit_sync != "interval") {
+    return fail("--audit-sync must be none, interval or always, not '" + config.audit_sync + "'");
+  }
   // Block the signals before any thread starts so only sigwait() sees them.
   sigset_t signals;
   sigemptyset(&signals);
@@ -300,7 +309,7 @@ int RunServer(const ServerConfig& config) {
   if (!storage.ok()) return fail(storage.error().message);
   store::Store& store = *storage->store;
   store::EventStore& events = *storage->events;
-  spine::AuditWriter audit(events);
+  spine::AuditWriter audit(events, audit_sync, config.audit_sync_interval_ms);
 
   // 4. The default account and its root credentials.
   ServerConfig boot_config = config;
@@ -308,6 +317,12 @@ int RunServer(const ServerConfig& config) {
   auto boot = BootstrapAccount(store, boot_config);
   if (!boot.ok()) return fail(boot.error().message);
   PrintNewCredentials(config, *boot, *storage);
+  DamageCounters damage;
+  if (Status st = ReportEventLogDamage(events, boot->account_id,
+                                       static_cast<int64_t>(std::time(nullptr)) * 1000, damage);
+      !st.ok()) {
+    return fail("cannot report the event log's damage: " + st.error().message);
+  }
 
   // 5. Services, trail delivery and the request lifecycle.
   auto built = BuildServices(store, events);
@@ -346,6 +361,7 @@ int RunServer(const ServerConfig& config) {
   };
   gopts.ready = &ready;
   gopts.deliver_trails = [&trail_delivery] { return trail_delivery.DeliverNow(); };
+  gopts.extra_metrics = [&damage] { return damage.Render(); };
   services::Authorizer authorizer(built->iam);
   authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
                                                          const model::Operation& op,

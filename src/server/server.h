@@ -28,6 +28,10 @@ struct ServerConfig {
   bool quiet_credentials = false;  // do not print a new root secret to stderr
   // CloudTrail recording of every call. Off only to measure its cost: AWS always records.
   bool event_recording = true;
+  // What of the event log survives a power cut (spine/audit.h): "none", "interval" (synced every
+  // audit_sync_interval_ms) or "always" (a reply waits until its record is on disk).
+  std::string audit_sync = "interval";
+  int audit_sync_interval_ms = 1000;
   size_t max_body_bytes = 16 * 1024 * 1024;
   size_t max_connections = 10000;
   int request_timeout_seconds = 30;

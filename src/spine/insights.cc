@@ -15,15 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-std::string NewUuid() {
-  std::string b = crypto::RandomBytes(16);
-  b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
-  b[8] = static_cast<char>((b[8] & 0x3f) | 0x80);
-  std::string h = crypto::HexEncode(b);
-  return fmt::format("{}-{}-{}-{}-{}", h.substr(0, 8), h.substr(8, 4), h.substr(12, 4),
-                     h.substr(16, 4), h.substr(20, 12));
-}
-
 void Merge(std::map<std::string, int64_t>& into, const std::map<std::string, int64_t>& from) {
   for (const auto& [k, v] : from) into[k] += v;
   if (into.size() > 200) {  // keep the heaviest 100: attributions only report the top 5
@@ -183,7 +174,7 @@ void InsightsDetector::Close(Series& s, int64_t b, bool emit, std::vector<Insigh
       s.ins_users = bucket.users;
       s.ins_agents = bucket.agents;
       s.ins_errors = bucket.errors;
-      s.shared_id = NewUuid();
+      s.shared_id = crypto::RandomUuid();
       if (emit) {
         out.push_back(
             MakeEvent(s, "Start", b * options_.bucket_ms, mean * per_minute, count * per_minute));
@@ -223,7 +214,7 @@ InsightEvent InsightsDetector::MakeEvent(const Series& s, std::string_view state
   e.event_name = s.event_name;
   e.insight_type = s.insight_type;
   e.state = std::string(state);
-  e.event_id = NewUuid();
+  e.event_id = crypto::RandomUuid();
   e.time_ms = time_ms;
   double per_minute = 60000.0 / static_cast<double>(options_.bucket_ms);
   auto minutes = [&](int64_t buckets) {

@@ -103,6 +103,15 @@ struct EventQuery {
   std::optional<std::pair<int64_t, int64_t>> after;
 };
 
+// A damaged span of the event log found when it was opened (store/log/log_scan.h).
+struct DamageReport {
+  uint64_t offset = 0;          // where in events.log
+  uint64_t bytes = 0;           // how many bytes were damaged
+  int64_t lost_records = 0;     // records lost with them (their seqs stay, holding nothing)
+  std::string quarantine_path;  // where the damaged bytes were copied ("" if they could not be)
+  bool acknowledged = false;    // AcknowledgeDamage has marked it in the log
+};
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -119,12 +128,21 @@ class EventStore {
   // Deletes records older than `before_ms` (the 90-day window); returns how many.
   virtual Result<int64_t> Expire(int64_t before_ms) = 0;
   virtual Status WipeAll() = 0;
+  // Writes what was appended before the call to the disk (fdatasync): afterwards it survives a
+  // power cut, not only the process being killed. Concurrent callers share one sync.
+  virtual Status Sync() { return {}; }
   // OK while appends can succeed; otherwise why not (a log file cut short under the server).
   virtual Status Health() { return {}; }
+  // Damage found when the store was opened and not yet acknowledged. The server reports each
+  // (a log line, a metric, a CloudTrail event), then acknowledges them: the log marks the
+  // spans as accounted for, so they are not reported again at the next open.
+  virtual std::vector<DamageReport> Damage() { return {}; }
+  virtual Status AcknowledgeDamage() { return {}; }
 };
 
 // The default: an append-only log with an in-memory index under `dir` (store/log/event_log.cc).
-// Committed records survive the process being killed (they are written, not fsync'd).
+// Appended records survive the process being killed (they are in the page cache); a power cut
+// spares only what Sync() wrote to the disk.
 Result<std::unique_ptr<EventStore>> OpenLogEventStore(const std::string& dir);
 
 // A separate SQLite file so audit writes never wait on the main store. WAL with

@@ -284,3 +284,70 @@ def test_a_shorter_delivery_interval_takes_effect_after_a_restart(make_server):
         assert _trail_files(s.data_dir, "audit")
     finally:
         s2.stop()
+
+
+def _record_frames(data):
+    import struct
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        (word,) = struct.unpack_from("<I", data, pos)
+        if word == 0:
+            break
+        if word >> 28 == 1:
+            out.append(pos)
+        pos += 8 + (word & ((1 << 28) - 1))
+    return out
+
+
+def test_a_damaged_record_in_the_middle_costs_one_record_and_is_reported(make_server):
+    s = make_server()
+    sts = s.client("sts")
+    for _ in range(40):
+        sts.get_caller_identity()
+    assert s.stop() == 0
+    log = os.path.join(s.data_dir, "events", "events.log")
+    data = bytearray(open(log, "rb").read())
+    frames = _record_frames(data)
+    assert len(frames) >= 40
+    data[frames[9] + 12] ^= 0x40
+    open(log, "wb").write(bytes(data))
+
+    s2 = Server(data_dir=s.data_dir).start()
+    try:
+        time.sleep(0.2)
+        assert lookup_count(s2) == 39
+        ct = s2.client("cloudtrail")
+        gaps = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
+                                                   "AttributeValue": "EventHistoryGap"}])["Events"]
+        assert len(gaps) == 1
+        rec = json.loads(gaps[0]["CloudTrailEvent"])
+        assert rec["errorCode"] == "RecordsLost"
+        assert rec["additionalEventData"]["lostRecords"] == 1
+        assert os.path.exists(rec["additionalEventData"]["quarantinedTo"])
+        metrics = requests.get(s2.endpoint + "/metrics").text
+        assert "rampart_event_log_damaged_spans_total 1" in metrics
+        assert "rampart_event_log_lost_records_total 1" in metrics
+    finally:
+        s2.stop()
+    # Reported once: the next start finds an accounted-for gap.
+    s3 = Server(data_dir=s.data_dir).start()
+    try:
+        ct = s3.client("cloudtrail")
+        gaps = ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
+                                                   "AttributeValue": "EventHistoryGap"}])["Events"]
+        assert len(gaps) == 1
+        assert "rampart_event_log_damaged_spans_total 0" in requests.get(s3.endpoint + "/metrics").text
+    finally:
+        s3.stop()
+
+
+def test_audit_sync_modes(make_server, tmp_path):
+    code, err = serve_once(str(tmp_path / "d"), "--audit-sync", "sometimes")
+    assert code != 0 and "--audit-sync must be none, interval or always" in err
+    for mode in ("none", "interval", "always"):
+        s = make_server("--audit-sync", mode)
+        sts = s.client("sts")
+        for _ in range(5):
+            sts.get_caller_identity()
+        assert lookup_count(s) == 5
+        assert s.stop() == 0

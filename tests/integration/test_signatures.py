@@ -233,3 +233,25 @@ def test_session_token_credentials_without_mfa_cannot_call_iam(server):
         assert "with session credentials" in e.value.response["Error"]["Message"]
     # Other services are not limited (KMS here).
     server.session_client("kms", creds).list_keys()
+
+
+def test_bytes_that_are_not_utf8_never_reach_an_error_body_raw(server):
+    import xml.dom.minidom
+    # An unknown Action holding a stray byte: the XML error must still parse.
+    body = b"Action=Get%FFCallerIdentity&Version=2011-06-15"
+    r = send(sign(server, "sts", "us-east-1", body, FORM))
+    assert r.status_code == 400
+    xml.dom.minidom.parseString(r.content)  # well-formed
+    assert b"\xff" not in r.content and "not valid UTF-8" in r.text
+    # A parameter value: refused as invalid input, not echoed.
+    body = b"Action=CreateUser&Version=2010-05-08&UserName=bad%FFname"
+    r = send(sign(server, "iam", "us-east-1", body, FORM))
+    assert r.status_code == 400
+    xml.dom.minidom.parseString(r.content)
+    assert "valid UTF-8" in r.text
+    # JSON: the body is not JSON text at all; the error is still valid JSON.
+    r = send(sign(server, "kms", "us-east-1", b'{"KeyId": "\xff"}',
+                  {"Content-Type": "application/x-amz-json-1.1",
+                   "X-Amz-Target": "TrentService.DescribeKey"}))
+    assert r.status_code == 400
+    json.loads(r.content.decode("utf-8"))

@@ -45,6 +45,7 @@
 #include "common/crc32c.h"
 #include "common/crypto.h"
 #include "store/events.h"
+#include "store/log/log_scan.h"
 #include "store/log/mapping_guard.h"
 #include "store/log/record_codec.h"
 
@@ -52,15 +53,23 @@ namespace rampart::store {
 
 namespace {
 
-constexpr size_t kMaxPayload = 16 * 1024 * 1024;
+using logscan::FrameKind;
+using logscan::Get32;
+using logscan::kContext;
+using logscan::kHole;
+using logscan::kLengthMask;
+using logscan::kMaxPayload;
+using logscan::kRecord;
+using logscan::kRecordV1;
+using logscan::kSeqMark;
+using logscan::Put32;
 
-// Frame kinds: the top 4 bits of a frame's first word (the payload length is below 2^25).
-enum FrameKind : uint32_t {
-  kRecordV1 = 0,  // the first format (Decode below): read, no longer written
-  kRecord = 1,    // record_codec.h
-  kContext = 2,   // [varint number][context bytes]: the contexts records refer to
-};
-constexpr uint32_t kLengthMask = (1u << 28) - 1;
+// A seq mark frame every this many records (and one at a clean close): after damage whose
+// extent is unknown, the next mark says how many records were lost, so the records after it
+// keep their seq (trail delivery's cursors are seqs).
+constexpr int64_t kMarkEvery = 64;
+// The index entry of a record that was lost to damage: it keeps its seq, and readers skip it.
+constexpr uint64_t kTombstone = ~0ull;
 
 // Contexts larger than this are carried inline by their record, not numbered; past
 // kMaxContextBytes of numbered contexts (kept in memory), new ones are too.
@@ -115,11 +124,6 @@ class Reader {
   std::string_view d_;
 };
 
-char* Put32(char* p, uint32_t v) {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<char>((v >> (8 * i)) & 0xff);
-  return p + 4;
-}
-
 // memcpy with non-temporal stores for the whole 64-byte cache lines of the destination: the
 // log's pages are written once and never read by the writer, so they should not take the place
 // of the request path's data in the CPU caches. Measured at 64 connections (GetCallerIdentity,
@@ -172,14 +176,8 @@ bool DecodeV1(std::string_view payload, EventRecord* r) {
 }
 
 // Frames are checked with CRC-32C (hardware instruction); logs written before it used zlib's
-// CRC-32, which a frame may still carry (FrameOk).
+// CRC-32, which a frame may still carry (logscan::FrameOk).
 uint32_t Crc(std::string_view s) { return Crc32c(s); }
-
-bool FrameOk(std::string_view payload, uint32_t stored) {
-  if (Crc32c(payload) == stored) return true;
-  return static_cast<uint32_t>(crc32(0L, reinterpret_cast<const Bytef*>(payload.data()),
-                                     static_cast<uInt>(payload.size()))) == stored;
-}
 
 Error IoError(const std::string& what) {
   return Error::Internal(what + ": " + std::strerror(errno));
@@ -188,6 +186,19 @@ Error IoError(const std::string& what) {
 class LogEventStore final : public EventStore {
  public:
   ~LogEventStore() override {
+    // A clean close ends with a seq mark, so damage found in the last records at the next open
+    // still knows how many records there were.
+    if (fd_ >= 0 && loaded_ && broken_.empty() && next_seq_ > 1) {
+      std::string mark(8 + logfmt::VarintSize(static_cast<uint64_t>(next_seq_)), '\0');
+      logfmt::PutVarint(mark.data() + 8, static_cast<uint64_t>(next_seq_));
+      size_t len = mark.size() - 8;
+      Put32(mark.data(), static_cast<uint32_t>(len) | (static_cast<uint32_t>(kSeqMark) << 28));
+      Put32(mark.data() + 4, Crc(std::string_view(mark.data() + 8, len)));
+      if (::pwrite(fd_, mark.data(), mark.size(), static_cast<off_t>(end_)) ==
+          static_cast<ssize_t>(mark.size())) {
+        end_ += mark.size();
+      }
+    }
     Unmap();
     // A clean close drops the preallocated, still-zero space after the last frame. Only once
     // the log was read: a store whose open failed knows no end, and must leave the file alone.
@@ -237,7 +248,7 @@ class LogEventStore final : public EventStore {
         logfmt::EncodeContext(v, context);
         size_t len = logfmt::RecordSize(v, logfmt::kInlineContext, context);
         if (len > kMaxPayload) return Error::Validation("event record too large");
-        total += len + 8 + context.size() + 16;
+        total += len + 8 + context.size() + 16 + kMarkFrameMax;
       }
       RAMPART_RETURN_IF_ERROR(MapFor(total));
       for (EventRecord& r : batch) {
@@ -366,6 +377,16 @@ class LogEventStore final : public EventStore {
     return offset;
   }
 
+  // REQUIRES: mu_ held, MapFor done for kMarkFrameMax more bytes. A seq mark: the seq of the
+  // next record.
+  static constexpr size_t kMarkFrameMax = 8 + 10;
+  Status WriteMarkLocked() {
+    std::string mark(8 + logfmt::VarintSize(static_cast<uint64_t>(next_seq_)), '\0');
+    logfmt::PutVarint(mark.data() + 8, static_cast<uint64_t>(next_seq_));
+    RAMPART_RETURN_IF_ERROR(WriteFrameLocked(mark, kSeqMark));
+    return {};
+  }
+
   // REQUIRES: mu_ held. Fails (and breaks the log) if the file is shorter than the window.
   Status CheckLengthLocked() {
     struct stat st;
@@ -387,6 +408,27 @@ class LogEventStore final : public EventStore {
   }
 
  public:
+  Status Sync() override {
+    uint64_t target;
+    {
+      std::lock_guard lock(mu_);
+      target = end_;
+    }
+    if (synced_.load(std::memory_order_acquire) >= target) return {};
+    std::lock_guard sync_lock(sync_mu_);
+    // A sync that started after our record was appended covers it: one fdatasync for all the
+    // callers that waited on this lock meanwhile.
+    if (synced_.load(std::memory_order_acquire) >= target) return {};
+    uint64_t covered;
+    {
+      std::lock_guard lock(mu_);
+      covered = end_;
+    }
+    if (::fdatasync(fd_) != 0) return IoError("cannot sync " + path_);
+    synced_.store(covered, std::memory_order_release);
+    return {};
+  }
+
   Status Health() override {
     std::lock_guard lock(mu_);
     if (broken_.empty() && map_ != nullptr) (void)CheckLengthLocked();
@@ -400,7 +442,8 @@ class LogEventStore final : public EventStore {
   // indexes it.
   Result<int64_t> AppendFrameLocked(std::string& frame, const EventView& r, uint32_t context,
                                     uint64_t id_hash) {
-    RAMPART_RETURN_IF_ERROR(MapFor(frame.size()));
+    RAMPART_RETURN_IF_ERROR(MapFor(frame.size() + kMarkFrameMax));
+    if ((next_seq_ - 1) % kMarkEvery == 0) RAMPART_RETURN_IF_ERROR(WriteMarkLocked());
     RAMPART_ASSIGN_OR_RETURN(uint64_t offset, WriteFrameLocked(frame, kRecord));
     Index(r, offset, context, id_hash);
     return next_seq_++;
@@ -420,7 +463,8 @@ class LogEventStore final : public EventStore {
         uint32_t category = Intern(category_ids_, q.category, /*add=*/false);
         ForEachIdCandidate(h, [&](uint32_t i) {
           const Entry& e = entries_[i];
-          if (i >= first_live_ && e.account == account && e.category == category &&
+          if (i >= first_live_ && e.offset != kTombstone && e.account == account &&
+              e.category == category &&
               e.time >= q.start_ms && e.time <= q.end_ms) {
             picked.push_back(i);
           }
@@ -465,7 +509,7 @@ class LogEventStore final : public EventStore {
       uint64_t start = static_cast<uint64_t>(std::max<int64_t>(after_seq, 0));
       start = std::max<uint64_t>(start, first_live_);
       for (uint64_t i = start; i < entries_.size() && picked.size() < limit; ++i) {
-        picked.push_back(i);
+        if (entries_[i].offset != kTombstone) picked.push_back(i);  // lost records: skipped
       }
     }
     std::vector<EventRecord> out;
@@ -494,6 +538,7 @@ class LogEventStore final : public EventStore {
     std::lock_guard lock(mu_);
     Unmap();
     if (::ftruncate(fd_, 0) != 0) return IoError("cannot truncate " + path_);
+    damage_.clear();
     pending_n_ = 0;
     entries_.clear();
     postings_.clear();
@@ -732,6 +777,8 @@ class LogEventStore final : public EventStore {
       std::lock_guard lock(mu_);
       if (i >= entries_.size()) return Error::Internal("event record out of range");
       offset = entries_[i].offset;
+      if (offset == kTombstone) return Error::Internal("event record " + std::to_string(i + 1) +
+                                                       " was lost to damage");
     }
     char header[8];
     if (::pread(fd_, header, 8, static_cast<off_t>(offset)) != 8) {
@@ -783,65 +830,26 @@ class LogEventStore final : public EventStore {
     map_at_ = map_len_ = 0;
   }
 
-  // Reads the log back, checking every frame; cuts a torn tail.
+  // Reads the log back, checking every frame (store/log/log_scan.h): indexes its records,
+  // quarantines damaged spans (their records keep their seqs as tombstones; Damage() reports
+  // them) and cuts a torn tail.
   Status Load() {
     struct stat st;
     if (::fstat(fd_, &st) != 0) return IoError("cannot stat " + path_);
     const uint64_t size = static_cast<uint64_t>(st.st_size);
-    const size_t kChunk = 8 << 20;
-    std::string buf;       // file bytes [buf_at, buf_at + buf.size())
-    uint64_t buf_at = 0;
-    size_t cur = 0;        // next frame starts at buf_at + cur
-    uint64_t good = 0;     // end of the last good frame
-    while (true) {
-      size_t avail = buf.size() - cur;
-      uint32_t len = avail >= 4 ? FrameLen(std::string_view(buf).substr(cur)) : 0;
-      if (avail < 8 || avail < 8 + static_cast<size_t>(len)) {
-        uint64_t next = buf_at + buf.size();
-        if (next >= size) break;
-        buf.erase(0, cur);  // keep only the unconsumed tail, then read more
-        buf_at += cur;
-        cur = 0;
-        size_t want = std::max(kChunk, static_cast<size_t>(len) + 8);
-        size_t old = buf.size();
-        buf.resize(old + want);
-        ssize_t n = ::pread(fd_, buf.data() + old, want, static_cast<off_t>(next));
-        if (n <= 0) {
-          buf.resize(old);
-          break;
-        }
-        buf.resize(old + static_cast<size_t>(n));
-        continue;
-      }
-      if (len == 0) break;  // over the limit or empty: not a frame we wrote
-      std::string_view frame(buf.data() + cur, 8 + len);
-      std::string_view payload = frame.substr(8);
-      uint32_t kind = Get32(frame.data()) >> 28;
-      if (!FrameOk(payload, Get32(frame.data() + 4))) break;
-      if (kind > kContext) {
-        // Whole and checksummed, so not a torn tail: a later format. Cutting here would throw
-        // away every record after it.
-        return Error::Internal(path_ + ": the frame at offset " + std::to_string(buf_at + cur) +
-                               " is of kind " + std::to_string(kind) +
-                               ", written by a newer rampart; upgrade rampart (the log is left "
-                               "as it is)");
-      }
-      if (kind == kContext) {
-        uint64_t number;
-        if (!logfmt::GetVarint(payload, &number) || number != contexts_.size()) break;
-        AddContext(payload);
-      } else {
-        EventRecord r;
-        uint32_t context;
-        if (!DecodeFrame(kind, payload, &r, &context)) break;
-        if (kind == kRecordV1 && r.seq != next_seq_) break;
-        EventView v = ViewOf(r);
-        Index(v, buf_at + cur, context, IdHash(v));
-        BuildIdTable(TakeFullBlock());  // no other thread yet
-        ++next_seq_;
-      }
-      cur += 8 + len;
-      good = buf_at + cur;
+    uint64_t good = 0;
+    if (size > 0) {
+      void* m = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd_, 0);
+      if (m == MAP_FAILED) return IoError("cannot map " + path_ + " to read it");
+      ::madvise(m, size, MADV_SEQUENTIAL);
+      std::string_view data(static_cast<const char*>(m), size);
+      auto scanned = logscan::Scan(
+          data, [&](const logscan::Frame& f) { LoadFrame(data, f); },
+          [&](const logscan::Damage& d) { LoadDamage(data, d); });
+      ReleaseHeld(0);
+      ::munmap(m, size);
+      if (!scanned.ok()) return Error::Internal(path_ + ": " + scanned.error().message);
+      good = *scanned;
     }
     if (good < size && ::ftruncate(fd_, static_cast<off_t>(good)) != 0) {
       return IoError("cannot cut the torn tail of " + path_);
@@ -851,19 +859,165 @@ class LogEventStore final : public EventStore {
     return {};
   }
 
-  static uint32_t Get32(const char* p) {
-    uint32_t v = 0;
-    for (int k = 0; k < 4; ++k) v |= static_cast<uint32_t>(static_cast<uint8_t>(p[k])) << (8 * k);
-    return v;
+  // Load: one whole frame.
+  void LoadFrame(std::string_view data, const logscan::Frame& f) {
+    std::string_view payload = f.payload;
+    uint64_t v = 0;
+    switch (f.kind) {
+      case kContext:
+        if (!logfmt::GetVarint(payload, &v) || v < contexts_.size()) return;
+        // Contexts lost to damage before this one stand in as empty placeholders: records
+        // naming them cannot be read and become tombstones.
+        while (contexts_.size() < v) AddContext({});
+        AddContext(payload);
+        return;
+      case kSeqMark:
+        if (!logfmt::GetVarint(payload, &v)) return;
+        if (holding_) {
+          ReleaseHeld(static_cast<int64_t>(v));
+        } else if (static_cast<int64_t>(v) > next_seq_) {
+          AddTombstones(static_cast<int64_t>(v) - next_seq_);
+        }
+        return;
+      case kHole:
+        if (logfmt::GetVarint(payload, &v)) AddTombstones(static_cast<int64_t>(v));
+        return;
+      default: break;
+    }
+    EventRecord r;
+    uint32_t context = logfmt::kInlineContext;
+    bool ok = DecodeFrame(f.kind, payload, &r, &context);
+    if (ok && f.kind == kRecordV1 && !holding_ && r.seq != next_seq_) {
+      // The first format numbers its records: a gap in the numbers is records lost.
+      if (r.seq > next_seq_) AddTombstones(r.seq - next_seq_);
+      ok = r.seq == next_seq_;
+    }
+    if (!ok) {
+      // Checksummed but unreadable (its context was lost): a lost record, reported.
+      LoadDamage(data, {f.offset, f.offset + 8 + f.payload.size(), static_cast<int>(kRecord)});
+      return;
+    }
+    if (holding_) {
+      held_.push_back({std::move(r), f.offset, context});
+      return;
+    }
+    IndexLoaded(r, f.offset, context);
   }
 
-  // The payload length of the frame at the front of `s`; 0 when it cannot be a frame.
-  static uint32_t FrameLen(std::string_view s) {
-    if (s.size() < 4) return 0;
-    uint32_t len = Get32(s.data()) & kLengthMask;
-    return len > kMaxPayload ? 0 : len;
+  // Load: a damaged span. Its bytes go to events/quarantine/; what it held is accounted for.
+  void LoadDamage(std::string_view data, const logscan::Damage& d) {
+    DamageReport report;
+    report.offset = d.offset;
+    report.bytes = d.end - d.offset;
+    report.quarantine_path = Quarantine(data.substr(d.offset, d.end - d.offset), d.offset);
+    if (d.frame_kind == kRecord || d.frame_kind == kRecordV1) {
+      report.lost_records = 1;
+      if (holding_) {
+        held_.push_back({EventRecord{}, kTombstone, 0});
+      } else {
+        AddTombstones(1);
+      }
+    } else if (d.frame_kind == kContext) {
+      AddContext({});  // the context it held: records naming it become tombstones
+    } else if (d.frame_kind < 0) {
+      // Unknown extent: the records after it wait for the next seq mark, which says how many
+      // were lost (ReleaseHeld).
+      ReleaseHeld(0);
+      holding_ = true;
+      holding_report_ = damage_.size();
+    }
+    damage_.push_back(std::move(report));
   }
 
+  // Load: records held since damage of unknown extent, indexed once `next_mark` (the seq of
+  // the record after them; 0 = unknown, at the end of the log) says how many were lost.
+  void ReleaseHeld(int64_t next_mark) {
+    if (!holding_) return;
+    holding_ = false;
+    int64_t lost = next_mark > 0 ? next_mark - next_seq_ - static_cast<int64_t>(held_.size()) : 0;
+    if (lost > 0) {
+      AddTombstones(lost);
+      damage_[holding_report_].lost_records += lost;
+    }
+    for (auto& h : held_) {
+      if (h.offset == kTombstone) {
+        AddTombstones(1);
+      } else {
+        IndexLoaded(h.record, h.offset, h.context);
+      }
+    }
+    held_.clear();
+  }
+
+  // REQUIRES: no other thread (Load).
+  void IndexLoaded(const EventRecord& r, uint64_t offset, uint32_t context) {
+    EventView v = ViewOf(r);
+    Index(v, offset, context, IdHash(v));
+    BuildIdTable(TakeFullBlock());
+    ++next_seq_;
+  }
+
+  // REQUIRES: no other thread (Load). `n` records lost: entries that keep their seqs.
+  void AddTombstones(int64_t n) {
+    for (int64_t i = 0; i < n; ++i) {
+      IndexPendingLocked();
+      AddEntry(kTombstone, last_time_, ~0u, ~0u, 0);
+      BuildIdTable(TakeFullBlock());
+      ++next_seq_;
+    }
+  }
+
+  // Copies damaged bytes to <dir>/quarantine/ (created 0700); returns the file's path, "" if
+  // it could not be written (the damage is reported all the same).
+  std::string Quarantine(std::string_view bytes, uint64_t offset) {
+    std::string dir = path_.substr(0, path_.rfind('/')) + "/quarantine";
+    ::mkdir(dir.c_str(), 0700);
+    std::string path = dir + "/events.log." + std::to_string(offset) + "." +
+                       std::to_string(static_cast<int64_t>(std::time(nullptr))) + ".bin";
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) return {};
+    bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) &&
+              ::fsync(fd) == 0;
+    ::close(fd);
+    return ok ? path : std::string();
+  }
+
+ public:
+  std::vector<DamageReport> Damage() override {
+    std::lock_guard lock(mu_);
+    std::vector<DamageReport> out;
+    for (const auto& d : damage_) {
+      if (!d.acknowledged) out.push_back(d);
+    }
+    return out;
+  }
+
+  // Overwrites each reported span with a hole frame (the number of records it held), so the
+  // next open reads it as an accounted-for gap instead of reporting it again.
+  Status AcknowledgeDamage() override {
+    std::lock_guard lock(mu_);
+    bool wrote = false;
+    for (auto& d : damage_) {
+      if (d.acknowledged) continue;
+      d.acknowledged = true;
+      if (d.bytes < 8 + logfmt::VarintSize(static_cast<uint64_t>(d.lost_records))) continue;
+      std::string frame(d.bytes, '\0');
+      logfmt::PutVarint(frame.data() + 8, static_cast<uint64_t>(d.lost_records));
+      size_t len = frame.size() - 8;
+      Put32(frame.data(), static_cast<uint32_t>(len) | (static_cast<uint32_t>(kHole) << 28));
+      Put32(frame.data() + 4, Crc(std::string_view(frame.data() + 8, len)));
+      if (::pwrite(fd_, frame.data(), frame.size(), static_cast<off_t>(d.offset)) !=
+          static_cast<ssize_t>(frame.size())) {
+        return IoError("cannot mark the damaged span at offset " + std::to_string(d.offset) +
+                       " of " + path_);
+      }
+      wrote = true;
+    }
+    if (wrote && ::fdatasync(fd_) != 0) return IoError("cannot sync " + path_);
+    return {};
+  }
+
+ private:
   // A record frame's payload (kind kRecordV1 or kRecord) as a record, seq aside; `context`
   // (if given) gets its context number (kInlineContext if none).
   bool DecodeFrame(uint32_t kind, std::string_view payload, EventRecord* r,
@@ -979,6 +1133,19 @@ class LogEventStore final : public EventStore {
   std::unordered_map<std::string_view, uint32_t> context_numbers_;
   size_t context_bytes_ = 0;  // GUARDED_BY(mu_)
   std::atomic<uint64_t> generation_{NextGeneration()};
+  // Load only (one thread): records read after damage of unknown extent, until a seq mark
+  // says how many were lost (ReleaseHeld).
+  struct Held {
+    EventRecord record;
+    uint64_t offset;  // kTombstone: a record lost to damage found while holding
+    uint32_t context;
+  };
+  bool holding_ = false;
+  size_t holding_report_ = 0;  // the damage_ entry the held records follow
+  std::vector<Held> held_;
+  std::vector<DamageReport> damage_;  // GUARDED_BY(mu_) after Load
+  std::mutex sync_mu_;                 // one fdatasync at a time (Sync)
+  std::atomic<uint64_t> synced_{0};    // the log is on disk up to here
   uint64_t end_ = 0;
   // GUARDED_BY(mu_): why the log accepts no more appends (the file was cut under us); "" if fine.
   std::string broken_;
