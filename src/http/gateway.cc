@@ -1,10 +1,12 @@
 #include "http/gateway.h"
 
 #include <cstring>
+#include <fmt/format.h>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/json.hpp>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <memory>
 #include <optional>
@@ -80,6 +82,13 @@ Response FromWire(WireResponse&& w) {
   r.headers = std::move(w.headers);
   r.body = std::move(w.body);
   return r;
+}
+
+// A double as Python's str(float) writes it: "inf", "3.0", "2.5".
+std::string PythonFloat(double v) {
+  if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+  if (v == std::floor(v) && std::fabs(v) < 1e16) return fmt::format("{:.1f}", v);
+  return fmt::format("{}", v);
 }
 
 // The answer to a call whose CloudTrail record could not be written: it must not be acknowledged.
@@ -325,6 +334,14 @@ void Gateway::Handle(Request& req, Responder respond) {
   });
 }
 
+Response Gateway::MetricsResponse() const {
+  Response r;
+  r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
+  r.body = metrics_.Render(opts_.open_connections ? opts_.open_connections() : 0);
+  if (opts_.extra_metrics) r.body += opts_.extra_metrics();
+  return r;
+}
+
 Response Gateway::HandleControl(Request& req, std::string_view path, bool* handled) {
   *handled = true;
   if (path == "/_rampart/health") {
@@ -341,11 +358,10 @@ Response Gateway::HandleControl(Request& req, std::string_view path, bool* handl
     return PlainJson(503, "{\"status\":\"draining\"}");
   }
   if (path == "/metrics" && req.method == "GET") {
-    Response r;
-    r.headers.push_back({"Content-Type", "text/plain; version=0.0.4"});
-    r.body = metrics_.Render(opts_.open_connections ? opts_.open_connections() : 0);
-    if (opts_.extra_metrics) r.body += opts_.extra_metrics();
-    return r;
+    if (!opts_.metrics_on_api_port) {
+      return PlainJson(404, "{\"message\":\"metrics are not served on this port\"}");
+    }
+    return MetricsResponse();
   }
   if (path == "/_rampart/trails/deliver" && req.method == "POST") {
     if (!opts_.dev_mode) {
@@ -366,14 +382,20 @@ Response Gateway::HandleControl(Request& req, std::string_view path, bool* handl
       if (!st.ok()) return PlainJson(500, json::serialize(json::object{{"message", st.error().message}}));
       return PlainJson(200, "{\"status\": \"ok\"}");
     }
+    // moto 5.2's protocol: the body is a number (Python's float(): "3", "3.0", "inf"); the
+    // answer names the previous one as Python's str() of a float writes it, and the caller
+    // posts it back to restore it (moto's set_initial_no_auth_action_count).
     char* end = nullptr;
     std::string body(Trim(req.body));
-    long n = std::strtol(body.c_str(), &end, 10);
-    if (body.empty() || *end != '\0' || n < 0) {
-      return PlainJson(400, "{\"message\":\"body must be a non-negative integer\"}");
+    double n = std::strtod(body.c_str(), &end);
+    if (body.empty() || *end != '\0' || std::isnan(n) || n < 0) {
+      return PlainJson(400, "{\"message\":\"body must be a non-negative number or inf\"}");
     }
-    EnforceAuthAfter(n);
-    return PlainJson(200, "{\"PASS\": \"The IAM authentication process has changed\"}");
+    double previous = auth_limit_.exchange(n);
+    EnforceAuthAfter(std::isinf(n) ? -1 : static_cast<int64_t>(std::ceil(n)));
+    return PlainJson(200, json::serialize(json::object{
+                              {"status", "ok"},
+                              {"PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT", PythonFloat(previous)}}));
   }
   *handled = false;
   return {};

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <cstdio>
 #include <functional>
+#include <limits>
 #include <mutex>
 #include <string>
 
@@ -37,6 +38,9 @@ struct GatewayOptions {
   std::function<Status(bool deep)> health;
   // /_rampart/ready answers 200 while this is true (false while draining); null = always.
   const std::atomic<bool>* ready = nullptr;
+  // Whether GET /metrics is served on the API port (--metrics-listen same); off, it is 404 there
+  // (served on a port of its own through MetricsResponse, or not at all).
+  bool metrics_on_api_port = true;
   // More Prometheus text for /metrics (the server's own counters); may be null.
   std::function<std::string()> extra_metrics;
   // Dev mode: POST /_rampart/trails/deliver delivers every trail now and answers when done.
@@ -56,6 +60,9 @@ class Gateway {
   // Answers one request through `respond`: at once for control endpoints and failures before
   // a service is known, otherwise after the call's CloudTrail record is durable.
   void Handle(Request& req, Responder respond);
+
+  // The /metrics answer (Prometheus text), for whichever port serves it.
+  Response MetricsResponse() const;
 
   // InvalidArgument-style error naming the first entry that is not an IP address or CIDR.
   static Status CheckTrustedProxies(const std::vector<std::string>& cidrs);
@@ -83,6 +90,8 @@ class Gateway {
   sigv4::SigningKeyCache key_cache_;
   Metrics metrics_;
   std::atomic<int64_t> auth_countdown_;  // dev: <0 never enforce; 0 enforce; >0 requests left
+  // dev: the last number posted to /moto-api/reset-auth (moto's INITIAL_NO_AUTH_ACTION_COUNT).
+  std::atomic<double> auth_limit_{std::numeric_limits<double>::infinity()};
   struct Cidr {
     std::array<uint8_t, 16> addr;  // IPv4 as v4-mapped IPv6
     int prefix;                    // bits, on the 128-bit form

@@ -52,6 +52,10 @@ int main(int argc, char** argv) {
   serve->add_option("--root-key-file", cfg.root_key_file,
                     "Server root key (32 bytes) encrypting secrets at rest")
       ->envname("RAMPART_ROOT_KEY_FILE");
+  serve->add_option("--metrics-listen", cfg.metrics_listen,
+                    "Where GET /metrics is served: same (the API port), off, or HOST:PORT")
+      ->envname("RAMPART_METRICS_LISTEN")
+      ->capture_default_str();
   serve->add_option("--port-file", cfg.port_file,
                     "Write the bound port to this file once the server accepts (for --listen :0)")
       ->envname("RAMPART_PORT_FILE");

@@ -303,6 +303,26 @@ int RunServer(const ServerConfig& config) {
                           });
   auto port = listener.Bind();
   if (!port.ok()) return fail(port.error().message);
+  // /metrics on an address of its own (--metrics-listen HOST:PORT), bound now for the same
+  // reason; it answers /metrics and nothing else.
+  std::unique_ptr<http::Listener> metrics_listener;
+  if (config.metrics_listen != "same" && config.metrics_listen != "off") {
+    auto where = ParseListen(config.metrics_listen);
+    if (!where.ok()) return fail("--metrics-listen: " + where.error().message);
+    http::ListenerOptions mo;
+    mo.host = where->first;
+    mo.port = where->second;
+    mo.threads = 1;
+    metrics_listener = std::make_unique<http::Listener>(
+        mo, [&gateway_ptr](http::Request& r, http::Responder done) {
+          std::string_view path = std::string_view(r.target).substr(0, r.target.find('?'));
+          if (path == "/metrics" && r.method == "GET") return done(gateway_ptr->MetricsResponse());
+          http::Response nf;
+          nf.status = 404;
+          done(std::move(nf));
+        });
+    if (auto bound = metrics_listener->Bind(); !bound.ok()) return fail(bound.error().message);
+  }
 
   // 3. Storage: the data directory's lock, its checks, the root key, the store, the event log.
   auto storage = OpenStorage(config);
@@ -362,6 +382,7 @@ int RunServer(const ServerConfig& config) {
   gopts.ready = &ready;
   gopts.deliver_trails = [&trail_delivery] { return trail_delivery.DeliverNow(); };
   gopts.extra_metrics = [&damage] { return damage.Render(); };
+  gopts.metrics_on_api_port = config.metrics_listen == "same";
   services::Authorizer authorizer(built->iam);
   authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
                                                          const model::Operation& op,
@@ -384,9 +405,24 @@ int RunServer(const ServerConfig& config) {
 
   // 6. Serve, and say where (the port file first: whoever reads the line may look for it).
   if (auto started = listener.Start(); !started.ok()) return fail(started.error().message);
+  // Listeners call into the gateway: stopped before it goes, on every way out from here.
+  auto stop_listeners = [&] {
+    listener.Stop(0);
+    if (metrics_listener) metrics_listener->Stop(0);
+  };
+  if (metrics_listener) {
+    auto mport = metrics_listener->Start();
+    if (!mport.ok()) {
+      stop_listeners();
+      return fail(mport.error().message);
+    }
+    std::fprintf(stderr, "rampart: metrics on http://%s:%u/metrics\n",
+                 config.metrics_listen.substr(0, config.metrics_listen.rfind(':')).c_str(),
+                 static_cast<unsigned>(*mport));
+  }
   if (!config.port_file.empty()) {
     if (Status st = WritePortFile(config.port_file, *port); !st.ok()) {
-      listener.Stop(0);
+      stop_listeners();
       return fail(st.error().message);
     }
   }
@@ -409,6 +445,7 @@ int RunServer(const ServerConfig& config) {
     std::fprintf(stderr, "rampart: signal %d, draining\n", sig);
     ready.store(false);
     listener.Stop(10);
+    if (metrics_listener) metrics_listener->Stop(0);
   }
   trail_delivery.Stop();
   audit.Stop();

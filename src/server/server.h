@@ -25,6 +25,8 @@ struct ServerConfig {
   int threads = 0;
   std::string access_log = "off";  // "-" stdout, "off", or a file path (reopened on SIGHUP)
   std::string port_file;           // written with the bound port once the server accepts
+  // Where GET /metrics is served: "same" (the API port), "off", or a HOST:PORT of its own.
+  std::string metrics_listen = "same";
   bool quiet_credentials = false;  // do not print a new root secret to stderr
   // CloudTrail recording of every call. Off only to measure its cost: AWS always records.
   bool event_recording = true;

@@ -1,4 +1,7 @@
 """--dev mode: moto-compatible control endpoints."""
+import os
+import subprocess
+
 import botocore.exceptions
 import pytest
 import requests
@@ -33,3 +36,68 @@ def test_reset_wipes_state_and_keeps_serving(make_server):
 def test_control_endpoints_absent_without_dev(server):
     assert requests.post(server.endpoint + "/moto-api/reset").status_code == 404
     assert requests.post(server.endpoint + "/moto-api/reset-auth", data="0").status_code == 404
+
+
+def test_reset_auth_speaks_moto_5_2s_protocol(make_server):
+    s = make_server(dev=True)
+    r = requests.post(s.endpoint + "/moto-api/reset-auth", data="3")
+    assert r.json() == {"status": "ok", "PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT": "inf"}
+    r = requests.post(s.endpoint + "/moto-api/reset-auth", data="inf")
+    assert r.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"] == "3.0"
+    r = requests.post(s.endpoint + "/moto-api/reset-auth", data="2.0")
+    assert r.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"] == "inf"
+    assert requests.post(s.endpoint + "/moto-api/reset-auth", data="x").status_code == 400
+
+
+PYENV_PYTHON = os.path.expanduser("~/.pyenv/versions/3.11.7/bin/python3")
+
+MOTO_SCRIPT = r'''
+import os, sys
+import boto3, botocore.exceptions
+from moto.core import set_initial_no_auth_action_count
+
+endpoint = os.environ["TEST_SERVER_MODE_ENDPOINT"]
+
+@set_initial_no_auth_action_count(2)
+def limited():
+    iam = boto3.client("iam", endpoint_url=endpoint, region_name="us-east-1",
+                       aws_access_key_id="AKIATESTINGONLY00000", aws_secret_access_key="x")
+    iam.create_user(UserName="moto-user")        # 1: before enforcement
+    iam.list_users()                              # 2
+    try:
+        iam.list_users()                          # 3: enforced, the key is unknown
+    except botocore.exceptions.ClientError as e:
+        return e.response["Error"]["Code"]
+    return "allowed"
+
+print(limited())
+sts = boto3.client("sts", endpoint_url=endpoint, region_name="us-east-1",
+                   aws_access_key_id="anything", aws_secret_access_key="x")
+print(sts.get_caller_identity()["Account"])  # restored to inf: no enforcement again
+'''
+
+
+@pytest.mark.skipif(not os.path.exists(PYENV_PYTHON), reason="needs moto in the pyenv Python")
+def test_motos_own_auth_decorator_runs_against_rampart(make_server):
+    s = make_server(dev=True)
+    env = dict(os.environ, TEST_SERVER_MODE="true", TEST_SERVER_MODE_ENDPOINT=s.endpoint)
+    p = subprocess.run([PYENV_PYTHON, "-c", MOTO_SCRIPT], env=env, capture_output=True,
+                       text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    assert p.stdout.split() == ["InvalidClientTokenId", "123456789012"]
+
+
+def test_metrics_can_move_or_go(make_server):
+    import socket as so
+    sock = so.socket()
+    sock.bind(("127.0.0.1", 0))
+    mport = sock.getsockname()[1]
+    sock.close()
+    s = make_server("--metrics-listen", f"127.0.0.1:{mport}")
+    s.client("sts").get_caller_identity()
+    assert requests.get(s.endpoint + "/metrics").status_code == 404
+    text = requests.get(f"http://127.0.0.1:{mport}/metrics").text
+    assert "rampart_requests_total" in text
+    assert requests.get(f"http://127.0.0.1:{mport}/_rampart/health").status_code == 404
+    off = make_server("--metrics-listen", "off")
+    assert requests.get(off.endpoint + "/metrics").status_code == 404
