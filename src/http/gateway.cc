@@ -40,6 +40,7 @@ struct Gateway::Outcome {
   std::optional<json::value> output;  // moved in with its own storage (no copy)
   std::optional<Error> error;
   int64_t now = 0;
+  std::string deferred;  // set when a step answered services::Deferred: what to wait for
 };
 
 namespace {
@@ -296,6 +297,16 @@ void Gateway::Handle(Request& req, Responder respond) {
   Outcome outcome;
   outcome.request_id = NewRequestId(outcome.request_uuid);
   Response res = HandleApi(req, path, query, outcome);
+  if (!outcome.deferred.empty()) {
+    // A step would have waited on the network: run the call again once that is ready, from the
+    // thread that makes it so; this I/O thread goes on serving meanwhile.
+    auto again = std::make_shared<Request>(req);
+    ++again->deferrals;
+    opts_.when_ready(outcome.deferred, [this, again, respond = std::move(respond)]() mutable {
+      Handle(*again, std::move(respond));
+    });
+    return;
+  }
   double seconds = static_cast<double>(SteadyNs() - start) / 1e9;
   metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
                    outcome.operation ? outcome.operation->name : "unknown", res.status, seconds);
@@ -434,6 +445,17 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   ex = resolved.exchange;
   outcome.operation = ex.operation;
   auto fail = [&](const Error& e) {
+    if (e.code == services::kDeferredCode) {
+      if (opts_.when_ready && req.deferrals < kMaxDeferrals) {
+        outcome.deferred = e.message;
+        return Response{};
+      }
+      Error busy = Error::Unavailable("The call waited for a resource that is still not ready; "
+                                      "retry");
+      outcome.error_code = busy.code;
+      outcome.error = busy;
+      return FromWire(protocol::EncodeError(ex, busy, rid));
+    }
     outcome.error_code = e.code;
     outcome.error = e;
     return FromWire(protocol::EncodeError(ex, e, rid));

@@ -41,6 +41,9 @@ struct GatewayOptions {
   // Whether GET /metrics is served on the API port (--metrics-listen same); off, it is 404 there
   // (served on a port of its own through MetricsResponse, or not at all).
   bool metrics_on_api_port = true;
+  // Calls `then` once what a Deferred error names (services/call.h) is ready, from whichever
+  // thread makes it so; the gateway then runs the call again. Null: deferred calls answer 503.
+  std::function<void(std::string_view waiter, std::function<void()> then)> when_ready;
   // More Prometheus text for /metrics (the server's own counters); may be null.
   std::function<std::string()> extra_metrics;
   // Dev mode: POST /_rampart/trails/deliver delivers every trail now and answers when done.
@@ -74,6 +77,7 @@ class Gateway {
 
  private:
   struct Outcome;
+  static constexpr int kMaxDeferrals = 2;
   Response HandleControl(Request& req, std::string_view path, bool* handled);
   Response HandleApi(Request& req, std::string_view path, std::string_view query,
                      Outcome& outcome);

@@ -19,6 +19,7 @@ struct Request {
   bool tls = false;
   std::string tls_version, tls_cipher;  // set when tls
   int64_t received_ns = 0;  // steady clock, for latency
+  int deferrals = 0;        // times the gateway deferred this request (services::Deferred)
 };
 
 struct Response {

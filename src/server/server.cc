@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/crypto.h"
+#include "common/strings.h"
 #include "http/access_log.h"
 #include "http/fetch.h"
 #include "http/gateway.h"
@@ -382,6 +383,11 @@ int RunServer(const ServerConfig& config) {
   gopts.ready = &ready;
   gopts.deliver_trails = [&trail_delivery] { return trail_delivery.DeliverNow(); };
   gopts.extra_metrics = [&damage] { return damage.Render(); };
+  gopts.when_ready = [&sts = built->sts](std::string_view waiter, std::function<void()> then) {
+    constexpr std::string_view kJwks = "jwks|";
+    if (StartsWith(waiter, kJwks)) return sts.jwks().WhenDone(std::string(waiter.substr(kJwks.size())), std::move(then));
+    then();
+  };
   gopts.metrics_on_api_port = config.metrics_listen == "same";
   services::Authorizer authorizer(built->iam);
   authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
@@ -409,6 +415,7 @@ int RunServer(const ServerConfig& config) {
   auto stop_listeners = [&] {
     listener.Stop(0);
     if (metrics_listener) metrics_listener->Stop(0);
+    built->sts.jwks().Stop();
   };
   if (metrics_listener) {
     auto mport = metrics_listener->Start();
@@ -446,6 +453,7 @@ int RunServer(const ServerConfig& config) {
     ready.store(false);
     listener.Stop(10);
     if (metrics_listener) metrics_listener->Stop(0);
+    built->sts.jwks().Stop();  // no deferred call may come back to a gateway that is gone
   }
   trail_delivery.Stop();
   audit.Stop();

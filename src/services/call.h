@@ -71,6 +71,16 @@ struct Call {
   std::vector<std::pair<std::string, std::string>> authorized_refs;
 };
 
+// A step that would wait on the network (fetching an identity provider's keys) starts the work
+// in the background and answers this error instead of blocking a request thread; the gateway
+// runs the call again once `waiter` (the error's message names it, see Deferred()) is ready.
+inline constexpr std::string_view kDeferredCode = "RampartDeferred";
+// The Deferred error for what `waiter` ("jwks") waits on, keyed by `key`.
+inline Error Deferred(std::string_view waiter, std::string_view key) {
+  return Error{std::string(kDeferredCode), std::string(waiter) + "|" + std::string(key), 503,
+               false};
+}
+
 using OperationFn = std::function<Result<boost::json::value>(const Call&, const boost::json::value&)>;
 
 struct OperationEntry {

@@ -368,10 +368,13 @@ class SamlIdp:
 
     def response(self, role_pair, session="saml-user", subject="alice@example.test",
                  not_on_or_after=None, key=None, c14n=EXC_C14N, tamper=None, sign=True,
-                 duration=None):
+                 duration=None, confirmation=None, assertion_id=None):
         now = int(time.time())
         nooa = iso(not_on_or_after if not_on_or_after is not None else now + 300)
-        aid = "_a" + uuid.uuid4().hex
+        aid = assertion_id or "_a" + uuid.uuid4().hex
+        if confirmation is None:
+            confirmation = f'NotOnOrAfter="{nooa}" Recipient="https://signin.aws.amazon.com/saml"'
+
         attrs = (f'<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/Role">'
                  f'<saml:AttributeValue>{role_pair}</saml:AttributeValue></saml:Attribute>'
                  f'<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/RoleSessionName">'
@@ -384,7 +387,7 @@ class SamlIdp:
         rest = (
             f'<saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">'
             f'{subject}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">'
-            f'<saml:SubjectConfirmationData NotOnOrAfter="{nooa}" Recipient="https://signin.aws.amazon.com/saml">'
+            f'<saml:SubjectConfirmationData {confirmation}>'
             f'</saml:SubjectConfirmationData></saml:SubjectConfirmation></saml:Subject>'
             f'<saml:Conditions NotBefore="{iso(now - 60)}" NotOnOrAfter="{nooa}"><saml:AudienceRestriction>'
             f'<saml:Audience>https://signin.aws.amazon.com/saml</saml:Audience></saml:AudienceRestriction>'

@@ -9,6 +9,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "protocol/model.h"
 #include "protocol/xml.h"
 #include "services/sts/jwt.h"
 #include "services/sts/xml_dsig.h"
@@ -57,12 +58,25 @@ Result<std::optional<json::object>> LoadEntity(StsService& svc, std::string_view
   return doc;
 }
 
+// A NumericDate claim (seconds since the epoch) within years 1-9999; nullopt if absent, not a
+// number, or out of that range (a huge double converted to int64 is undefined behaviour).
 std::optional<int64_t> NumericClaim(const json::object& claims, std::string_view k) {
+  constexpr int64_t kMin = -62135596800, kMax = 253402300799;
   auto* v = claims.if_contains(k);
   if (!v) return std::nullopt;
-  if (v->is_int64()) return v->as_int64();
-  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
-  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  if (v->is_int64()) {
+    int64_t i = v->as_int64();
+    if (i < kMin || i > kMax) return std::nullopt;
+    return i;
+  }
+  if (v->is_uint64()) return v->as_uint64() > static_cast<uint64_t>(kMax)
+                                 ? std::nullopt
+                                 : std::optional<int64_t>(static_cast<int64_t>(v->as_uint64()));
+  if (v->is_double()) {
+    double d = v->as_double();
+    if (!(d >= static_cast<double>(kMin) && d <= static_cast<double>(kMax))) return std::nullopt;
+    return static_cast<int64_t>(d);
+  }
   return std::nullopt;
 }
 
@@ -86,28 +100,41 @@ Error FetchError(const Error& e) {
   return IdpCommunication();
 }
 
-// The provider's JWKS "keys": OIDC discovery, then jwks_uri, both trusted by the thumbprints.
-Result<json::array> ProviderKeys(StsService& svc, const std::string& issuer_url,
-                                 const std::vector<std::string>& thumbprints, int64_t now) {
-  std::string cache_key = issuer_url;
-  for (const std::string& t : thumbprints) cache_key += "|" + ToLower(t);
-  if (auto cached = svc.jwks().Get(cache_key, now)) return std::move(*cached);
-  if (!svc.fetch()) return IdpCommunication();
-  auto conf_text = svc.fetch()(issuer_url + "/.well-known/openid-configuration", thumbprints);
+// Fetches a provider's JWKS "keys": OIDC discovery, then jwks_uri, both trusted by the
+// thumbprints. Runs on a JwksCache thread.
+Result<json::array> FetchProviderKeys(const ThumbprintFetch& fetch, const std::string& issuer_url,
+                                      const std::vector<std::string>& thumbprints) {
+  if (!fetch) return IdpCommunication();
+  auto conf_text = fetch(issuer_url + "/.well-known/openid-configuration", thumbprints);
   if (!conf_text.ok()) return FetchError(conf_text.error());
   boost::system::error_code ec;
   json::value conf = json::parse(*conf_text, ec);
   if (ec || !conf.is_object()) return IdpCommunication();
   std::string_view jwks_uri = Str(conf.as_object(), "jwks_uri");
   if (!StartsWith(jwks_uri, "https://")) return IdpCommunication();
-  auto jwks_text = svc.fetch()(jwks_uri, thumbprints);
+  auto jwks_text = fetch(jwks_uri, thumbprints);
   if (!jwks_text.ok()) return FetchError(jwks_text.error());
   json::value jwks = json::parse(*jwks_text, ec);
   if (ec || !jwks.is_object()) return IdpCommunication();
   auto* keys = jwks.as_object().if_contains("keys");
   if (!keys || !keys->is_array()) return IdpCommunication();
-  svc.jwks().Put(cache_key, keys->as_array(), now);
   return keys->as_array();
+}
+
+// The provider's keys from the cache; on a miss the fetch starts in the background and the call
+// is deferred (the gateway runs it again once the fetch is done).
+Result<json::array> ProviderKeys(StsService& svc, const std::string& issuer_url,
+                                 const std::vector<std::string>& thumbprints, int64_t now) {
+  std::string cache_key = issuer_url;
+  for (const std::string& t : thumbprints) cache_key += "|" + ToLower(t);
+  if (auto cached = svc.jwks().Get(cache_key, now)) return std::move(*cached);
+  svc.jwks().Begin(
+      cache_key,
+      [fetch = svc.fetch(), issuer_url, thumbprints] {
+        return FetchProviderKeys(fetch, issuer_url, thumbprints);
+      },
+      now);
+  return Deferred("jwks", cache_key);
 }
 
 std::string StripSpace(std::string_view s) {
@@ -172,6 +199,25 @@ std::optional<int> FirstChild(const XDoc& doc, int e, std::string_view ns, std::
   return v[0];
 }
 
+// The AWS sign-in endpoint a SAML assertion is addressed to: https://signin.aws.amazon.com/saml,
+// a regional https://<region>.signin.aws.amazon.com/saml, optionally with /acs/<id>.
+bool IsSigninEndpoint(std::string_view url) {
+  constexpr std::string_view kScheme = "https://";
+  if (!StartsWith(url, kScheme)) return false;
+  std::string_view rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  if (slash == std::string_view::npos) return false;
+  std::string_view host = rest.substr(0, slash), path = rest.substr(slash);
+  constexpr std::string_view kHost = "signin.aws.amazon.com";
+  bool host_ok = host == kHost || (host.size() > kHost.size() + 1 &&
+                                   host.substr(host.size() - kHost.size() - 1) == "." + std::string(kHost) &&
+                                   model::IsKnownRegion(host.substr(0, host.size() - kHost.size() - 1)));
+  if (!host_ok) return false;
+  if (path == "/saml") return true;
+  return StartsWith(path, "/saml/acs/") && path.size() > 10 &&
+         path.find('/', 10) == std::string_view::npos;
+}
+
 bool ValidSessionName(std::string_view s) {
   if (s.size() < 2 || s.size() > 64) return false;
   for (char c : s) {
@@ -184,19 +230,18 @@ bool ValidSessionName(std::string_view s) {
 
 }  // namespace
 
-std::optional<json::array> JwksCache::Get(const std::string& key, int64_t now) {
+bool SamlReplayCache::Use(const std::string& assertion_id, int64_t until,
+                          std::string_view request_id, int64_t now) {
   std::lock_guard lock(mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end() || now - it->second.first >= kTtlSeconds || now < it->second.first) {
-    return std::nullopt;
+  if (seen_.size() > 10000) {
+    for (auto it = seen_.begin(); it != seen_.end();) {
+      it = it->second.first <= now ? seen_.erase(it) : std::next(it);
+    }
   }
-  return it->second.second;
-}
-
-void JwksCache::Put(const std::string& key, json::array keys, int64_t now) {
-  std::lock_guard lock(mu_);
-  if (entries_.size() > 1000) entries_.clear();
-  entries_[key] = {now, std::move(keys)};
+  auto it = seen_.find(assertion_id);
+  if (it != seen_.end() && it->second.first > now && it->second.second != request_id) return false;
+  seen_[assertion_id] = {until, std::string(request_id)};
+  return true;
 }
 
 Result<WebIdentity> VerifyWebIdentity(StsService& svc, const Call& call, const json::object& in) {
@@ -216,32 +261,10 @@ Result<WebIdentity> VerifyWebIdentity(StsService& svc, const Call& call, const j
   RAMPART_ASSIGN_OR_RETURN(auto provider, LoadEntity(svc, account, "oidc-provider", issuer));
   if (!provider) return InvalidToken("No OpenIDConnect provider found in your account for " + iss);
 
-  std::vector<std::string> clients = StringList(provider->if_contains("ClientIDList"));
-  std::string audience;
-  for (const std::string& aud : StringList(jwt.claims.if_contains("aud"))) {
-    if (std::find(clients.begin(), clients.end(), aud) != clients.end()) {
-      audience = aud;
-      break;
-    }
-  }
-  if (audience.empty()) return InvalidToken("Incorrect token audience");
-  int64_t now = call.now_epoch_seconds;
-  auto exp = NumericClaim(jwt.claims, "exp");
-  if (!exp) return InvalidToken("The ID Token has no exp claim");
-  if (now >= *exp + kClockSkew) {
-    return Expired("Token expired: current date/time " + std::to_string(now) +
-                   " must be before the expiration date/time" + std::to_string(*exp));
-  }
-  if (auto nbf = NumericClaim(jwt.claims, "nbf"); nbf && *nbf > now + kClockSkew) {
-    return InvalidToken("The ID Token is not valid yet (nbf " + std::to_string(*nbf) + ")");
-  }
-  if (auto iat = NumericClaim(jwt.claims, "iat"); iat && *iat > now + kClockSkew) {
-    return InvalidToken("The ID Token was issued in the future (iat " + std::to_string(*iat) + ")");
-  }
-  std::string sub(Str(jwt.claims, "sub"));
-  if (sub.empty()) return InvalidToken("The ID Token has no sub claim");
-
+  // The signature first: no claim of an unverified token is looked at (or reported on), but
+  // the issuer that names the keys.
   std::string stored_url(Str(*provider, "Url"));
+  int64_t now = call.now_epoch_seconds;
   RAMPART_ASSIGN_OR_RETURN(json::array keys,
                            ProviderKeys(svc, "https://" + stored_url,
                                         StringList(provider->if_contains("ThumbprintList")), now));
@@ -260,6 +283,41 @@ Result<WebIdentity> VerifyWebIdentity(StsService& svc, const Call& call, const j
     return InvalidToken("The ID Token's signature does not verify with any key of the provider's "
                         "JWKS");
   }
+
+  std::vector<std::string> clients = StringList(provider->if_contains("ClientIDList"));
+  std::string audience;
+  for (const std::string& aud : StringList(jwt.claims.if_contains("aud"))) {
+    if (std::find(clients.begin(), clients.end(), aud) != clients.end()) {
+      audience = aud;
+      break;
+    }
+  }
+  if (audience.empty()) return InvalidToken("Incorrect token audience");
+  // Times compared without overflow: claims are bounded (NumericClaim) and skew is applied to
+  // `now`, never added to a claim.
+  auto exp = NumericClaim(jwt.claims, "exp");
+  if (!exp) return InvalidToken("The ID Token has no valid exp claim");
+  if (now - kClockSkew >= *exp) {
+    return Expired("Token expired: current date/time " + std::to_string(now) +
+                   " must be before the expiration date/time" + std::to_string(*exp));
+  }
+  if (jwt.claims.contains("nbf")) {
+    auto nbf = NumericClaim(jwt.claims, "nbf");
+    if (!nbf) return InvalidToken("The ID Token's nbf claim is not a valid time");
+    if (*nbf > now + kClockSkew) {
+      return InvalidToken("The ID Token is not valid yet (nbf " + std::to_string(*nbf) + ")");
+    }
+  }
+  if (jwt.claims.contains("iat")) {
+    auto iat = NumericClaim(jwt.claims, "iat");
+    if (!iat) return InvalidToken("The ID Token's iat claim is not a valid time");
+    if (*iat > now + kClockSkew) {
+      return InvalidToken("The ID Token was issued in the future (iat " + std::to_string(*iat) +
+                          ")");
+    }
+  }
+  std::string sub(Str(jwt.claims, "sub"));
+  if (sub.empty()) return InvalidToken("The ID Token has no sub claim");
 
   WebIdentity id;
   id.subject = sub;
@@ -378,26 +436,45 @@ Result<SamlIdentity> VerifySaml(StsService& svc, const Call& call, const json::o
     return InvalidToken("The SAML assertion's Audience is not https://signin.aws.amazon.com/saml");
   }
 
-  id.audience = "https://signin.aws.amazon.com/saml";
-  if (auto subject = FirstChild(doc, assertion, kSamlNs, "Subject")) {
-    if (auto name_id = FirstChild(doc, *subject, kSamlNs, "NameID")) {
-      id.subject = std::string(Trim(doc.Text(*name_id)));
-      std::string format(doc.Attr(*name_id, "Format").value_or(""));
-      constexpr std::string_view kFmt = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
-      id.subject_type = StartsWith(format, kFmt) && (format.substr(kFmt.size()) == "persistent" ||
-                                                     format.substr(kFmt.size()) == "transient")
-                            ? format.substr(kFmt.size())
-                            : format;
-    }
-    for (int sc : doc.Children(*subject, kSamlNs, "SubjectConfirmation")) {
-      for (int data : doc.Children(sc, kSamlNs, "SubjectConfirmationData")) {
-        RAMPART_ASSIGN_OR_RETURN(auto until, time_attr(data, "NotOnOrAfter"));
-        if (until && now >= *until + kClockSkew) {
-          return Expired("The SAML assertion has expired (SubjectConfirmationData NotOnOrAfter)");
-        }
-        if (auto r = doc.Attr(data, "Recipient")) id.audience = std::string(*r);
-      }
-    }
+  auto subject = FirstChild(doc, assertion, kSamlNs, "Subject");
+  if (!subject) return InvalidToken("The SAML assertion has no Subject");
+  if (auto name_id = FirstChild(doc, *subject, kSamlNs, "NameID")) {
+    id.subject = std::string(Trim(doc.Text(*name_id)));
+    std::string format(doc.Attr(*name_id, "Format").value_or(""));
+    constexpr std::string_view kFmt = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
+    id.subject_type = StartsWith(format, kFmt) && (format.substr(kFmt.size()) == "persistent" ||
+                                                   format.substr(kFmt.size()) == "transient")
+                          ? format.substr(kFmt.size())
+                          : format;
+  }
+  // AWS: exactly one SubjectConfirmation, whose SubjectConfirmationData has both NotOnOrAfter
+  // and a Recipient that is the AWS sign-in endpoint.
+  auto confirmations = doc.Children(*subject, kSamlNs, "SubjectConfirmation");
+  if (confirmations.size() != 1) {
+    return InvalidToken("The SAML assertion must have exactly one SubjectConfirmation");
+  }
+  auto data = FirstChild(doc, confirmations[0], kSamlNs, "SubjectConfirmationData");
+  if (!data) return InvalidToken("The SubjectConfirmation has no SubjectConfirmationData");
+  RAMPART_ASSIGN_OR_RETURN(auto confirm_until, time_attr(*data, "NotOnOrAfter"));
+  if (!confirm_until) {
+    return InvalidToken("The SubjectConfirmationData must have a NotOnOrAfter attribute");
+  }
+  if (now - kClockSkew >= *confirm_until) {
+    return Expired("The SAML assertion has expired (SubjectConfirmationData NotOnOrAfter)");
+  }
+  std::string recipient(doc.Attr(*data, "Recipient").value_or(""));
+  if (!IsSigninEndpoint(recipient)) {
+    return InvalidToken("The SubjectConfirmationData Recipient must be the AWS sign-in endpoint "
+                        "(https://signin.aws.amazon.com/saml), not '" + recipient + "'");
+  }
+  id.audience = recipient;
+  // An assertion is good once: its ID is remembered until it expires. (The authorization step
+  // and the handler verify it in the same call: the call's request id tells them apart from a
+  // replay.)
+  std::string assertion_id(doc.Attr(assertion, "ID").value_or(""));
+  if (assertion_id.empty()) return InvalidToken("The SAML assertion has no ID");
+  if (!svc.saml_replay().Use(assertion_id, *confirm_until + kClockSkew, call.request_id, now)) {
+    return InvalidToken("The SAML assertion " + assertion_id + " was already used");
   }
   if (id.subject.empty()) return InvalidToken("The SAML assertion has no Subject NameID");
   if (auto authn = FirstChild(doc, assertion, kSamlNs, "AuthnStatement")) {

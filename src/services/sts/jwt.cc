@@ -55,10 +55,18 @@ Result<PkeyPtr> FromData(const char* type, OSSL_PARAM_BLD* bld) {
 Result<PkeyPtr> RsaKey(const json::object& jwk) {
   RAMPART_ASSIGN_OR_RETURN(std::string n, Base64UrlDecode(StrOf(jwk, "n")));
   RAMPART_ASSIGN_OR_RETURN(std::string e, Base64UrlDecode(StrOf(jwk, "e")));
-  if (n.size() < 256) return Unsupported("RSA keys shorter than 2048 bits are refused");
   BnPtr bn_n = Bn(n), bn_e = Bn(e);
+  if (!bn_n || !bn_e) return Malformed("bad RSA JWK");
+  // Counted in bits, not bytes: leading zero bytes do not make a short modulus long.
+  int bits = BN_num_bits(bn_n.get());
+  if (bits < 2048) return Unsupported("RSA keys shorter than 2048 bits are refused");
+  if (bits > 16384) return Unsupported("RSA keys longer than 16384 bits are refused");
+  // The public exponent: odd, at least 3, and far shorter than the modulus (65537 in practice).
+  if (!BN_is_odd(bn_e.get()) || BN_num_bits(bn_e.get()) < 2 || BN_num_bits(bn_e.get()) > 256) {
+    return Unsupported("the RSA public exponent must be odd, at least 3 and at most 256 bits");
+  }
   BldPtr bld(OSSL_PARAM_BLD_new());
-  if (!bld || !bn_n || !bn_e || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
+  if (!bld || !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_N, bn_n.get()) ||
       !OSSL_PARAM_BLD_push_BN(bld.get(), OSSL_PKEY_PARAM_RSA_E, bn_e.get())) {
     return Malformed("bad RSA JWK");
   }

@@ -15,6 +15,7 @@
 #include <boost/json/array.hpp>
 
 #include "services/call.h"
+#include "services/sts/jwks.h"
 #include "services/iam/common.h"
 #include "store/store.h"
 
@@ -25,17 +26,18 @@ namespace rampart::services::sts {
 using ThumbprintFetch = std::function<Result<std::string>(
     std::string_view url, const std::vector<std::string>& thumbprints)>;
 
-// JWKS per OIDC issuer, kept a few minutes. Thread-safe.
-class JwksCache {
+// SAML assertion IDs seen, until their SubjectConfirmationData NotOnOrAfter (plus skew): an
+// assertion is accepted once. In memory, per process. Thread-safe.
+class SamlReplayCache {
  public:
-  static constexpr int64_t kTtlSeconds = 300;
-  // The cached keys for (issuer, thumbprints) if fetched less than kTtlSeconds before `now`.
-  std::optional<boost::json::array> Get(const std::string& key, int64_t now);
-  void Put(const std::string& key, boost::json::array keys, int64_t now);
+  // True if `assertion_id` was not used by another call (request id) before `until` ran out;
+  // records it for `request_id`.
+  bool Use(const std::string& assertion_id, int64_t until, std::string_view request_id,
+           int64_t now);
 
  private:
   std::mutex mu_;
-  std::map<std::string, std::pair<int64_t, boost::json::array>> entries_;  // GUARDED_BY(mu_)
+  std::map<std::string, std::pair<int64_t, std::string>> seen_;  // GUARDED_BY(mu_)
 };
 
 class StsService {
@@ -48,12 +50,14 @@ class StsService {
   void set_fetch(ThumbprintFetch f) { fetch_ = std::move(f); }
   const ThumbprintFetch& fetch() const { return fetch_; }
   JwksCache& jwks() { return jwks_; }
+  SamlReplayCache& saml_replay() { return saml_replay_; }
 
  private:
   store::Store& store_;
   iam::IamService& iam_;
   ThumbprintFetch fetch_;
   JwksCache jwks_;
+  SamlReplayCache saml_replay_;
 };
 
 ServiceTable Operations(StsService& svc);

@@ -399,6 +399,7 @@ Result<int> VerifyEnvelopedSignature(const XDoc& doc, int sig,
   RAMPART_ASSIGN_OR_RETURN(std::string si_canon, ExcC14n(doc, signed_info, -1, si_prefixes));
   auto signature = crypto::Base64Decode(StripSpace(doc.Text(sig_value)));
   if (!signature.ok()) return Invalid("SignatureValue is not base64");
+  bool weak = false;
   for (const std::string& der : der_certificates) {
     const auto* p = reinterpret_cast<const unsigned char*>(der.data());
     std::unique_ptr<X509, decltype(&X509_free)> cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())),
@@ -406,6 +407,11 @@ Result<int> VerifyEnvelopedSignature(const XDoc& doc, int sig,
     if (!cert) continue;
     EVP_PKEY* key = X509_get0_pubkey(cert.get());
     if (!key || EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA) continue;
+    // A signing key shorter than 2048 bits (counted in bits) does not count.
+    if (EVP_PKEY_get_bits(key) < 2048) {
+      weak = true;
+      continue;
+    }
     std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
     if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, sig_md, nullptr, key) != 1) continue;
     if (EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(signature->data()),
@@ -414,6 +420,7 @@ Result<int> VerifyEnvelopedSignature(const XDoc& doc, int sig,
       return signed_el;
     }
   }
+  if (weak) return Invalid("the provider's signing certificate has an RSA key shorter than 2048 bits");
   return Invalid("the SignatureValue does not verify with the provider's signing certificate");
 }
 
