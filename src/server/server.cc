@@ -26,6 +26,7 @@
 #include "http/gateway.h"
 #include "http/listener.h"
 #include "services/identity/credentials.h"
+#include "services/cloudtrail/authz.h"
 #include "services/cloudtrail/lookup.h"
 #include "services/cloudtrail/trails.h"
 #include "spine/trail_delivery.h"
@@ -395,6 +396,7 @@ int RunServer(const ServerConfig& config) {
                                                          const boost::json::object& in) {
     return services::kms::ResolveResource(kms, c, op, in);
   });
+  authorizer.RegisterResolver("cloudtrail", services::cloudtrail::ResolveResource);
   // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: STS verifies the token for the authorizer;
   // OIDC keys are fetched over HTTPS trusted by the provider's thumbprints.
   built->sts.set_fetch([](std::string_view url, const std::vector<std::string>& thumbprints) {

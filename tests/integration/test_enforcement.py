@@ -196,3 +196,28 @@ def test_principal_keys_of_a_role_session(server, user):
     for role_name in arns:
         root.delete_role_policy(RoleName=role_name, PolicyName="p")
         root.delete_role(RoleName=role_name)
+
+
+def test_add_user_to_group_is_authorized_on_the_group(server):
+    """The Service Authorization Reference names the group for iam:AddUserToGroup: a policy on
+    one's own user ARN does not let one join a group (admins included); one on the group does."""
+    iam = server.client("iam")
+    account = server.client("sts").get_caller_identity()["Account"]
+    iam.create_group(GroupName="admins-sar")
+    iam.create_group(GroupName="readers-sar")
+    iam.create_user(UserName="joiner")
+    me = f"arn:aws:iam::{account}:user/joiner"
+    iam.put_user_policy(UserName="joiner", PolicyName="self", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": me},
+            {"Effect": "Allow", "Action": "iam:AddUserToGroup",
+             "Resource": f"arn:aws:iam::{account}:group/readers-sar"}]}))
+    key = iam.create_access_key(UserName="joiner")["AccessKey"]
+    mine = server.client("iam", key=key["AccessKeyId"], secret=key["SecretAccessKey"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        mine.add_user_to_group(GroupName="admins-sar", UserName="joiner")
+    assert e.value.response["Error"]["Code"] == "AccessDenied"
+    assert f"arn:aws:iam::{account}:group/admins-sar" in e.value.response["Error"]["Message"]
+    mine.add_user_to_group(GroupName="readers-sar", UserName="joiner")
+    groups = [g["GroupName"] for g in iam.list_groups_for_user(UserName="joiner")["Groups"]]
+    assert groups == ["readers-sar"]

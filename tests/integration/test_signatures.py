@@ -139,6 +139,8 @@ def test_one_authorization_header_and_one_mechanism(server):
     p = req.prepare()
     auth = p.headers["Authorization"]
     headers = [(k, v) for k, v in p.headers.items()] + [("Authorization", auth)]
+    if not any(k.lower() == "host" for k, _ in headers):
+        headers.append(("Host", f"127.0.0.1:{server.port}"))
     import http.client
     conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
     conn.putrequest("POST", "/", skip_host=True, skip_accept_encoding=True)

@@ -1,5 +1,7 @@
 #include "services/iam/authz.h"
 
+#include <optional>
+
 #include "common/strings.h"
 #include "services/iam/aws_managed.h"
 
@@ -175,46 +177,118 @@ constexpr EntityRef kRefs[] = {
 
 }  // namespace
 
+namespace {
+
+// The entity kind a membership call is authorized on, where it is not the first entity its
+// input names (the Service Authorization Reference: AddUserToGroup on the group, not the user).
+std::string_view PreferredMember(std::string_view operation) {
+  if (operation == "AddUserToGroup" || operation == "RemoveUserFromGroup") return "GroupName";
+  if (operation == "AddRoleToInstanceProfile" || operation == "RemoveRoleFromInstanceProfile") {
+    return "InstanceProfileName";
+  }
+  return {};
+}
+
+// Resources named by something other than an entity's name: ARNs given whole, ARNs built from
+// what a Create call brings, the owner of an access key, the role of a deletion task.
+std::optional<std::string> NamedResource(IamService& svc, const Call& call,
+                                         std::string_view operation, const json::object& in) {
+  const std::string& acct = call.principal.account_id;
+  if (operation == "CreatePolicy") return IamArn(acct, "policy", PathOr(in), Str(in, "PolicyName"));
+  if (operation == "CreateOpenIDConnectProvider") {
+    std::string_view url = Str(in, "Url");
+    if (StartsWith(url, "https://")) url.remove_prefix(8);
+    while (!url.empty() && url.back() == '/') url.remove_suffix(1);
+    return "arn:aws:iam::" + acct + ":oidc-provider/" + std::string(url);
+  }
+  if (operation == "CreateSAMLProvider") return IamArn(acct, "saml-provider", "/", Str(in, "Name"));
+  if (operation == "CreateVirtualMFADevice") {
+    return IamArn(acct, "mfa", PathOr(in), Str(in, "VirtualMFADeviceName"));
+  }
+  if (operation == "CreateServiceLinkedRole") {
+    return ServiceLinkedRoleArn(acct, Str(in, "AWSServiceName"), Str(in, "CustomSuffix"));
+  }
+  if (operation == "GetServiceLinkedRoleDeletionStatus") {
+    // task/aws-service-role/<service>/<role name>/<id>
+    auto parts = Split(Str(in, "DeletionTaskId"), '/');
+    if (parts.size() == 5) {
+      return "arn:aws:iam::" + acct + ":role/aws-service-role/" + std::string(parts[2]) + "/" +
+             std::string(parts[3]);
+    }
+    return std::nullopt;
+  }
+  if (operation == "GenerateOrganizationsAccessReport") {
+    return "arn:aws:iam::" + acct + ":access-report/" + std::string(Str(in, "EntityPath"));
+  }
+  if (operation == "GenerateServiceLastAccessedDetails" ||
+      operation == "ListPoliciesGrantingServiceAccess") {
+    if (std::string_view arn = Str(in, "Arn"); !arn.empty()) return std::string(arn);
+  }
+  if (operation == "GetAccessKeyLastUsed") {
+    auto key = svc.store().accounts().GetAccessKey(Str(in, "AccessKeyId"));
+    if (key.ok() && key->has_value() && (*key)->account_id == acct && !(*key)->user_name.empty()) {
+      return (*key)->principal_arn;
+    }
+    return std::nullopt;
+  }
+  for (const char* m : {"PolicyArn", "OpenIDConnectProviderArn", "SAMLProviderArn", "SerialNumber"}) {
+    if (std::string_view v = Str(in, m); !v.empty()) return std::string(v);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
 Result<Target> ResolveTarget(IamService& svc, const Call& call, std::string_view operation,
                              const json::object& in) {
   Target t;
   const std::string& acct = call.principal.account_id;
   bool creating = StartsWith(operation, "Create");
-  for (const EntityRef& r : kRefs) {
-    std::string_view name = Str(in, r.member);
-    if (name.empty()) continue;
-    std::string path(PathOr(in));
-    Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-      RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, acct, r.kind, Key(name)));
-      if (doc) {
-        path = std::string(PathOr(*doc));
-        t.resource_tags = TagsOf(*doc);
-        if (auto* arn = doc->if_contains("Arn"); arn && arn->is_string()) {
-          t.resource = std::string(arn->as_string());
-          return {};
+  std::string_view preferred = PreferredMember(operation);
+  for (int pass = 0; pass < 2; ++pass) {
+    for (const EntityRef& r : kRefs) {
+      // First the member the reference names for this operation, then the usual order.
+      if ((pass == 0) != (preferred == r.member)) continue;
+      std::string_view name = Str(in, r.member);
+      if (name.empty()) continue;
+      std::string path(PathOr(in));
+      Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+        RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, acct, r.kind, Key(name)));
+        if (doc) {
+          path = std::string(PathOr(*doc));
+          t.resource_tags = TagsOf(*doc);
+          if (auto* b = doc->if_contains("PermissionsBoundary"); b && b->is_object()) {
+            t.permissions_boundary = std::string(Str(b->as_object(), "PermissionsBoundaryArn"));
+          }
+          if (auto* arn = doc->if_contains("Arn"); arn && arn->is_string()) {
+            t.resource = std::string(arn->as_string());
+            return {};
+          }
+        } else if (!creating) {
+          path = "/";
         }
-      } else if (!creating) {
-        path = "/";
-      }
-      t.resource = IamArn(acct, r.arn_type, path, name);
-      return {};
-    });
-    if (!st.ok()) return std::move(st).error();
-    return t;
-  }
-  if (operation == "CreatePolicy") {
-    t.resource = IamArn(acct, "policy", PathOr(in), Str(in, "PolicyName"));
-    return t;
-  }
-  for (const char* m : {"PolicyArn", "OpenIDConnectProviderArn", "SAMLProviderArn", "SerialNumber"}) {
-    std::string_view v = Str(in, m);
-    if (!v.empty()) {
-      t.resource = std::string(v);
+        t.resource = IamArn(acct, r.arn_type, path, name);
+        return {};
+      });
+      if (!st.ok()) return std::move(st).error();
       return t;
     }
   }
+  if (auto named = NamedResource(svc, call, operation, in)) {
+    t.resource = std::move(*named);
+    return t;
+  }
   if (std::string_view cert = Str(in, "ServerCertificateName"); !cert.empty()) {
-    t.resource = IamArn(acct, "server-certificate", "/", cert);
+    t.resource = IamArn(acct, "server-certificate",
+                        operation == "UploadServerCertificate" ? PathOr(in) : "/", cert);
+    if (operation != "UploadServerCertificate") {
+      Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+        RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, acct, "server-cert", Key(cert)));
+        if (doc && !Str(*doc, "Arn").empty()) t.resource = std::string(Str(*doc, "Arn"));
+        return {};
+      });
+      if (!st.ok()) return std::move(st).error();
+    }
     return t;
   }
   // Operations on the caller's own user when no UserName is given.

@@ -45,6 +45,7 @@ Result<std::optional<json::object>> LoadRoleDocument(IamService& svc, std::strin
 struct Target {
   std::string resource = "*";
   std::map<std::string, std::string> resource_tags;
+  std::string permissions_boundary;  // the target user's or role's boundary ARN, if any
 };
 Result<Target> ResolveTarget(IamService& svc, const Call& call, std::string_view operation,
                              const json::object& in);

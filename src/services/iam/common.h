@@ -156,6 +156,10 @@ std::string EncodePolicyDocument(std::string_view doc);
 
 double Now(const Call& call);
 bool EndsWithAmazonaws(std::string_view s);
+// Service-linked roles: AWSServiceRoleFor<Service>[_<suffix>] under /aws-service-role/<service>/.
+std::string ServiceLinkedRoleName(std::string_view service, std::string_view suffix);
+std::string ServiceLinkedRoleArn(std::string_view account, std::string_view service,
+                                 std::string_view suffix);
 
 // Area registrations (each in its own file).
 void AddUserOps(std::vector<IamOp>& ops);

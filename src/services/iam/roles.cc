@@ -2,6 +2,7 @@
 // roles.
 #include "common/strings.h"
 #include "policy/policy.h"
+#include "common/crypto.h"
 #include "services/iam/common.h"
 
 namespace rampart::services::iam {
@@ -228,11 +229,7 @@ Result<json::value> CreateServiceLinkedRole(IamService& svc, const Call& call,
   if (dot == std::string_view::npos || !EndsWithAmazonaws(service)) {
     return InvalidInput("Invalid service name: " + std::string(service));
   }
-  std::string stem(service.substr(0, dot));
-  std::string pretty = stem;
-  if (!pretty.empty()) pretty[0] = static_cast<char>(std::toupper(pretty[0]));
-  std::string name = "AWSServiceRoleFor" + pretty;
-  if (!suffix.empty()) name += "_" + std::string(suffix);
+  std::string name = ServiceLinkedRoleName(service, suffix);
   std::string path = "/aws-service-role/" + std::string(service) + "/";
   const std::string& acct = call.principal.account_id;
   std::string trust = R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":")" +
@@ -254,12 +251,15 @@ Result<json::value> DeleteServiceLinkedRole(IamService& svc, const Call& call,
                                             const json::object& in) {
   std::string_view name = Str(in, "RoleName");
   const std::string& acct = call.principal.account_id;
-  std::string task = "task/aws-service-role/" + NewUniqueId("");
+  std::string task;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(json::object role, Require(tx, acct, "role", Key(name), Missing(name)));
     if (!Bool(role, "ServiceLinked")) {
       return InvalidInput("Role " + std::string(name) + " is not a service-linked role.");
     }
+    // AWS's form: task/aws-service-role/<service>/<role name>/<id>.
+    task = "task" + std::string(PathOr(role)) + std::string(Str(role, "RoleName")) + "/" +
+           crypto::RandomUuid();
     // Nothing in Rampart depends on service-linked roles, so deletion completes at once.
     RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "role", Key(name)));
     RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "id", Str(role, "RoleId")));
@@ -279,6 +279,20 @@ Result<json::value> GetServiceLinkedRoleDeletionStatus(IamService& svc, const Ca
 }
 
 }  // namespace
+
+std::string ServiceLinkedRoleName(std::string_view service, std::string_view suffix) {
+  std::string pretty(service.substr(0, service.find('.')));
+  if (!pretty.empty()) pretty[0] = static_cast<char>(std::toupper(pretty[0]));
+  std::string name = "AWSServiceRoleFor" + pretty;
+  if (!suffix.empty()) name += "_" + std::string(suffix);
+  return name;
+}
+
+std::string ServiceLinkedRoleArn(std::string_view account, std::string_view service,
+                                 std::string_view suffix) {
+  return IamArn(account, "role", "/aws-service-role/" + std::string(service) + "/",
+                ServiceLinkedRoleName(service, suffix));
+}
 
 bool EndsWithAmazonaws(std::string_view s) {
   constexpr std::string_view kSuffix = ".amazonaws.com";

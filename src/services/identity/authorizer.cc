@@ -283,6 +283,20 @@ Result<std::vector<ResourceContext>> PassRoleChecks(iam::IamService& iam, const 
 }  // namespace
 
 namespace {
+// The IAM actions that support iam:PermissionsBoundary without setting one: the target's
+// current boundary is the key's value (Service Authorization Reference).
+bool SupportsBoundaryKey(std::string_view op) {
+  static constexpr std::string_view kOps[] = {
+      "AttachRolePolicy", "AttachUserPolicy", "DeleteRole", "DeleteRolePermissionsBoundary",
+      "DeleteRolePolicy", "DeleteUserPermissionsBoundary", "DeleteUserPolicy", "DetachRolePolicy",
+      "DetachUserPolicy", "GetRole", "PutRolePolicy", "PutUserPolicy", "UpdateAssumeRolePolicy",
+      "UpdateRole", "UpdateRoleDescription"};
+  for (std::string_view o : kOps) {
+    if (o == op) return true;
+  }
+  return false;
+}
+
 // Credentials from GetSessionToken (a user's or the root's own session: AWS's "Comparing the
 // AWS STS API operations"): no IAM call unless MFA was presented when they were issued (IAM
 // answers as for an unknown token), and of STS only AssumeRole and GetCallerIdentity (the latter
@@ -381,10 +395,18 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     r.SetContext("aws:RequestedRegion", req.call.region);
     AddRequestTags(r, in);
     if (req.service.id == "iam") {
+      // iam:PermissionsBoundary: the boundary the request sets, else the one the target user or
+      // role has; iam:PolicyARN on attach/detach (the keys each action supports, per the
+      // Service Authorization Reference).
       if (auto* b = in.if_contains("PermissionsBoundary"); b && b->is_string()) {
         r.SetContext("iam:PermissionsBoundary", b->as_string());
+      } else if (!target.permissions_boundary.empty() &&
+                 SupportsBoundaryKey(req.operation.name)) {
+        r.SetContext("iam:PermissionsBoundary", target.permissions_boundary);
       }
-      if (auto* a = in.if_contains("PolicyArn"); a && a->is_string()) {
+      if (auto* a = in.if_contains("PolicyArn"); a && a->is_string() &&
+                                                 (StartsWith(req.operation.name, "Attach") ||
+                                                  StartsWith(req.operation.name, "Detach"))) {
         r.SetContext("iam:PolicyARN", a->as_string());
       }
     }
@@ -411,6 +433,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
         }
       }
     }
+    if (observer_) observer_(r);
     policy::PolicySet set;
     set.identity = cached->identity;
     set.boundary = cached->boundary;

@@ -83,10 +83,17 @@ class Authorizer {
     resolvers_[std::move(service_id)] = std::move(resolver);
   }
 
+  // Called with each request the authorizer evaluates (action, resource, context keys), in
+  // order: tests check them against the Service Authorization Reference. Set before serving;
+  // null by default.
+  using Observer = std::function<void(const policy::Request&)>;
+  void SetObserver(Observer fn) { observer_ = std::move(fn); }
+
   // The IAM action name of an operation: "<service prefix>:<Operation>".
   static std::string ActionName(const model::Service& service, const model::Operation& op);
 
  private:
+  Observer observer_;
   Status VerifyPresentedMfa(const AuthzRequest& req, const boost::json::object& in);
   struct Cached {
     uint64_t generation = 0;

@@ -355,7 +355,13 @@ void FillKeyContext(ResourceContext& rc, const KeyRef& k, const std::string& ref
   rc.context.push_back({"kms:KeyUsage", {std::string(Str(md, "KeyUsage"))}});
   rc.context.push_back({"kms:KeyOrigin", {std::string(Str(md, "Origin"))}});
   rc.context.push_back({"kms:MultiRegion", {"false"}});
-  if (StartsWith(ref, "alias/") || ref.find(":alias/") != std::string::npos) {
+  // kms:RequestAlias: on the cryptographic operations, DescribeKey and GetPublicKey (the
+  // actions that support it), when the request named the key by an alias.
+  bool alias_key_op = name == "DescribeKey" || name == "GetPublicKey" || name == "Encrypt" ||
+                      name == "Decrypt" || name == "ReEncrypt" || name == "Sign" ||
+                      name == "Verify" || name == "GenerateMac" || name == "VerifyMac" ||
+                      StartsWith(name, "GenerateDataKey");
+  if (alias_key_op && (StartsWith(ref, "alias/") || ref.find(":alias/") != std::string::npos)) {
     rc.context.push_back({"kms:RequestAlias", {ref.substr(ref.find("alias/"))}});
   }
   AddString(rc, in, "EncryptionAlgorithm", "kms:EncryptionAlgorithm");
@@ -413,8 +419,12 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
                                         const model::Operation& op, const json::object& in) {
   ResourceContext rc;
   std::string_view name = op.name;
-  rc.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
   RAMPART_RETURN_IF_ERROR(CheckGrantTokens(in));
+  // kms:CallerAccount: on every action but the four that list nothing (the reference).
+  if (name != "GenerateRandom" && name != "ListAliases" && name != "ListKeys" &&
+      name != "ListRetirableGrants") {
+    rc.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
+  }
   if (name == "CreateKey") {
     std::string spec(Str(in, "KeySpec"));
     if (spec.empty()) spec = Str(in, "CustomerMasterKeySpec");
@@ -426,7 +436,9 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
     }
     return rc;
   }
-  if (Keyless(name) || (name == "ListAliases" && Str(in, "KeyId").empty())) return rc;
+  // ListAliases is authorized on "*" even when it filters by KeyId (the reference lists no
+  // resource type for it).
+  if (Keyless(name) || name == "ListAliases") return rc;
 
   // The key this call is about.
   std::string ref;

@@ -1,0 +1,290 @@
+// Each action is authorized against the resource AWS names for it: for every operation Rampart
+// serves of IAM, STS, KMS and CloudTrail, the (action, resource) pairs the authorizer evaluates
+// are checked against the Service Authorization Reference's facts in
+// tests/data/authz/service_authorization.json (resource types and their ARN formats).
+#include <gtest/gtest.h>
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "common/crypto.h"
+#include "policy/request.h"
+#include "protocol/model.h"
+#include "services/call.h"
+#include "services/cloudtrail/authz.h"
+#include "services/iam/common.h"
+#include "services/identity/authorizer.h"
+#include "services/kms/kms.h"
+#include "services/sts/sts.h"
+#include "store/store.h"
+
+namespace rampart::services {
+namespace {
+
+namespace json = boost::json;
+constexpr const char* kAccount = "111122223333";
+
+json::object LoadSar() {
+  std::ifstream f(std::string(RAMPART_SOURCE_DIR) + "/tests/data/authz/service_authorization.json");
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return json::parse(ss.str()).as_object();
+}
+
+// An ARN format of the reference as a regex: ${Partition} aws, ${Account} 12 digits, ${Region}
+// a region or empty, any other variable one or more characters.
+std::string ArnRegex(std::string_view format) {
+  std::string out;
+  for (size_t i = 0; i < format.size();) {
+    if (format.substr(i, 2) == "${") {
+      size_t end = format.find('}', i);
+      std::string_view var = format.substr(i + 2, end - i - 2);
+      out += var == "Partition" ? "aws" : var == "Account" ? "\\d{12}" : var == "Region" ? "[a-z0-9-]*" : ".+";
+      i = end + 1;
+    } else {
+      out += RE2::QuoteMeta(std::string(1, format[i]));
+      ++i;
+    }
+  }
+  return out;
+}
+
+// Sample values for the members resolvers read.
+const std::map<std::string, std::string>& Samples() {
+  static const std::map<std::string, std::string> m = {
+      {"UserName", "alice"},
+      {"GroupName", "admins"},
+      {"RoleName", "app-role"},
+      {"InstanceProfileName", "web"},
+      {"PolicyArn", "arn:aws:iam::111122223333:policy/p1"},
+      {"PolicyName", "p1"},
+      {"OpenIDConnectProviderArn", "arn:aws:iam::111122223333:oidc-provider/idp.example.com"},
+      {"Url", "https://idp.example.com"},
+      {"SAMLProviderArn", "arn:aws:iam::111122223333:saml-provider/corp"},
+      {"Name", "corp"},
+      {"ServerCertificateName", "web-cert"},
+      {"SerialNumber", "arn:aws:iam::111122223333:mfa/dev1"},
+      {"VirtualMFADeviceName", "dev1"},
+      {"AWSServiceName", "elasticbeanstalk.amazonaws.com"},
+      {"DeletionTaskId", "task/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk/1"},
+      {"Arn", "arn:aws:iam::111122223333:user/alice"},
+      {"PolicySourceArn", "arn:aws:iam::111122223333:user/alice"},
+      {"EntityPath", "o-abc/r-root"},
+      {"RoleArn", "arn:aws:iam::111122223333:role/app-role"},
+      {"RoleSessionName", "s1"},
+      {"TrailName", "main"},
+      {"ResourceId", "arn:aws:cloudtrail:us-east-1:111122223333:trail/main"},
+      {"EventDataStore", "arn:aws:cloudtrail:us-east-1:111122223333:eventdatastore/eds1"},
+      {"AliasName", "alias/a1"},
+      {"TargetKeyId", "KEY"},
+      {"KeyId", "KEY"},
+      {"SourceKeyId", "KEY"},
+      {"DestinationKeyId", "KEY"},
+      {"GrantId", "g1"},
+      {"AccessKeyId", "AKEY"},
+      {"Channel", "arn:aws:cloudtrail:us-east-1:111122223333:channel/ch1"},
+      {"QueryStatement", "SELECT eventID FROM eds1 WHERE eventName = 'X'"},
+  };
+  return m;
+}
+
+class SarTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto st = store::OpenSqliteStore({":memory:", crypto::RandomBytes(32)});
+    ASSERT_TRUE(st.ok());
+    store_ = std::move(*st);
+    ASSERT_TRUE(store_->accounts().CreateAccount({kAccount, "test", "", 0}).ok());
+    iam_ = std::make_unique<iam::IamService>(*store_);
+    kms_ = std::make_unique<kms::KmsService>(*store_, kms::NewSoftwareKeyStore(*store_));
+    authorizer_ = std::make_unique<Authorizer>(*iam_);
+    authorizer_->RegisterResolver("kms", [this](const Call& c, const model::Operation& op,
+                                                const json::object& in) {
+      return kms::ResolveResource(*kms_, c, op, in);
+    });
+    authorizer_->RegisterResolver("cloudtrail", cloudtrail::ResolveResource);
+    authorizer_->SetObserver([this](const policy::Request& r) {
+      seen_.push_back({r.action(), r.resource(), {}});
+      for (const std::string& k : candidate_keys_) {
+        if (r.Find(k)) seen_.back().keys.push_back(k);
+      }
+    });
+    Principal root;
+    root.type = Principal::Type::kRoot;
+    root.account_id = kAccount;
+    root.arn = std::string("arn:aws:iam::") + kAccount + ":root";
+    Run(root, "iam", "CreateUser", {{"UserName", "tester"}});
+    Run(root, "iam", "PutUserPolicy",
+        {{"UserName", "tester"}, {"PolicyName", "all"},
+         {"PolicyDocument", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]})"}});
+    Run(root, "iam", "CreateRole",
+        {{"RoleName", "app-role"},
+         {"AssumeRolePolicyDocument", R"({"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111122223333:user/tester"},"Action":"sts:AssumeRole"}]})"}});
+    Run(root, "iam", "CreateUser", {{"UserName", "alice"}});
+    auto ak = Run(root, "iam", "CreateAccessKey", {{"UserName", "alice"}});
+    access_key_ = std::string(ak.at("AccessKey").at("AccessKeyId").as_string());
+    auto key = Run(root, "kms", "CreateKey", {});
+    key_id_ = std::string(key.at("KeyMetadata").at("KeyId").as_string());
+    Run(root, "kms", "CreateAlias", {{"AliasName", "alias/a1"}, {"TargetKeyId", key_id_}});
+    tester_.type = Principal::Type::kIamUser;
+    tester_.account_id = kAccount;
+    tester_.arn = std::string("arn:aws:iam::") + kAccount + ":user/tester";
+    tester_.user_name = "tester";
+  }
+
+  json::object Run(const Principal& p, std::string_view svc, std::string_view op,
+                   json::object in) {
+    const model::Service* s = model::FindService(svc);
+    ServiceTable table = svc == "iam"   ? iam::Operations(*iam_)
+                         : svc == "kms" ? kms::Operations(*kms_)
+                                        : ServiceTable{};
+    for (const auto& e : table.operations) {
+      if (e.operation != op) continue;
+      Call call{p, "req", "us-east-1", "127.0.0.1", 1800000000, 0, {}};
+      auto out = e.fn(call, json::value(std::move(in)));
+      EXPECT_TRUE(out.ok()) << op << ": " << (out.ok() ? "" : out.error().message);
+      return out.ok() && out->is_object() ? out->as_object() : json::object();
+    }
+    ADD_FAILURE() << "no handler " << svc << ":" << op << " (" << (s ? "model ok" : "no model") << ")";
+    return {};
+  }
+
+  // The (action, resource) pairs evaluated for `op` of `svc` called by the tester.
+  struct Seen {
+    std::string action, resource;
+    std::vector<std::string> keys;  // lowercased service condition keys the request carries
+  };
+  std::vector<Seen> Evaluated(const model::Service& svc,
+                                                             const model::Operation& op) {
+    // The members the operation's input has (as a real request carries them), with samples.
+    json::object in;
+    if (op.input != model::kNoShape) {
+      for (const model::Member& m : svc.StructMembers(svc.shape(op.input))) {
+        auto it = Samples().find(std::string(m.name));
+        if (it != Samples().end()) {
+          in[m.name] = it->second == "KEY" ? key_id_ : it->second == "AKEY" ? access_key_ : it->second;
+        }
+        if (m.name == "ResourceIdList") in[m.name] = json::array{Samples().at("ResourceId")};
+      }
+    }
+    if (op.name == "AssumeRole") in.erase("SerialNumber");  // no device: checked before
+    seen_.clear();
+    Call call{tester_, "req", "us-east-1", "127.0.0.1", 1800000000, 0, {}};
+    AuthzRequest req{call, svc, op, json::value(in), true};
+    (void)authorizer_->Authorize(req);
+    return seen_;
+  }
+
+  std::unique_ptr<store::Store> store_;
+  std::unique_ptr<iam::IamService> iam_;
+  std::unique_ptr<kms::KmsService> kms_;
+  std::unique_ptr<Authorizer> authorizer_;
+  std::vector<Seen> seen_;
+  std::vector<std::string> candidate_keys_;  // every non-template service key, lowercased
+  Principal tester_;
+  std::string key_id_, access_key_;
+};
+
+// Operations the authorizer does not decide for a signed caller (AWS does not authorize them,
+// or they are decided elsewhere: federated calls by the trust policy alone).
+bool NotAuthorized(std::string_view svc, std::string_view op) {
+  return svc == "sts" && (op == "GetCallerIdentity" || op == "GetSessionToken" ||
+                          op == "AssumeRoleWithWebIdentity" || op == "AssumeRoleWithSAML");
+}
+
+TEST_F(SarTest, EveryActionIsAuthorizedOnTheResourceAwsNames) {
+  json::object sar = LoadSar();
+  for (const char* id : {"iam", "sts", "kms", "cloudtrail"}) {
+    for (const auto& [op, a] : sar.at("services").at(id).at("actions").as_object()) {
+      for (const auto& k : a.at("condition_keys").as_array()) {
+        std::string key(k.as_string());
+        if (key.find("${") != std::string::npos || key.rfind("aws:", 0) == 0) continue;
+        for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        candidate_keys_.push_back(key);
+      }
+    }
+  }
+  for (std::string extra : {"kms:grantoperations", "iam:passedtoservice", "kms:keyspec",
+                            "kms:encryptioncontextkeys", "sts:externalid"}) {
+    candidate_keys_.push_back(extra);
+  }
+  std::sort(candidate_keys_.begin(), candidate_keys_.end());
+  candidate_keys_.erase(std::unique(candidate_keys_.begin(), candidate_keys_.end()),
+                        candidate_keys_.end());
+  std::vector<std::string> mismatches;
+  int checked = 0;
+  for (const char* id : {"iam", "sts", "kms", "cloudtrail"}) {
+    const model::Service* svc = model::FindService(id);
+    ASSERT_NE(svc, nullptr);
+    const json::object& facts = sar.at("services").at(id).as_object();
+    const json::object& types = facts.at("resource_types").as_object();
+    for (const model::Operation& op : svc->operations) {
+      if (NotAuthorized(id, op.name)) continue;
+      const json::value* entry = facts.at("actions").as_object().if_contains(op.name);
+      if (!entry) continue;
+      auto evaluated = Evaluated(*svc, op);
+      if (evaluated.empty()) {
+        mismatches.push_back(std::string(id) + ":" + std::string(op.name) + " evaluated nothing");
+        continue;
+      }
+      ++checked;
+      // The first evaluation is the operation's own action on its resource.
+      const std::string& action = evaluated.front().action;
+      const std::string& resource = evaluated.front().resource;
+      const json::object& e = entry->as_object();
+      // Service condition keys the request carries must be keys the action supports.
+      std::set<std::string> supported;
+      for (const auto& k : e.at("condition_keys").as_array()) {
+        std::string key(k.as_string());
+        for (char& c : key) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+        supported.insert(key);
+      }
+      for (const auto& seen : evaluated) {
+        if (seen.action != action) continue;  // other actions (PassRole, ReEncryptTo) differ
+        for (const std::string& k : seen.keys) {
+          if (!supported.count(k)) {
+            mismatches.push_back(std::string(id) + ":" + std::string(op.name) + " sets " + k +
+                                 ", which the action does not support");
+          }
+        }
+      }
+      std::set<std::string> actions;
+      for (const auto& a : e.at("actions").as_array()) actions.insert(std::string(a.as_string()));
+      if (!actions.count(action)) {
+        mismatches.push_back(std::string(op.name) + ": action " + action + ", SAR " +
+                             std::string(e.at("action").as_string()));
+      }
+      const json::array& res = e.at("resources").as_array();
+      bool required = false, matched = false;
+      std::string wanted;
+      for (const auto& r : res) {
+        const json::object& ro = r.as_object();
+        required = required || ro.at("required").as_bool();
+        std::string type(ro.at("type").as_string());
+        const json::value* fmt = types.if_contains(type);
+        if (!fmt) continue;
+        wanted += (wanted.empty() ? "" : " | ") + type;
+        if (RE2::FullMatch(resource, ArnRegex(fmt->as_string()))) matched = true;
+      }
+      bool ok = res.empty() ? resource == "*" : matched || (!required && resource == "*");
+      if (!ok) {
+        mismatches.push_back(std::string(id) + ":" + std::string(op.name) + " on " + resource +
+                             ", SAR: " + (res.empty() ? std::string("*") : wanted));
+      }
+    }
+  }
+  std::string all;
+  for (const auto& m : mismatches) all += "\n  " + m;
+  EXPECT_TRUE(mismatches.empty()) << mismatches.size() << " of " << checked << all;
+  EXPECT_GT(checked, 200);
+}
+
+}  // namespace
+}  // namespace rampart::services
