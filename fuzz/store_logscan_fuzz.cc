@@ -35,9 +35,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (end.ok() && *end > size) std::abort();
 
   // The store: open the bytes as events.log.
+  // On tmpfs where there is one: the open fsyncs, and a disk's fsync made this target run at
+  // ~60 inputs a second.
   static const std::string dir = [] {
-    char tmpl[] = "/tmp/rampart-logscan-fuzz-XXXXXX";
-    return std::string(mkdtemp(tmpl));
+    std::string tmpl = std::filesystem::is_directory("/dev/shm") ? "/dev/shm" : "/tmp";
+    tmpl += "/rampart-logscan-fuzz-XXXXXX";
+    return std::string(mkdtemp(tmpl.data()));
   }();
   std::filesystem::remove_all(dir + "/quarantine");
   { std::ofstream(dir + "/events.log", std::ios::binary | std::ios::trunc).write(bytes.data(), bytes.size()); }

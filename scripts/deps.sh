@@ -12,7 +12,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config ccache
   libre2-dev libexpat1-dev libargon2-dev libqrencode-dev libpng-dev zlib1g-dev libmimalloc-dev
   python3 python3-botocore
   libgtest-dev libgmock-dev libbenchmark-dev)
-test_pkgs=(awscli python3-boto3 python3-pytest python3-requests python3-cryptography openssl curl xmlsec1
+test_pkgs=(awscli python3-boto3 python3-pytest python3-requests python3-cryptography openssl curl xmlsec1 libxml2-dev
   clang libclang-rt-14-dev)
 
 pkgs=("${build_pkgs[@]}")

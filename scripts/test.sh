@@ -14,5 +14,6 @@ cmake --build build -j "$jobs"
 RAMPART_BIN="$PWD/build/rampart" /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/integration
 # The .deb: built, installed, started as its systemd unit runs it, checked, purged.
 scripts/package-test.sh
-# A short libFuzzer run of every parser of untrusted bytes (longer runs: scripts/fuzz.sh 600).
+# A short libFuzzer run of every parser of untrusted bytes (the campaign: scripts/fuzz.sh --long,
+# docs/FUZZING.md).
 scripts/fuzz.sh "${RAMPART_FUZZ_SECONDS:-10}"

@@ -1,7 +1,9 @@
 #include "protocol/codec.h"
 
+#include <cfloat>
 #include <charconv>
 #include <cmath>
+#include <limits>
 
 #include "common/crypto.h"
 #include "common/strings.h"
@@ -314,11 +316,21 @@ Result<json::value> ScalarFromText(const model::Shape& shape, std::string_view t
     }
     case model::ShapeType::kFloat:
     case model::ShapeType::kDouble: {
+      if (text == "NaN") return json::value(std::numeric_limits<double>::quiet_NaN());
+      if (text == "Infinity") return json::value(std::numeric_limits<double>::infinity());
+      if (text == "-Infinity") return json::value(-std::numeric_limits<double>::infinity());
+      // Decimal only: strtod alone would also take spaces, hex floats, "inf" and "nan".
+      bool decimal = !text.empty() && text.find_first_not_of("0123456789.eE+-") == text.npos &&
+                     text.find_first_of("0123456789") != text.npos;
       std::string tmp(text);
       char* end = nullptr;
-      double d = std::strtod(tmp.c_str(), &end);
-      if (tmp.empty() || end != tmp.c_str() + tmp.size() || !std::isfinite(d))
-        return bad("a number");
+      double d = decimal ? std::strtod(tmp.c_str(), &end) : 0.0;
+      // Overflow (HUGE_VAL) is a value a double cannot hold; underflow rounds to zero as in
+      // every AWS SDK.
+      if (!decimal || end != tmp.c_str() + tmp.size() || std::isinf(d)) return bad("a number");
+      if (shape.type == model::ShapeType::kFloat && std::fabs(d) > FLT_MAX) {
+        return bad("a number a 32-bit float holds");
+      }
       return json::value(d);
     }
     case model::ShapeType::kBoolean:
@@ -369,6 +381,8 @@ std::string ScalarToText(const model::Shape& shape, const json::value& v,
     case model::ShapeType::kDouble: {
       double d = v.is_double() ? v.as_double() : v.is_int64() ? static_cast<double>(v.as_int64())
                                                               : 0.0;
+      if (std::isnan(d)) return "NaN";
+      if (std::isinf(d)) return d > 0 ? "Infinity" : "-Infinity";
       char buf[64];
       auto [ptr, ec] = std::to_chars(buf, buf + sizeof buf, d);
       (void)ec;

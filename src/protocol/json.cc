@@ -1,7 +1,9 @@
 // awsJson 1.0/1.1 bodies, shared with rest-json bodies.
+#include <cfloat>
 #include <cmath>
 
 #include "common/crypto.h"
+#include "common/json_parse.h"
 #include "common/strings.h"
 #include "protocol/internal.h"
 
@@ -32,6 +34,14 @@ std::optional<double> AsNumber(const json::value& v) {
   if (v.is_uint64()) return static_cast<double>(v.as_uint64());
   if (v.is_double()) return v.as_double();
   return std::nullopt;
+}
+
+// An integer member's value, exactly as written: a JSON integer that fits int64. A number with
+// a fraction or an exponent ("1.001", "5.0", "1e3") is refused like Smithy's malformed-request
+// tests ask (float truncation): a double could not say whether its text was whole.
+std::optional<int64_t> ExactInteger(const json::value& v) {
+  if (v.is_int64()) return v.get_int64();
+  return std::nullopt;  // uint64: Boost's kind for integers above INT64_MAX
 }
 
 json::value NumberOut(double d) {
@@ -102,16 +112,18 @@ Result<json::value> JsonToDocument(const Exchange& ex, uint32_t shape_idx, const
       return in;
     case ShapeType::kInteger:
     case ShapeType::kLong: {
-      auto n = AsNumber(in);
-      if (!n || *n != std::floor(*n)) return mismatch("an integer");
+      auto n = ExactInteger(in);
+      if (!n) return mismatch(in.is_uint64() ? "a 64-bit integer" : "an integer");
       if (shape.type == ShapeType::kInteger && (*n > INT32_MAX || *n < INT32_MIN))
         return mismatch("a 32-bit integer");
-      if (std::fabs(*n) > 9.2e18) return mismatch("a 64-bit integer");
-      return json::value(static_cast<int64_t>(*n));
+      return json::value(*n);
     }
     case ShapeType::kFloat:
     case ShapeType::kDouble: {
       auto n = AsNumber(in);
+      if (n && shape.type == ShapeType::kFloat && std::fabs(*n) > FLT_MAX) {
+        return mismatch("a number a 32-bit float holds");
+      }
       if (n) return json::value(*n);
       if (in.is_string() && (in.as_string() == "NaN" || in.as_string() == "Infinity" ||
                              in.as_string() == "-Infinity")) {
@@ -260,7 +272,7 @@ Result<json::value> JsonDecode(const Exchange& ex, std::string_view body) {
     boost::system::error_code ec;
     json::parse_options opts;
     opts.max_depth = 64;
-    parsed = json::parse(body, ec, {}, opts);
+    parsed = ParseJson(body, ec, opts);
     if (ec) {
       return SerializationFailure(ex, "The request body is not valid JSON: " + ec.message());
     }

@@ -1,6 +1,7 @@
 // rest-json and rest-xml: URI labels, query string, headers, payload members.
 #include <algorithm>
 
+#include "common/json_parse.h"
 #include "common/strings.h"
 #include "protocol/internal.h"
 #include "protocol/xml.h"
@@ -381,7 +382,7 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
         doc.insert_or_assign(pm->name, std::move(*v));
       } else {
         boost::system::error_code ec;
-        json::value parsed = json::parse(req.body, ec, {}, JsonOptions());
+        json::value parsed = ParseJson(req.body, ec, JsonOptions());
         if (ec) return SerializationFailure(ex, "The request body is not valid JSON");
         auto v = JsonToDocument(ex, pm->shape, parsed, LowerFirst(pm->name));
         if (!v.ok()) return v;
@@ -398,7 +399,7 @@ Result<json::value> RestDecode(const Exchange& ex, const WireRequest& req) {
       body_doc = std::move(*v);
     } else {
       boost::system::error_code ec;
-      json::value parsed = json::parse(req.body, ec, {}, JsonOptions());
+      json::value parsed = ParseJson(req.body, ec, JsonOptions());
       if (ec) return SerializationFailure(ex, "The request body is not valid JSON");
       auto v = JsonToDocument(ex, op.input, parsed, "");
       if (!v.ok()) return v;

@@ -37,17 +37,32 @@ bool ValidAccountId(std::string_view id) {
   return true;
 }
 
+// A restart finds the file as it left it: nothing to write (and no fsync on the start path).
+bool SameCredentialsFile(const std::string& path, std::string_view text) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0) return false;
+  struct stat st {};
+  std::string have(text.size() + 1, '\0');
+  bool same = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & 077) == 0 &&
+              st.st_uid == ::geteuid() &&
+              ::read(fd, have.data(), have.size()) == static_cast<ssize_t>(text.size()) &&
+              std::string_view(have.data(), text.size()) == text;
+  ::close(fd);
+  return same;
+}
+
 // The file is created 0600 by open(2) itself (never chmod'ed after, when the secret may already
 // be readable), written whole, fsynced and renamed into place.
 Status WriteCredentialsFile(const std::string& path, const Bootstrap& b) {
-  std::string tmp = path + ".tmp";
-  ::unlink(tmp.c_str());  // a leftover of a crash; O_EXCL below refuses anything else there
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0) return Error::Internal("cannot write " + tmp + ": " + std::strerror(errno));
   std::string text = "# Rampart root credentials for account " + b.account_id +
                      " (arn:aws:iam::" + b.account_id + ":root)\n[default]\naws_access_key_id = " +
                      b.root_access_key_id + "\naws_secret_access_key = " +
                      b.root_secret_access_key + "\n";
+  if (SameCredentialsFile(path, text)) return {};
+  std::string tmp = path + ".tmp";
+  ::unlink(tmp.c_str());  // a leftover of a crash; O_EXCL below refuses anything else there
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0) return Error::Internal("cannot write " + tmp + ": " + std::strerror(errno));
   bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()) &&
             ::fsync(fd) == 0;
   ::close(fd);

@@ -1,6 +1,6 @@
 #include "spine/record.h"
 
-
+#include <cmath>
 #include <cstring>
 
 #include <boost/json.hpp>
@@ -179,6 +179,15 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
       return json::value(doc, sp);
     case model::ShapeType::kBlob:
       return json::string(kHidden, sp);
+    case model::ShapeType::kFloat:
+    case model::ShapeType::kDouble:
+      // NaN and the infinities as the JSON protocol writes them: Boost would write bare NaN and
+      // Infinity tokens, and the record would not be JSON.
+      if (doc.is_double() && !std::isfinite(doc.as_double())) {
+        double d = doc.as_double();
+        return json::string(std::isnan(d) ? "NaN" : d > 0 ? "Infinity" : "-Infinity", sp);
+      }
+      return json::value(doc, sp);
     default:
       return json::value(doc, sp);
   }

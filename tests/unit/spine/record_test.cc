@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
+#include <limits>
 #include <string>
 
 #include "spine/record.h"
@@ -131,6 +132,32 @@ TEST(RecordTest, CorruptFactsRenderNothingRatherThanGarbage) {
     if (cut == 0) continue;  // no facts and no json: ""
     EXPECT_EQ(text, "") << cut;
   }
+}
+
+}  // namespace
+}  // namespace rampart::spine
+
+namespace rampart::spine {
+namespace {
+
+// A metric value of NaN or an infinity (the JSON and query protocols accept them) must leave a
+// record that is still JSON.
+TEST(RecordTest, NonFiniteDoublesRenderAsStrings) {
+  const model::Service* svc = model::FindService("cloudwatch");
+  ASSERT_NE(svc, nullptr);
+  const model::Operation* op = svc->FindOperation("PutMetricData");
+  ASSERT_NE(op, nullptr);
+  boost::json::value doc = boost::json::parse(
+      R"({"Namespace":"ns","MetricData":[{"MetricName":"m","Value":0.5},{"MetricName":"n"}]})");
+  auto& data = doc.at("MetricData").as_array();
+  data[0].as_object()["Value"] = std::numeric_limits<double>::quiet_NaN();
+  data[1].as_object()["Value"] = -std::numeric_limits<double>::infinity();
+  std::string text = boost::json::serialize(TrailView(*svc, op->input, doc));
+  boost::system::error_code ec;
+  boost::json::value back = boost::json::parse(text, ec);
+  ASSERT_FALSE(ec) << text;
+  EXPECT_EQ(back.at("metricData").at(0).at("value"), "NaN");
+  EXPECT_EQ(back.at("metricData").at(1).at("value"), "-Infinity");
 }
 
 }  // namespace
