@@ -390,6 +390,10 @@ Response Gateway::HandleControl(Request& req, std::string_view path, bool* handl
     if (reset) {
       Status st = opts_.reset_state ? opts_.reset_state() : Status();
       credentials_.Invalidate();
+      // Back to where --dev started: no enforcement (moto's reset restores its no-auth count
+      // too), so suites that switch enforcement on and off in any order keep working.
+      auth_limit_.store(std::numeric_limits<double>::infinity());
+      EnforceAuthAfter(-1);
       if (!st.ok()) return PlainJson(500, json::serialize(json::object{{"message", st.error().message}}));
       return PlainJson(200, "{\"status\": \"ok\"}");
     }
@@ -510,7 +514,13 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     principal = services::RootPrincipal(opts_.default_account_id);
     if (has_auth && cred->ok()) {
       auto rc = credentials_.Resolve((*cred)->access_key_id);
-      if (rc.ok() && rc->has_value()) principal = (*rc)->principal;
+      if (rc.ok() && rc->has_value()) {
+        principal = (*rc)->principal;
+        // A key that exists was used, enforced or not (GetAccessKeyLastUsed).
+        if (opts_.key_usage && !principal.session) {
+          opts_.key_usage->Note((*cred)->access_key_id, now, service->signing_name, region);
+        }
+      }
       principal.access_key_id = (*cred)->access_key_id;
     }
   } else if (!(unsigned_op && !has_auth)) {

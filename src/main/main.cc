@@ -283,10 +283,10 @@ int main(int argc, char** argv) {
     auto out = rampart::policy::EvaluateCaseJson(buf.str());
     if (!out.ok()) {
       std::fprintf(stderr, "%s: %s\n", out.error().code.c_str(), out.error().message.c_str());
-      return 1;
+      return 2;
     }
-    std::printf("%s\n", out->c_str());
-    return 0;
+    std::fputs(out->text.c_str(), stdout);
+    return out->errors == 0 ? 0 : 1;
 #else
     std::fprintf(stderr, "rampart: built without the policy engine\n");
     return 2;

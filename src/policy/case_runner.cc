@@ -1,5 +1,7 @@
 #include "policy/case_runner.h"
 
+#include "policy/aws_validate.h"
+
 #include <boost/json.hpp>
 
 #include <memory>
@@ -73,6 +75,13 @@ std::optional<std::string> Scalar(const json::value& v) {
 Result<std::unique_ptr<Policy>> LoadPolicy(const json::value& v, PolicyType type, std::string id,
                                            const std::string& where) {
   std::string text = v.is_string() ? std::string(v.get_string()) : json::serialize(v);
+  // Refused as IAM refuses it when it is written: AWS's message, then where and why.
+  if (auto issue = ValidateAsAws(text, type)) {
+    Error e = issue->error;
+    std::string path = PathText(issue->path);
+    e.message += " (" + where + (path.empty() ? "" : "." + path) + ": " + issue->detail + ")";
+    return e;
+  }
   auto p = ParsePolicy(text, type, id);
   if (!p.ok()) {
     Error e = std::move(p).error();
@@ -177,7 +186,9 @@ Status LoadPolicies(const json::object& o, Case& c) {
   const json::object& pol = it->value().get_object();
   RAMPART_RETURN_IF_ERROR(CheckKeys(
       pol, {"identity", "resource", "boundary", "session", "scp", "rcp"}, where + ".policies"));
-  RAMPART_RETURN_IF_ERROR(LoadList(pol, "identity", PolicyType::kManaged, c, c.identity, where));
+  // Identity policies are read as inline ones (IAM keeps Version 2008-10-17 and documents
+  // without a Version there); boundaries are managed policies.
+  RAMPART_RETURN_IF_ERROR(LoadList(pol, "identity", PolicyType::kRoleInline, c, c.identity, where));
   RAMPART_RETURN_IF_ERROR(LoadList(pol, "boundary", PolicyType::kManaged, c, c.boundary, where));
   RAMPART_RETURN_IF_ERROR(LoadList(pol, "session", PolicyType::kSession, c, c.session, where));
   if (auto rp = pol.find("resource"); rp != pol.end() && !rp->value().is_null()) {
@@ -196,10 +207,12 @@ Status LoadPolicies(const json::object& o, Case& c) {
   return {};
 }
 
+// A case that could not be evaluated: its name and the AWS error ("Code: message"), no
+// decision.
 std::string ErrorLine(const std::string& name, const Error& e) {
   json::object out;
   out["name"] = name;
-  out["error"] = json::object{{"code", e.code}, {"message", e.message}};
+  out["error"] = e.code + ": " + e.message;
   return json::serialize(out);
 }
 
@@ -257,16 +270,32 @@ Result<Expected> LoadExpected(const json::object& o, const std::string& label) {
   return e;
 }
 
-Result<CaseOutcome> RunCase(const json::value& v, std::size_t index) {
+// A case whose structure is wrong (not an object, unknown fields, a bad "expected"): an error
+// line, so that a batch of N cases still prints N lines.
+CaseOutcome BrokenCase(std::string name, const Error& e) {
+  CaseOutcome out;
+  out.name = std::move(name);
+  out.output = ErrorLine(out.name, e);
+  out.error = true;
+  out.passed = false;
+  out.mismatch = e.code + ": " + e.message;
+  return out;
+}
+
+CaseOutcome RunCase(const json::value& v, std::size_t index) {
   std::string label = "case[" + std::to_string(index) + "]";
-  if (!v.is_object()) return Invalid(label, "a case is a JSON object");
+  if (!v.is_object()) return BrokenCase("", Invalid(label, "a case is a JSON object"));
   const json::object& o = v.get_object();
-  RAMPART_RETURN_IF_ERROR(
-      CheckKeys(o, {"name", "rule", "comment", "request", "policies", "expected"}, label));
   Case c;
-  RAMPART_ASSIGN_OR_RETURN(c.name, GetString(o, "name", label, false));
+  auto name = GetString(o, "name", label, false);
+  if (!name.ok()) return BrokenCase("", name.error());
+  c.name = *name;
+  Status keys = CheckKeys(o, {"name", "rule", "comment", "request", "policies", "expected"}, label);
+  if (!keys.ok()) return BrokenCase(c.name, keys.error());
   c.label = c.name.empty() ? label : label + " (\"" + c.name + "\")";
-  RAMPART_ASSIGN_OR_RETURN(Expected exp, LoadExpected(o, c.label));
+  auto expected = LoadExpected(o, c.label);
+  if (!expected.ok()) return BrokenCase(c.name, expected.error());
+  const Expected& exp = *expected;
 
   CaseOutcome out;
   out.name = c.name;
@@ -274,10 +303,13 @@ Result<CaseOutcome> RunCase(const json::value& v, std::size_t index) {
   Status loaded = LoadRequest(o, c);
   if (loaded.ok()) loaded = LoadPolicies(o, c);
   if (!loaded.ok()) {
-    if (exp.error.empty()) return std::move(loaded).error();
     const Error& e = loaded.error();
     out.output = ErrorLine(c.name, e);
-    if (e.code != exp.error) {
+    out.error = true;
+    if (exp.error.empty()) {
+      out.passed = false;
+      out.mismatch = e.code + ": " + e.message;
+    } else if (e.code != exp.error) {
       out.passed = false;
       out.mismatch = "expected error " + exp.error + ", got " + e.code + ": " + e.message;
     } else if (!exp.message_contains.empty() && e.message.find(exp.message_contains) == std::string::npos) {
@@ -332,25 +364,22 @@ Result<std::vector<CaseOutcome>> EvaluateCases(std::string_view case_json) {
   std::vector<CaseOutcome> outcomes;
   if (doc.is_array()) {
     const json::array& arr = doc.get_array();
-    for (std::size_t i = 0; i < arr.size(); ++i) {
-      RAMPART_ASSIGN_OR_RETURN(CaseOutcome o, RunCase(arr[i], i));
-      outcomes.push_back(std::move(o));
-    }
+    for (std::size_t i = 0; i < arr.size(); ++i) outcomes.push_back(RunCase(arr[i], i));
   } else {
-    RAMPART_ASSIGN_OR_RETURN(CaseOutcome o, RunCase(doc, 0));
-    outcomes.push_back(std::move(o));
+    outcomes.push_back(RunCase(doc, 0));
   }
   return outcomes;
 }
 
-Result<std::string> EvaluateCaseJson(std::string_view case_json) {
+Result<CaseLines> EvaluateCaseJson(std::string_view case_json) {
   RAMPART_ASSIGN_OR_RETURN(auto outcomes, EvaluateCases(case_json));
-  std::string text;
+  CaseLines out;
   for (const CaseOutcome& o : outcomes) {
-    text += o.output;
-    text += '\n';
+    out.text += o.output;
+    out.text += '\n';
+    if (o.error) ++out.errors;
   }
-  return text;
+  return out;
 }
 
 }  // namespace rampart::policy

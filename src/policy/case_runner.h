@@ -17,19 +17,26 @@ namespace rampart::policy {
 struct CaseOutcome {
   std::string name;
   std::string output;         // the output line: {"name":..,"decision":..,"decidedBy":..,...}
+                              // or, for a case not evaluated, {"name":..,"error":"Code: message"}
+  bool error = false;         // the case was not evaluated (a refused policy, a malformed case)
   bool has_expected = false;  // the case carries "expected"
   bool passed = true;         // matches "expected" (true when there is none)
   std::string mismatch;       // why it did not pass
 };
 
-// Evaluates every case of a document. A case whose "expected" names an "error" reports a policy
-// or request error in its output line (and compares it); any other malformed case or policy fails
-// the whole call: ValidationError for the case structure or request, MalformedPolicyDocument /
-// LimitExceeded for a policy, each message naming the case and the policy.
+// Evaluates every case of a document, one outcome per case in input order. A case that cannot
+// be evaluated (its structure or request is malformed: ValidationError; one of its policies is
+// refused: MalformedPolicyDocument / LimitExceeded, as IAM would refuse it) gets an error line
+// and the other cases are still evaluated; it passes only if its "expected" names that error.
+// Fails as a whole only when the document is not JSON.
 Result<std::vector<CaseOutcome>> EvaluateCases(std::string_view case_json);
 
 // `rampart policy eval`: the output lines of EvaluateCases, one JSON object per line, each line
-// ending in '\n', in input order.
-Result<std::string> EvaluateCaseJson(std::string_view case_json);
+// ending in '\n', in input order, and how many of the cases were not evaluated.
+struct CaseLines {
+  std::string text;
+  int errors = 0;
+};
+Result<CaseLines> EvaluateCaseJson(std::string_view case_json);
 
 }  // namespace rampart::policy

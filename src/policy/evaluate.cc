@@ -1,5 +1,7 @@
 #include "policy/evaluate.h"
 
+#include <algorithm>
+
 namespace rampart::policy {
 namespace {
 
@@ -211,7 +213,10 @@ constexpr unsigned Bit(PolicyKind k) { return 1u << static_cast<unsigned>(k); }
 bool RequiresResourcePolicyGrant(const Request& r) {
   std::string_view svc = r.service_lower();
   std::string_view res = r.resource();
-  if (svc == "kms" && res.starts_with("arn:") && res.find(":kms:") != std::string_view::npos) {
+  // KMS keys (their key policy must allow); aliases have no resource policy: IAM policies alone
+  // decide them.
+  if (svc == "kms" && res.starts_with("arn:") && res.find(":kms:") != std::string_view::npos &&
+      res.find(":key/") != std::string_view::npos) {
     return true;
   }
   std::string_view a = r.action_lower();
@@ -223,12 +228,40 @@ bool RequiresResourcePolicyGrant(const Request& r) {
   return false;
 }
 
+bool ProtectedByAws(const Request& r) {
+  std::string_view a = r.action_lower();
+  if (!a.starts_with("iam:")) return false;
+  a.remove_prefix(4);
+  std::string_view res = r.resource();
+  if (res.starts_with("arn:aws:iam::aws:policy/")) {
+    static constexpr std::string_view kPolicyChanges[] = {
+        "createpolicyversion", "deletepolicy", "deletepolicyversion", "setdefaultpolicyversion",
+        "tagpolicy", "untagpolicy"};
+    return std::find(std::begin(kPolicyChanges), std::end(kPolicyChanges), a) !=
+           std::end(kPolicyChanges);
+  }
+  // arn:<partition>:iam::<account>:role/aws-service-role/...
+  std::size_t role = res.find(":role/aws-service-role/");
+  if (role == std::string_view::npos || res.find(":iam::") == std::string_view::npos) return false;
+  // (Its description and tags may change: AWS allows UpdateRoleDescription and TagRole.)
+  static constexpr std::string_view kRoleChanges[] = {
+      "attachrolepolicy",     "deleterole",   "deleterolepermissionsboundary",
+      "deleterolepolicy",     "detachrolepolicy", "putrolepermissionsboundary",
+      "putrolepolicy",        "updateassumerolepolicy"};
+  return std::find(std::begin(kRoleChanges), std::end(kRoleChanges), a) != std::end(kRoleChanges);
+}
+
 EvaluationResult Evaluate(const Request& req, const PolicySet& set, EvaluateOptions opts) {
   EvaluationResult result;
   if (req.action_lower() == "sts:getcalleridentity") {
     // Always allowed, even under an explicit deny (IAM User Guide, temporary credentials).
     result.decision = Decision::kAllow;
     result.decided_by = PolicyKind::kNone;
+    return result;
+  }
+  if (opts.deny_protected && ProtectedByAws(req)) {
+    result.decision = Decision::kExplicitDeny;
+    result.decided_by = PolicyKind::kProtected;
     return result;
   }
   const Principal& p = req.principal();
@@ -267,8 +300,9 @@ EvaluationResult Evaluate(const Request& req, const PolicySet& set, EvaluateOpti
   if (pb.deny) return finish(Decision::kExplicitDeny, PolicyKind::kBoundary, 0);
   if (sp.deny) return finish(Decision::kExplicitDeny, PolicyKind::kSession, 0);
 
-  // 2-3. Organization guardrails.
-  if (rcp_applies && !rcp.all_levels_allow) return finish(Decision::kImplicitDeny, PolicyKind::kRcp, 0);
+  // 2-3. Organization guardrails. RCPs bind only by their Deny statements: AWS attaches
+  // RCPFullAWSAccess to every root, OU and account and does not let it be detached, so a level
+  // never lacks an Allow (docs/policy-evaluation.md).
   if (scp_applies && !scp.all_levels_allow) return finish(Decision::kImplicitDeny, PolicyKind::kScp, 0);
 
   unsigned org = (scp_applies ? Bit(PolicyKind::kScp) : 0) | (rcp_applies ? Bit(PolicyKind::kRcp) : 0);
@@ -343,6 +377,7 @@ std::string_view ToString(PolicyKind k) {
     case PolicyKind::kSession: return "session";
     case PolicyKind::kScp: return "scp";
     case PolicyKind::kRcp: return "rcp";
+    case PolicyKind::kProtected: return "protected";
   }
   return "none";
 }
@@ -358,6 +393,10 @@ std::string DenialMessage(const EvaluationResult& result, const Request& request
     case PolicyKind::kBoundary: what = "permissions boundary"; break;
     case PolicyKind::kSession: what = "session policy"; break;
     case PolicyKind::kNone: what = "policy"; break;
+    case PolicyKind::kProtected:
+      return "User: " + request.principal().arn + " is not authorized to perform: " +
+             request.action() + " on resource: " + request.resource() +
+             " because the resource is managed by AWS and only AWS can change it";
   }
   std::string msg = "User: " + request.principal().arn + " is not authorized to perform: " +
                     request.action() + " on resource: " + request.resource();

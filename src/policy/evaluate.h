@@ -3,9 +3,11 @@
 // by type (IAM User Guide, "Policy evaluation logic"; Organizations, "SCP/RCP evaluation").
 // The procedure, in the order it decides (docs/POLICY.md has it in full, with sources):
 //
-//   0. sts:GetCallerIdentity is always allowed.
+//   0. sts:GetCallerIdentity is always allowed. A change to an AWS managed policy or a
+//      service-linked role is always denied (ProtectedByAws): AWS alone changes them.
 //   1. A matching Deny in any applicable policy -> ExplicitDeny.
-//   2. RCPs (every level, when given and the caller is not a service-linked role) need an Allow.
+//   2. RCPs (when given and the caller is not a service-linked role) bind only by their Deny
+//      statements: RCPFullAWSAccess is attached at every level and cannot be detached.
 //   3. SCPs (every level, when given and the caller is an IAM identity that is not a
 //      service-linked role) need an Allow.
 //   4. Same account: a resource-policy Allow naming the caller itself (user, role session,
@@ -36,8 +38,11 @@ namespace rampart::policy {
 
 enum class Decision : std::uint8_t { kAllow, kExplicitDeny, kImplicitDeny };
 
-// The policy type that decided; kNone for the GetCallerIdentity rule.
-enum class PolicyKind : std::uint8_t { kNone, kIdentity, kResource, kBoundary, kSession, kScp, kRcp };
+// The policy type that decided; kNone for the GetCallerIdentity rule; kProtected for a change
+// to what only AWS may change (ProtectedByAws).
+enum class PolicyKind : std::uint8_t {
+  kNone, kIdentity, kResource, kBoundary, kSession, kScp, kRcp, kProtected
+};
 
 // One level of an SCP or RCP chain: the policies attached to the root, an OU, or the account.
 struct PolicyLevel {
@@ -85,6 +90,10 @@ struct EvaluationResult {
 struct EvaluateOptions {
   // Use each policy's action index (default). Off scans every statement; for benchmarks.
   bool use_action_index = true;
+  // Deny what ProtectedByAws names (the simulator's and `policy eval`'s answer). The request
+  // path turns it off: there AWS authorizes first and the API then refuses with its own error
+  // (UnmodifiableEntity, ...), which a caller without the permission never sees.
+  bool deny_protected = true;
 };
 
 EvaluationResult Evaluate(const Request& request, const PolicySet& policies,
@@ -94,9 +103,16 @@ EvaluationResult Evaluate(const Request& request, const PolicySet& policies,
 // policies and role trust policies (sts:AssumeRole* / TagSession / SetSourceIdentity on a role).
 bool RequiresResourcePolicyGrant(const Request& request);
 
+// True for requests that would change what AWS alone may change, whatever the policies say
+// (the API refuses them too): a new version, default version, deletion or tags of an AWS managed
+// policy (arn:aws:iam::aws:policy/...), and a change to the trust, policies, boundary or
+// existence of a service-linked role (a role under /aws-service-role/) other than
+// iam:DeleteServiceLinkedRole (its description and tags may change).
+bool ProtectedByAws(const Request& request);
+
 // "Allow", "ExplicitDeny", "ImplicitDeny".
 std::string_view ToString(Decision d);
-// "identity", "resource", "boundary", "session", "scp", "rcp", "none".
+// "identity", "resource", "boundary", "session", "scp", "rcp", "protected", "none".
 std::string_view ToString(PolicyKind k);
 
 // The AccessDenied message AWS gives for a denial, e.g. "User: arn:aws:iam::111122223333:user/bob

@@ -34,11 +34,17 @@ bool IsDigits(std::string_view s) {
   return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
-// Counts characters (UTF-8 code points) as the quota counts them and checks that every
-// character is one IAM accepts (tab, LF, CR, U+0020..U+00FF).
-Status CheckSizeAndCharacters(std::string_view text, PolicyType type) {
-  PolicySizeLimit limit = SizeLimitFor(type);
-  std::size_t count = 0;
+}  // namespace
+
+PolicyTextScan ScanPolicyText(std::string_view text, PolicyType type) {
+  PolicyTextScan scan;
+  const bool ignores_whitespace = SizeLimitFor(type).ignores_whitespace;
+  auto refuse = [&](std::size_t at, std::uint32_t cp) {
+    scan.text_ok = false;
+    scan.bad_offset = at;
+    scan.bad_code_point = cp;
+    return scan;
+  };
   for (std::size_t i = 0; i < text.size();) {
     unsigned char c = static_cast<unsigned char>(text[i]);
     std::uint32_t cp;
@@ -56,43 +62,48 @@ Status CheckSizeAndCharacters(std::string_view text, PolicyType type) {
       cp = c & 0x07;
       len = 4;
     } else {
-      return Malformed("Syntax errors in policy: the document is not valid UTF-8 (byte " +
-                       std::to_string(i) + ")");
+      return refuse(i, 0xFFFFFFFF);
     }
-    if (i + len > text.size()) {
-      return Malformed("Syntax errors in policy: the document is not valid UTF-8 (byte " +
-                       std::to_string(i) + ")");
-    }
+    if (i + len > text.size()) return refuse(i, 0xFFFFFFFF);
     for (std::size_t k = 1; k < len; ++k) {
       unsigned char cc = static_cast<unsigned char>(text[i + k]);
-      if ((cc & 0xC0) != 0x80) {
-        return Malformed("Syntax errors in policy: the document is not valid UTF-8 (byte " +
-                         std::to_string(i) + ")");
-      }
+      if ((cc & 0xC0) != 0x80) return refuse(i, 0xFFFFFFFF);
       cp = (cp << 6) | (cc & 0x3F);
     }
     bool ws = cp == ' ' || cp == '\t' || cp == '\n' || cp == '\r';
     if (IsIamType(type) && !(cp == '\t' || cp == '\n' || cp == '\r' || (cp >= 0x20 && cp <= 0xFF))) {
-      return Malformed(
-          "Syntax errors in policy: character U+" + [cp] {
-            char buf[16];
-            auto r = std::to_chars(buf, buf + sizeof(buf), cp, 16);
-            std::string s(buf, r.ptr);
-            while (s.size() < 4) s.insert(s.begin(), '0');
-            return s;
-          }() + " at byte " + std::to_string(i) +
-          " is not allowed (policy documents may contain tab, line feed, carriage return and "
-          "U+0020 to U+00FF)");
+      return refuse(i, cp);
     }
-    if (!(ws && limit.ignores_whitespace)) ++count;
+    if (!(ws && ignores_whitespace)) ++scan.count;
     i += len;
   }
-  if (count > limit.max_chars) {
+  return scan;
+}
+
+namespace {
+
+// Size and characters, with Rampart's messages (ValidateAsAws gives AWS's on the API path).
+Status CheckSizeAndCharacters(std::string_view text, PolicyType type) {
+  PolicyTextScan scan = ScanPolicyText(text, type);
+  if (!scan.text_ok && scan.bad_code_point == 0xFFFFFFFF) {
+    return Malformed("Syntax errors in policy: the document is not valid UTF-8 (byte " +
+                     std::to_string(scan.bad_offset) + ")");
+  }
+  if (!scan.text_ok) {
+    char buf[16];
+    auto r = std::to_chars(buf, buf + sizeof(buf), scan.bad_code_point, 16);
+    std::string hex(buf, r.ptr);
+    while (hex.size() < 4) hex.insert(hex.begin(), '0');
+    return Malformed("Syntax errors in policy: character U+" + hex + " at byte " +
+                     std::to_string(scan.bad_offset) +
+                     " is not allowed (policy documents may contain tab, line feed, carriage "
+                     "return and U+0020 to U+00FF)");
+  }
+  PolicySizeLimit limit = SizeLimitFor(type);
+  if (scan.count > limit.max_chars) {
     return Error{"LimitExceeded",
                  "Cannot exceed quota for " + std::string(limit.quota_name) + ": " +
-                     std::to_string(limit.max_chars) + " (this document has " +
-                     std::to_string(count) +
-                     (limit.ignores_whitespace ? " non-whitespace characters)" : " characters)"),
+                     std::to_string(limit.max_chars),
                  409, true};
   }
   return {};
@@ -196,11 +207,17 @@ class StatementParser {
     if (a != o.end() && na != o.end()) {
       return Fail("Syntax errors in policy: a statement has Action or NotAction, not both");
     }
-    if (a == o.end() && na == o.end()) return Fail("Policy statement must contain actions.");
+    if (a == o.end() && na == o.end()) {
+      // KMS keeps such a statement; it grants and denies nothing (no action matches).
+      if (type_ == PolicyType::kKeyPolicy) return {};
+      return Fail("Policy statement must contain actions.");
+    }
     st_.not_action = na != o.end();
     const char* field = st_.not_action ? "NotAction" : "Action";
     RAMPART_ASSIGN_OR_RETURN(auto list, StringList((a != o.end() ? a : na)->value(), field));
-    if (list.empty()) return Fail("Policy statement must contain actions.");
+    if (list.empty() && type_ != PolicyType::kKeyPolicy) {
+      return Fail("Policy statement must contain actions.");
+    }
     for (const std::string& s : list) {
       if (s != "*") {
         std::size_t colon = s.find(':');
@@ -227,26 +244,22 @@ class StatementParser {
     if (r != o.end() && nr != o.end()) {
       return Fail("Syntax errors in policy: a statement has Resource or NotResource, not both");
     }
-    if (r == o.end() && nr == o.end()) return Fail("Policy statement must contain resources.");
+    if (r == o.end() && nr == o.end()) {
+      if (type_ == PolicyType::kKeyPolicy) {
+        st_.actions.clear();  // KMS keeps it, ineffective: it matches no request
+        st_.not_action = false;
+        return {};
+      }
+      return Fail("Policy statement must contain resources.");
+    }
     st_.has_resource = true;
     st_.not_resource = nr != o.end();
     const char* field = st_.not_resource ? "NotResource" : "Resource";
     RAMPART_ASSIGN_OR_RETURN(auto list, StringList((r != o.end() ? r : nr)->value(), field));
     if (list.empty()) return Fail("Policy statement must contain resources.");
+    // ARN shapes are IAM's business when a document is written (ValidateAsAws); here every entry
+    // compiles, and one that is no ARN matches no ARN.
     for (const std::string& s : list) {
-      if (s != "*") {
-        // arn:partition:service:... ; wildcards may appear in any segment but the service.
-        if (!s.starts_with("arn:") || std::count(s.begin(), s.end(), ':') < 3) {
-          return Fail("Resource " + s + " must be in ARN format or \"*\".");
-        }
-        std::size_t p1 = s.find(':', 4);
-        std::size_t p2 = s.find(':', p1 + 1);
-        std::string_view vendor = std::string_view(s).substr(p1 + 1, p2 - p1 - 1);
-        if (vendor.empty() || vendor.find_first_of("*?") != std::string_view::npos) {
-          return Fail("Resource vendor must be fully qualified and cannot contain regexes. (" + s +
-                      ")");
-        }
-      }
       auto p = Pattern::Compile(s, {true, variables_, false});
       if (!p) return Fail("Resource " + s + " uses more than 16 policy variables");
       st_.resources.push_back(std::move(*p));
@@ -379,6 +392,8 @@ class StatementParser {
       return Fail("Syntax errors in policy: Condition must be an object of operators");
     }
     for (const auto& op : c->value().get_object()) {
+      // IAM accepts an operator it does not know when its block is empty: nothing to compile.
+      if (op.value().is_object() && op.value().get_object().empty()) continue;
       if (!op.value().is_object()) {
         return Fail("Syntax errors in policy: Condition operator " + std::string(op.key()) +
                     " must map condition keys to values");
@@ -401,6 +416,8 @@ class StatementParser {
           if (!t) return bad();
           values.push_back(std::move(*t));
         }
+        // A key with no values does not affect the policy (IAM accepts it).
+        if (values.empty()) continue;
         auto clause = CompileCondition(op.key(), kv.key(), values, variables_);
         if (!clause.ok()) return Fail(clause.error().message);
         st_.conditions.push_back(std::move(clause).value());

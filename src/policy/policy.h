@@ -44,6 +44,17 @@ struct PolicySizeLimit {
 };
 PolicySizeLimit SizeLimitFor(PolicyType type);
 
+// How IAM reads the characters of a document of `type`: their number as its size quota counts
+// them (code points; whitespace left out where IAM leaves it out), and whether each is one it
+// accepts (valid UTF-8 and, for IAM's and STS's types, tab, LF, CR and U+0020..U+00FF only).
+struct PolicyTextScan {
+  bool text_ok = true;
+  std::size_t bad_offset = 0;        // byte offset of the first refused character
+  std::uint32_t bad_code_point = 0;  // 0xFFFFFFFF when the bytes are not UTF-8
+  std::size_t count = 0;
+};
+PolicyTextScan ScanPolicyText(std::string_view text, PolicyType type);
+
 enum class Effect : std::uint8_t { kAllow, kDeny };
 
 // One entry of a Principal / NotPrincipal element.

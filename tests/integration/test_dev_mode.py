@@ -1,6 +1,7 @@
 """--dev mode: moto-compatible control endpoints."""
 import os
 import subprocess
+import time
 
 import botocore.exceptions
 import pytest
@@ -31,6 +32,42 @@ def test_reset_wipes_state_and_keeps_serving(make_server):
     assert requests.post(s.endpoint + "/moto-api/reset").status_code == 200
     assert requests.post(s.endpoint + "/_rampart/reset").status_code == 200
     assert s.client("sts", key="a", secret="b").get_caller_identity()["Account"] == "123456789012"
+
+
+def test_reset_returns_enforcement_to_where_dev_started(make_server):
+    # Issue 13: suites switch enforcement on (reset-auth) and rely on reset to switch it off.
+    s = make_server(dev=True)
+    assert requests.post(s.endpoint + "/moto-api/reset-auth", data="0").status_code == 200
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s.client("sts", key="testing", secret="testing").get_caller_identity()
+    assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    assert requests.post(s.endpoint + "/moto-api/reset").status_code == 200
+    ident = s.client("sts", key="testing", secret="testing").get_caller_identity()
+    assert ident["Arn"] == "arn:aws:iam::123456789012:root"
+    # And reset-auth reports the restored limit as moto does.
+    r = requests.post(s.endpoint + "/moto-api/reset-auth", data="5")
+    assert r.json()["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"] == "inf"
+
+
+def test_key_last_used_is_recorded_before_enforcement(make_server):
+    s = make_server(dev=True)
+    iam = s.client("iam")
+    iam.create_user(UserName="early")
+    key = iam.create_access_key(UserName="early")["AccessKey"]
+    before = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+    assert "LastUsedDate" not in before
+    s.client("sts", key=key["AccessKeyId"], secret=key["SecretAccessKey"]).get_caller_identity()
+    # Uses are written in the background every few seconds.
+    deadline = time.time() + 10
+    used = {}
+    while time.time() < deadline:
+        used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])["AccessKeyLastUsed"]
+        if "LastUsedDate" in used:
+            break
+        time.sleep(0.5)
+    assert used["ServiceName"] == "sts"
+    assert used["Region"] == "us-east-1"
+    assert "LastUsedDate" in used
 
 
 def test_control_endpoints_absent_without_dev(server):

@@ -489,7 +489,8 @@ Result<json::value> GenerateCredentialReport(IamService& svc, const Call& call,
       return json::value(json::object{{"State", "COMPLETE"}});
     }
   }
-  // Generated synchronously: the first call already answers COMPLETE.
+  // Generated synchronously, but answered as AWS answers a new generation task: STARTED first,
+  // COMPLETE on the next call (clients poll until COMPLETE). GetCredentialReport works at once.
   RAMPART_ASSIGN_OR_RETURN(std::string csv, BuildReport(svc, call));
   st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
     return Save(tx, acct, "credential-report", "report",
@@ -497,7 +498,7 @@ Result<json::value> GenerateCredentialReport(IamService& svc, const Call& call,
   });
   if (!st.ok()) return std::move(st).error();
   return json::value(
-      json::object{{"State", "COMPLETE"},
+      json::object{{"State", "STARTED"},
                    {"Description", "No report exists. Starting a new report generation task"}});
 }
 

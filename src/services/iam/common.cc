@@ -284,6 +284,21 @@ ServiceTable Operations(IamService& svc) {
 
 namespace rampart::services::iam {
 
+Error ProtectedRole(std::string_view role_name) {
+  return Error{"UnmodifiableEntity",
+               "Cannot perform the operation on the protected role '" + std::string(role_name) +
+                   "' - this role is only modifiable by AWS",
+               400, true};
+}
+
+Status RoleModifiable(store::EntityTx& tx, std::string_view account, std::string_view role_name,
+                      const std::string& missing) {
+  RAMPART_ASSIGN_OR_RETURN(auto role, Load(tx, account, "role", Key(role_name)));
+  if (!role) return NoSuchEntity(missing);
+  if (Bool(*role, "ServiceLinked")) return ProtectedRole(Str(*role, "RoleName"));
+  return {};
+}
+
 Status MustExist(store::EntityTx& tx, std::string_view account, std::string_view kind,
                  std::string_view key, const std::string& missing) {
   auto raw = tx.Get(account, kind, key);

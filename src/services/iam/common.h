@@ -103,6 +103,13 @@ Result<json::object> Require(store::EntityTx& tx, std::string_view account, std:
 // Require in a read-only transaction of its own, in the caller's account.
 Result<json::object> ReadRequired(IamService& svc, const Call& call, std::string_view kind,
                                   std::string_view key, const std::string& missing);
+// Service-linked roles are changed by AWS alone (trust, policies, boundary, instance profiles,
+// session duration, deletion outside DeleteServiceLinkedRole): AWS's UnmodifiableEntity.
+Error ProtectedRole(std::string_view role_name);
+// The role exists (NoSuchEntity with `missing` otherwise) and is not service-linked.
+Status RoleModifiable(store::EntityTx& tx, std::string_view account, std::string_view role_name,
+                      const std::string& missing);
+
 Status MustExist(store::EntityTx& tx, std::string_view account, std::string_view kind,
                  std::string_view key, const std::string& missing);
 Status Save(store::EntityTx& tx, std::string_view account, std::string_view kind,

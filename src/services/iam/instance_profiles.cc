@@ -96,7 +96,7 @@ Result<json::value> ListInstanceProfilesForRole(IamService& svc, const Call& cal
   json::array list;
   Page page;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "role", Key(role), RoleMissing(role)));
+    RAMPART_RETURN_IF_ERROR(RoleModifiable(tx, acct, role, RoleMissing(role)));
     std::string prefix = Key(role) + "/";
     RAMPART_ASSIGN_OR_RETURN(page, ListPage(tx, acct, "role-profile", prefix, in));
     for (const auto& row : page.rows) {
@@ -119,7 +119,7 @@ Result<json::value> AddRoleToInstanceProfile(IamService& svc, const Call& call,
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "instance-profile", Key(name), Missing(name)));
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "role", Key(role), RoleMissing(role)));
+    RAMPART_RETURN_IF_ERROR(RoleModifiable(tx, acct, role, RoleMissing(role)));
     std::string pr = Key(name) + "/" + Key(role);
     RAMPART_ASSIGN_OR_RETURN(auto already, tx.Get(acct, "profile-role", pr));
     if (already.has_value()) {
@@ -145,7 +145,7 @@ Result<json::value> RemoveRoleFromInstanceProfile(IamService& svc, const Call& c
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "instance-profile", Key(name), Missing(name)));
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "role", Key(role), RoleMissing(role)));
+    RAMPART_RETURN_IF_ERROR(RoleModifiable(tx, acct, role, RoleMissing(role)));
     std::string pr = Key(name) + "/" + Key(role);
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "profile-role", pr,
                                       "Role " + std::string(role) +

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/strings.h"
+#include "policy/aws_validate.h"
 #include "policy/policy.h"
 #include "services/iam/aws_managed.h"
 #include "services/iam/common.h"
@@ -33,6 +34,13 @@ constexpr Holder kRole{"role", "RoleName", "role", policy::PolicyType::kRoleInli
 std::string HolderMissing(const Holder& h, std::string_view name) {
   return "The " + std::string(h.noun) + " with name " + std::string(name) + " cannot be found.";
 }
+
+// The holder exists and its policies may change (not those of a service-linked role).
+Status HolderModifiable(store::EntityTx& tx, std::string_view acct, const Holder& h,
+                        std::string_view name) {
+  if (h.kind == "role") return RoleModifiable(tx, acct, name, HolderMissing(h, name));
+  return MustExist(tx, acct, h.kind, Key(name), HolderMissing(h, name));
+}
 std::string Ref(const Holder& h, std::string_view name) {
   return std::string(h.kind) + ":" + Key(name);
 }
@@ -43,7 +51,11 @@ size_t NonWhitespace(std::string_view s) {
   }));
 }
 
-Status ValidateDocument(std::string_view doc, policy::PolicyType type, std::string id) {
+// The document as IAM checks it when it is written (AWS's messages), then compiled.
+// `entity` ("user bob") names the holder of an inline policy in AWS's size message.
+Status ValidateDocument(std::string_view doc, policy::PolicyType type, std::string id,
+                        std::string_view entity = {}) {
+  RAMPART_RETURN_IF_ERROR(policy::CheckAsAws(doc, type, entity));
   auto parsed = policy::ParsePolicy(doc, type, std::move(id));
   if (!parsed.ok()) {
     Error e = std::move(parsed).error();
@@ -168,6 +180,8 @@ Result<json::value> GetPolicy(IamService& svc, const Call& call, const json::obj
     if (e.code == "NoSuchEntity") e.message = "Policy " + std::string(arn) + " was not found.";
     return e;
   }
+  // AWS: an untagged policy comes back with "Tags": [] from GetPolicy (ListPolicies: no Tags).
+  if (!view.contains("Tags")) view["Tags"] = json::array();
   return json::value(json::object{{"Policy", std::move(view)}});
 }
 
@@ -214,6 +228,7 @@ Result<json::value> ListPolicies(IamService& svc, const Call& call, const json::
       if (usage == "PermissionsPolicy" && only_attached && attached == 0) return {};
       if (usage == "PermissionsBoundary" && only_attached && boundary == 0) return {};
       v.erase("Description");
+      v.erase("Tags");
       all.push_back(std::move(v));
       return {};
     };
@@ -425,7 +440,7 @@ Status Attach(IamService& svc, const Call& call, const Holder& h, std::string_vi
               std::string_view arn) {
   const std::string& acct = call.principal.account_id;
   return svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, h.kind, Key(name), HolderMissing(h, name)));
+    RAMPART_RETURN_IF_ERROR(HolderModifiable(tx, acct, h, name));
     RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, ResolvePolicy(tx, acct, arn));
     std::string ref_key = Ref(h, name);
     RAMPART_ASSIGN_OR_RETURN(auto already, tx.Get(acct, "attached", ref_key + "/" + std::string(arn)));
@@ -444,7 +459,7 @@ Status Detach(IamService& svc, const Call& call, const Holder& h, std::string_vi
               std::string_view arn) {
   const std::string& acct = call.principal.account_id;
   return svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, h.kind, Key(name), HolderMissing(h, name)));
+    RAMPART_RETURN_IF_ERROR(HolderModifiable(tx, acct, h, name));
     std::string ref_key = Ref(h, name);
     Status del = tx.Delete(acct, "attached", ref_key + "/" + std::string(arn));
     if (!del.ok()) return NoSuchEntity("Policy " + std::string(arn) + " was not found.");
@@ -531,9 +546,10 @@ Status PutInline(IamService& svc, const Call& call, const Holder& h, const json:
   std::string_view pname = Str(in, "PolicyName");
   std::string_view document = Str(in, "PolicyDocument");
   const std::string& acct = call.principal.account_id;
-  RAMPART_RETURN_IF_ERROR(ValidateDocument(document, h.inline_type, std::string(pname)));
+  RAMPART_RETURN_IF_ERROR(ValidateDocument(document, h.inline_type, std::string(pname),
+                                           std::string(h.noun) + " " + std::string(name)));
   return svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, h.kind, Key(name), HolderMissing(h, name)));
+    RAMPART_RETURN_IF_ERROR(HolderModifiable(tx, acct, h, name));
     std::string prefix = Ref(h, name) + "/";
     RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(acct, "inline", prefix, "", 100000));
     size_t total = NonWhitespace(document);
@@ -576,7 +592,7 @@ Status DeleteInline(IamService& svc, const Call& call, const Holder& h, const js
   std::string_view pname = Str(in, "PolicyName");
   const std::string& acct = call.principal.account_id;
   return svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, h.kind, Key(name), HolderMissing(h, name)));
+    RAMPART_RETURN_IF_ERROR(HolderModifiable(tx, acct, h, name));
     Status del = tx.Delete(acct, "inline", Ref(h, name) + "/" + Key(pname));
     if (!del.ok()) {
       return NoSuchEntity("The " + std::string(h.noun) + " policy with name " +

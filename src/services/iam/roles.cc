@@ -1,9 +1,11 @@
 // IAM roles: trust policy, path, description, MaxSessionDuration, boundary, tags, service-linked
 // roles.
 #include "common/strings.h"
+#include "policy/aws_validate.h"
 #include "policy/policy.h"
 #include "common/crypto.h"
 #include "services/iam/common.h"
+#include "services/iam/service_linked_roles.h"
 
 namespace rampart::services::iam {
 
@@ -22,6 +24,7 @@ json::object View(json::object doc) {
 }
 
 Status ValidateTrust(std::string_view document) {
+  RAMPART_RETURN_IF_ERROR(policy::CheckAsAws(document, policy::PolicyType::kTrust));
   auto parsed = policy::ParsePolicy(document, policy::PolicyType::kTrust, "AssumeRolePolicyDocument");
   if (!parsed.ok()) {
     Error e = std::move(parsed).error();
@@ -122,20 +125,15 @@ Result<json::value> Mutate(IamService& svc, const Call& call, std::string_view n
 }
 
 Status NotServiceLinked(const json::object& role) {
-  if (Bool(role, "ServiceLinked")) {
-    return Error{"UnmodifiableEntity",
-            "Cannot perform the operation on the protected role '" +
-                std::string(Str(role, "RoleName")) +
-                "' - this role is only modifiable by AWS",
-            400, true};
-  }
+  if (Bool(role, "ServiceLinked")) return ProtectedRole(Str(role, "RoleName"));
   return {};
 }
 
 Result<json::value> UpdateRole(IamService& svc, const Call& call, const json::object& in) {
   RAMPART_RETURN_IF_ERROR(CheckDuration(in));
   return Mutate(svc, call, Str(in, "RoleName"), [&](store::EntityTx&, json::object& role) -> Status {
-    RAMPART_RETURN_IF_ERROR(NotServiceLinked(role));
+    // A service-linked role's description may change; its session duration may not.
+    if (in.contains("MaxSessionDuration")) RAMPART_RETURN_IF_ERROR(NotServiceLinked(role));
     if (in.contains("Description")) role["Description"] = Str(in, "Description");
     if (auto d = Int(in, "MaxSessionDuration")) role["MaxSessionDuration"] = *d;
     return {};
@@ -206,7 +204,8 @@ Result<json::value> ListRoleTags(IamService& svc, const Call& call, const json::
 Result<json::value> PutRolePermissionsBoundary(IamService& svc, const Call& call,
                                                const json::object& in) {
   std::string_view name = Str(in, "RoleName");
-  return Mutate(svc, call, name, [&](store::EntityTx& tx, json::object& role) {
+  return Mutate(svc, call, name, [&](store::EntityTx& tx, json::object& role) -> Status {
+    RAMPART_RETURN_IF_ERROR(NotServiceLinked(role));
     return SetBoundary(tx, call.principal.account_id, "role:" + Key(name), role,
                        Str(in, "PermissionsBoundary"));
   });
@@ -215,7 +214,8 @@ Result<json::value> PutRolePermissionsBoundary(IamService& svc, const Call& call
 Result<json::value> DeleteRolePermissionsBoundary(IamService& svc, const Call& call,
                                                   const json::object& in) {
   std::string_view name = Str(in, "RoleName");
-  return Mutate(svc, call, name, [&](store::EntityTx& tx, json::object& role) {
+  return Mutate(svc, call, name, [&](store::EntityTx& tx, json::object& role) -> Status {
+    RAMPART_RETURN_IF_ERROR(NotServiceLinked(role));
     return SetBoundary(tx, call.principal.account_id, "role:" + Key(name), role, "");
   });
 }
@@ -228,6 +228,10 @@ Result<json::value> CreateServiceLinkedRole(IamService& svc, const Call& call,
   size_t dot = service.find('.');
   if (dot == std::string_view::npos || !EndsWithAmazonaws(service)) {
     return InvalidInput("Invalid service name: " + std::string(service));
+  }
+  const auto* known = FindSlrTemplate(service);
+  if (!suffix.empty() && known && known->suffix == SuffixRule::kRefused) {
+    return InvalidInput("Custom suffix is not allowed for " + std::string(service));
   }
   std::string name = ServiceLinkedRoleName(service, suffix);
   std::string path = "/aws-service-role/" + std::string(service) + "/";
@@ -243,7 +247,12 @@ Result<json::value> CreateServiceLinkedRole(IamService& svc, const Call& call,
                     {"MaxSessionDuration", 3600},
                     {"ServiceLinked", true}};
   if (in.contains("Description")) role["Description"] = Str(in, "Description");
-  RAMPART_RETURN_IF_ERROR(CreateRoleDoc(svc, call, role, ""));
+  Status created = CreateRoleDoc(svc, call, role, "");
+  if (!created.ok() && created.error().code == "EntityAlreadyExists") {
+    return InvalidInput("Service role name " + name +
+                        " has been taken in this account, please try a different suffix.");
+  }
+  RAMPART_RETURN_IF_ERROR(created);
   return json::value(json::object{{"Role", View(role)}});
 }
 
@@ -281,9 +290,14 @@ Result<json::value> GetServiceLinkedRoleDeletionStatus(IamService& svc, const Ca
 }  // namespace
 
 std::string ServiceLinkedRoleName(std::string_view service, std::string_view suffix) {
-  std::string pretty(service.substr(0, service.find('.')));
-  if (!pretty.empty()) pretty[0] = static_cast<char>(std::toupper(pretty[0]));
-  std::string name = "AWSServiceRoleFor" + pretty;
+  std::string name;
+  if (const auto* known = FindSlrTemplate(service)) {
+    name = std::string(known->role);
+  } else {
+    std::string pretty(service.substr(0, service.find('.')));
+    if (!pretty.empty()) pretty[0] = static_cast<char>(std::toupper(pretty[0]));
+    name = "AWSServiceRoleFor" + pretty;
+  }
   if (!suffix.empty()) name += "_" + std::string(suffix);
   return name;
 }

@@ -9,6 +9,11 @@
 
 namespace rampart::services {
 
+namespace {
+// The API refuses changes to AWS-managed entities itself, after authorization (as AWS does).
+constexpr policy::EvaluateOptions kRequestPath{.use_action_index = true, .deny_protected = false};
+}  // namespace
+
 namespace json = boost::json;
 
 std::string Authorizer::ActionName(const model::Service& service, const model::Operation& op) {
@@ -440,7 +445,7 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
     set.session = cached->session;
     if (!other && role && role->trust) set.resource = &*role->trust;
     if (x && x->policy) set.resource = x->policy.get();
-    policy::EvaluationResult result = policy::Evaluate(r, set);
+    policy::EvaluationResult result = policy::Evaluate(r, set, kRequestPath);
     if (result.decision == policy::Decision::kAllow) return {};
     // A grant (KMS) allows on its own, but an explicit Deny in any policy still wins.
     if (x && x->allowed_by_grant && result.decision != policy::Decision::kExplicitDeny) {
@@ -524,7 +529,7 @@ Status Authorizer::AuthorizeFederated(const AuthzRequest& req) {
     }
     policy::PolicySet set;
     set.resource = &*role.trust;
-    policy::EvaluationResult result = policy::Evaluate(r, set);
+    policy::EvaluationResult result = policy::Evaluate(r, set, kRequestPath);
     if (result.decision == policy::Decision::kAllow) return {};
     return denied;
   };

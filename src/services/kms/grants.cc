@@ -415,6 +415,44 @@ void FillKeyContext(ResourceContext& rc, const KeyRef& k, const std::string& ref
   }
 }
 
+// The key behind `ref` as a further permission `action` needs (ResourceContext::also), or
+// nothing when the key does not exist (the handler answers NotFound).
+Status AddKeyPermission(KmsService& svc, const Call& call, std::string_view name,
+                        const std::string& ref, const json::object& in, ResourceContext& rc) {
+  if (ref.empty()) return {};
+  auto key = svc.Find(call, ref);
+  if (!key.ok() && key.error().code != "NotFoundException") return std::move(key).error();
+  rc.resolved_refs.push_back({ref, key.ok() && *key ? (*key)->key_id : std::string()});
+  if (!key.ok() || !*key) return {};
+  ResourceContext on_key;
+  on_key.action = "kms:" + std::string(name);
+  on_key.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
+  FillKeyContext(on_key, *key, ref, in, "EncryptionContext", name, name, call);
+  rc.also.push_back(std::move(on_key));
+  return {};
+}
+
+// CreateAlias, UpdateAlias, DeleteAlias: permission on the alias (no resource policy: the
+// caller's IAM policies decide it) and on each key involved, by its key policy: the target for
+// CreateAlias, the current and the new target for UpdateAlias, the current one for DeleteAlias
+// (KMS Developer Guide, "Controlling access to aliases").
+Result<ResourceContext> AliasResource(KmsService& svc, const Call& call, std::string_view name,
+                                      const json::object& in, ResourceContext rc) {
+  std::string alias(Str(in, "AliasName"));
+  const std::string& account = call.principal.account_id;
+  rc.resource = "arn:aws:kms:" + std::string(call.region) + ":" + account + ":" + alias;
+  rc.resource_account = account;
+  if (name != "CreateAlias" && StartsWith(alias, "alias/")) {
+    RAMPART_ASSIGN_OR_RETURN(std::string current, svc.AliasTarget(account, alias));
+    RAMPART_RETURN_IF_ERROR(AddKeyPermission(svc, call, name, current, in, rc));
+  }
+  if (name != "DeleteAlias") {
+    RAMPART_RETURN_IF_ERROR(AddKeyPermission(svc, call, name, std::string(Str(in, "TargetKeyId")),
+                                             in, rc));
+  }
+  return rc;
+}
+
 Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
                                         const model::Operation& op, const json::object& in) {
   ResourceContext rc;
@@ -444,11 +482,10 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
   std::string ref;
   std::string ctx_member = "EncryptionContext";
   std::optional<std::pair<std::string, std::string>> direct;  // (account, key id)
-  if (name == "CreateAlias" || name == "UpdateAlias") {
-    ref = Str(in, "TargetKeyId");
-  } else if (name == "DeleteAlias") {
-    ref = Str(in, "AliasName");
-  } else if (name == "ReEncrypt") {
+  if (name == "CreateAlias" || name == "UpdateAlias" || name == "DeleteAlias") {
+    return AliasResource(svc, call, name, in, std::move(rc));
+  }
+  if (name == "ReEncrypt") {
     rc.action = "kms:ReEncryptFrom";
     ctx_member = "SourceEncryptionContext";
     ref = Str(in, "SourceKeyId");

@@ -8,6 +8,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "policy/aws_validate.h"
 #include "policy/evaluate.h"
 #include "services/kms/kms.h"
 
@@ -37,6 +38,7 @@ Error TagError(std::string m) { return {"TagException", std::move(m), 400, true}
 // still be allowed kms:PutKeyPolicy by the new policy (its identity policies are assumed to
 // allow: they were just checked for this very call).
 Status CheckPolicy(const Call& call, std::string_view doc, std::string_view key_arn, bool bypass) {
+  RAMPART_RETURN_IF_ERROR(policy::CheckAsAws(doc, policy::PolicyType::kKeyPolicy));
   auto pol = policy::ParsePolicy(doc, policy::PolicyType::kKeyPolicy, std::string(key_arn));
   if (!pol.ok()) return Malformed(pol.error().message);
   if (bypass) return {};

@@ -4,6 +4,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "policy/aws_validate.h"
 #include "policy/policy.h"
 #include "services/iam/authz.h"
 #include "services/iam/mfa.h"
@@ -35,7 +36,10 @@ Result<int64_t> SessionPolicies(StsService& svc, std::string_view account,
                                 const json::object& in, SessionInfo& info) {
   size_t packed = 0;
   if (std::string_view doc = Str(in, "Policy"); !doc.empty()) {
-    auto parsed = policy::ParsePolicy(doc, policy::PolicyType::kSession, "session policy");
+    auto checked = policy::CheckAsAws(doc, policy::PolicyType::kSession);
+    auto parsed = checked.ok() ? policy::ParsePolicy(doc, policy::PolicyType::kSession,
+                                                     "session policy")
+                               : Result<policy::Policy>(checked.error());
     if (!parsed.ok()) {
       Error e = std::move(parsed).error();
       if (e.code == "LimitExceeded") {

@@ -8,6 +8,9 @@
 #include <cstdlib>
 #include <new>
 
+#include <boost/json.hpp>
+
+#include "common/strings.h"
 #include "policy/case_runner.h"
 #include "policy/condition.h"
 #include "policy/evaluate.h"
@@ -293,27 +296,41 @@ TEST(CaseRunner, OutputFormat) {
     "action":"s3:GetObject","resource":"*"},"policies":{"identity":[{"Version":"2012-10-17",
     "Statement":[{"Sid":"S","Effect":"Allow","Action":"s3:*","Resource":"*"}]}]}})");
   ASSERT_TRUE(out.ok()) << out.error().message;
-  EXPECT_EQ(*out,
+  EXPECT_EQ(out->errors, 0);
+  EXPECT_EQ(out->text,
             "{\"name\":\"n\",\"decision\":\"Allow\",\"decidedBy\":\"identity\",\"matched\":[{\"type\":"
             "\"identity\",\"policy\":0,\"statement\":0,\"sid\":\"S\",\"effect\":\"Allow\"}]}\n");
 }
 
-TEST(CaseRunner, ErrorsAreActionable) {
-  auto bad_policy = EvaluateCaseJson(R"([{"name":"x","request":{"principal":"arn:aws:iam::111122223333:user/a",
-    "action":"s3:GetObject","resource":"*"},"policies":{"identity":[{"Statement":[{"Effect":"Allow",
-    "Action":"s3:*"}]}]}}])");
-  ASSERT_FALSE(bad_policy.ok());
-  EXPECT_EQ(bad_policy.error().code, "MalformedPolicyDocument");
-  EXPECT_EQ(bad_policy.error().message,
-            "case[0] (\"x\").policies.identity[0]: Statement[0]: Policy statement must contain "
-            "resources.");
-  auto bad_case = EvaluateCaseJson(R"({"request":{"action":"s3:GetObject"}})");
-  ASSERT_FALSE(bad_case.ok());
-  EXPECT_EQ(bad_case.error().code, "ValidationError");
-  EXPECT_NE(bad_case.error().message.find("\"principal\" is required"), std::string::npos);
+// Issue 13: one refused policy or malformed case costs that case's line, not the batch: N cases
+// in, N lines out, the bad ones with the AWS error and no decision.
+TEST(CaseRunner, ABadCaseCostsOnlyItsOwnLine) {
+  auto out = EvaluateCaseJson(R"([
+    {"name":"x","request":{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject",
+     "resource":"*"},"policies":{"identity":[{"Statement":[{"Effect":"Allow","Action":"s3:*"}]}]}},
+    {"name":"ok","request":{"principal":"arn:aws:iam::111122223333:user/a","action":"s3:GetObject",
+     "resource":"*"}},
+    {"request":{"action":"s3:GetObject"}},
+    17])");
+  ASSERT_TRUE(out.ok()) << out.error().message;
+  EXPECT_EQ(out->errors, 3);
+  namespace json = boost::json;
+  std::vector<json::value> lines;
+  for (std::string_view line : Split(out->text, '\n')) {
+    if (!line.empty()) lines.push_back(json::parse(line));
+  }
+  ASSERT_EQ(lines.size(), 4u) << out->text;
+  EXPECT_EQ(lines[0].at("name"), "x");
+  EXPECT_FALSE(lines[0].as_object().contains("decision"));
+  std::string err(lines[0].at("error").as_string());
+  EXPECT_TRUE(err.starts_with("MalformedPolicyDocument: Policy statement must contain resources."))
+      << err;
+  EXPECT_EQ(lines[1].at("decision"), "ImplicitDeny");
+  EXPECT_TRUE(std::string(lines[2].at("error").as_string()).starts_with("ValidationError: "));
+  EXPECT_NE(lines[2].at("error").as_string().find("\"principal\" is required"), std::string::npos);
+  EXPECT_TRUE(std::string(lines[3].at("error").as_string()).starts_with("ValidationError: "));
   EXPECT_FALSE(EvaluateCaseJson("not json").ok());
 }
-
 
 // What a stored policy that no longer parses stands for: a Deny of everything, for every type.
 TEST(UnreadablePolicy, DeniesEverythingForEveryType) {
