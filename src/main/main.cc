@@ -1,4 +1,4 @@
-// The `rampart` executable: serve, version, coverage, policy eval.
+// The `rampart` executable: serve, version, coverage, policy eval/validate (main/policy_cli).
 #include <CLI/CLI.hpp>
 #include <signal.h>
 
@@ -17,7 +17,7 @@
 #include "spine/trail_model.h"
 #include "spine/trail_validate.h"
 #ifdef RAMPART_HAVE_POLICY
-#include "policy/case_runner.h"
+#include "main/policy_cli.h"
 #endif
 
 #ifndef RAMPART_VERSION
@@ -161,14 +161,10 @@ int main(int argc, char** argv) {
   app.add_subcommand("version", "Print the version");
   app.add_subcommand("coverage", "Implemented/total operations per service");
 
-  std::string case_path;
-  auto* policy = app.add_subcommand("policy", "Policy engine tools");
-  auto* eval = policy->add_subcommand("eval", "Evaluate one policy case (docs/POLICY.md)");
-  eval->add_option("--input", case_path, "Case file (JSON), - for stdin")->required();
-  bool check = false;
-  eval->add_flag("--check", check,
-                 "Compare each case with its \"expected\" block; print N passed, N failed");
-  policy->require_subcommand(1);
+#ifdef RAMPART_HAVE_POLICY
+  rampart::cli::PolicyOptions policy_opts;
+  CLI::App* policy = rampart::cli::AddPolicyCommands(app, policy_opts);
+#endif
 
   CLI11_PARSE(app, argc, argv);
 
@@ -248,50 +244,9 @@ int main(int argc, char** argv) {
     std::fputs(rampart::server::CoverageReport().c_str(), stdout);
     return 0;
   }
-  if (app.got_subcommand("policy")) {
 #ifdef RAMPART_HAVE_POLICY
-    std::stringstream buf;
-    if (case_path == "-") {
-      buf << std::cin.rdbuf();
-    } else {
-      std::ifstream f(case_path);
-      if (!f) {
-        std::fprintf(stderr, "rampart: cannot read %s\n", case_path.c_str());
-        return 2;
-      }
-      buf << f.rdbuf();
-    }
-    if (check) {
-      auto outcomes = rampart::policy::EvaluateCases(buf.str());
-      if (!outcomes.ok()) {
-        std::fprintf(stderr, "%s: %s\n", outcomes.error().code.c_str(),
-                     outcomes.error().message.c_str());
-        return 1;
-      }
-      int passed = 0, failed = 0;
-      for (const auto& o : *outcomes) {
-        if (o.passed) {
-          ++passed;
-        } else {
-          ++failed;
-          std::printf("FAIL %s: %s\n", o.name.c_str(), o.mismatch.c_str());
-        }
-      }
-      std::printf("%d passed, %d failed\n", passed, failed);
-      return failed == 0 ? 0 : 1;
-    }
-    auto out = rampart::policy::EvaluateCaseJson(buf.str());
-    if (!out.ok()) {
-      std::fprintf(stderr, "%s: %s\n", out.error().code.c_str(), out.error().message.c_str());
-      return 2;
-    }
-    std::fputs(out->text.c_str(), stdout);
-    return out->errors == 0 ? 0 : 1;
-#else
-    std::fprintf(stderr, "rampart: built without the policy engine\n");
-    return 2;
+  if (app.got_subcommand("policy")) return rampart::cli::RunPolicyCommand(*policy, policy_opts);
 #endif
-  }
   data_dir_given = dd->count() > 0 || std::getenv("RAMPART_DATA_DIR") != nullptr;
   if (cfg.dev && !data_dir_given) cfg.data_dir.clear();  // dev mode keeps nothing on disk
   if (const char* k = std::getenv("RAMPART_ROOT_ACCESS_KEY_ID")) cfg.root_access_key_id = k;

@@ -115,3 +115,103 @@ def test_the_simulator_denies_what_aws_alone_may_change(iam):
         ResourceArns=[slr])["EvaluationResults"]
     by_action = {r["EvalActionName"]: r["EvalDecision"] for r in results}
     assert by_action == {"iam:PutRolePolicy": "explicitDeny", "iam:DeleteServiceLinkedRole": "allowed"}
+
+
+# ---- Policy documents refused as AWS refuses them (messages: AWS responses recorded by
+# LocalStack's AWS-validated snapshot tests, 2026-02, and pasted CLI errors; docs/POLICY.md) ----
+
+def _doc(statement, version="2012-10-17"):
+    d = {"Statement": statement}
+    if version:
+        d["Version"] = version
+    return json.dumps(d)
+
+
+ALLOW = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+
+
+@pytest.mark.parametrize("document,message", [
+    (_doc([ALLOW], None), "Policy document must be version 2012-10-17 or greater."),
+    (_doc([ALLOW], "2008-10-17"), "Policy document must be version 2012-10-17 or greater."),
+    ("{not json", "Syntax errors in policy."),
+    (_doc([]), "Syntax errors in policy."),
+    (_doc([dict(ALLOW, Effect="allow")]), "The policy failed legacy parsing"),
+    (_doc([dict(ALLOW, Action="a a:GetObject")]), "Vendor a a is not valid"),
+    (_doc([dict(ALLOW, Action="s3:Get:Object")]), "Actions/Condition can contain only one colon."),
+    (_doc([dict(ALLOW, Resource="bucket")]), 'Resource bucket must be in ARN format or "*".'),
+    (_doc([dict(ALLOW, Resource="arn:error:s3:::b")]),
+     'Partition "error" is not valid for resource "arn:error:s3:::b".'),
+    (_doc([dict(ALLOW, Sid="A"), dict(ALLOW, Sid="A")]),
+     "Statement IDs (SID) in a single policy must be unique."),
+    (_doc([{"Effect": "Allow", "Resource": "*"}]), "Policy statement must contain actions."),
+    (_doc([dict(ALLOW, Principal="*")]), "Policy document should not specify a principal."),
+])
+def test_create_policy_refusals_carry_awss_message(iam, document, message):
+    code, msg = error_of(lambda: iam.create_policy(PolicyName=uniq("bad"), PolicyDocument=document))
+    assert (code, msg) == ("MalformedPolicyDocument", message)
+
+
+def test_inline_policies_keep_2008_versions_and_get_the_inline_size_message(iam):
+    user = uniq("u")
+    iam.create_user(UserName=user)
+    iam.put_user_policy(UserName=user, PolicyName="old", PolicyDocument=_doc([ALLOW], "2008-10-17"))
+    big = _doc([dict(ALLOW, Resource=["arn:aws:s3:::%s/%d" % ("b" * 40, i) for i in range(60)])])
+    code, msg = error_of(lambda: iam.put_user_policy(UserName=user, PolicyName="big",
+                                                     PolicyDocument=big))
+    assert (code, msg) == ("LimitExceeded", "Maximum policy size of 2048 bytes exceeded for user " + user)
+
+
+def test_trust_policy_refusals_carry_awss_message(iam):
+    principal = {"AWS": "arn:aws:iam::123456789012:root"}
+    cases = [
+        ("{not json", "This policy contains invalid Json"),
+        (_doc([{"Effect": "Allow", "Principal": principal, "Action": "sts:AssumeRole",
+                "Resource": "*"}]), "Has prohibited field Resource"),
+        (_doc([{"Effect": "Allow", "Principal": principal, "Action": "sts:InvalidAction"}]),
+         "AssumeRole policy may only specify STS AssumeRole actions."),
+        (_doc([{"Effect": "Allow", "Principal": {"AWS": "bob"}, "Action": "sts:AssumeRole"}]),
+         'Invalid principal in policy: "AWS":"bob"'),
+    ]
+    for document, message in cases:
+        code, msg = error_of(lambda: iam.create_role(RoleName=uniq("r"),
+                                                     AssumeRolePolicyDocument=document))
+        assert (code, msg) == ("MalformedPolicyDocument", message), document
+
+
+# ---- rampart policy validate ----
+
+def _validate(*args, stdin):
+    import os
+    import subprocess
+    return subprocess.run([os.environ["RAMPART_BIN"], "policy", "validate", *args, "-"],
+                          input=stdin, capture_output=True, text=True, timeout=30)
+
+
+def test_policy_validate_prints_the_aws_error_and_exits_1():
+    r = _validate(stdin=_doc([dict(ALLOW, Effect="allow")]))
+    assert r.returncode == 1
+    assert r.stdout == "MalformedPolicyDocument: The policy failed legacy parsing\n"
+    assert "Statement[0].Effect" in r.stderr
+    ok = _validate(stdin=_doc([ALLOW]))
+    assert (ok.returncode, ok.stdout) == (0, "")
+    # --type applies that policy type's rules.
+    trust = _doc([{"Effect": "Allow", "Principal": {"Service": "ec2.amazonaws.com"},
+                   "Action": "sts:AssumeRole"}])
+    assert _validate("--type", "trust", stdin=trust).returncode == 0
+    r = _validate("--type", "identity", stdin=trust)
+    assert r.stdout == "MalformedPolicyDocument: Policy document should not specify a principal.\n"
+    r = _validate("--type", "scp", stdin=trust)
+    assert r.stdout.startswith("MalformedPolicyDocumentException: The provided policy document")
+
+
+def test_policy_validate_json_speaks_validatepolicy():
+    doc = _doc([{"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}])
+    r = _validate("--json", stdin=doc)
+    findings = json.loads(r.stdout)["findings"]
+    codes = {f["issueCode"]: f["findingType"] for f in findings}
+    assert codes == {"PASS_ROLE_WITH_STAR_IN_RESOURCE": "SECURITY_WARNING"}
+    assert r.returncode == 1  # SECURITY_WARNING blocks by default, as in AWS's validators
+    assert _validate("--json", "--blocking", "ERROR", stdin=doc).returncode == 0
+    f = findings[0]
+    assert set(f) == {"findingDetails", "findingType", "issueCode", "learnMoreLink", "locations"}
+    assert f["locations"][0]["path"] == [{"value": "Statement"}, {"index": 0}, {"value": "Resource"}]
