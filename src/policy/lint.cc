@@ -385,11 +385,12 @@ class Linter {
     bool passed_to_service = cond && json::serialize(*cond).find("iam:PassedToService") !=
                                          std::string::npos;
     if (allow && identity && star_resource) {
-      for (auto [action, exact, wild] :
+      for (const auto& [action_name, exact, wild] :
            {std::tuple{"iam:passrole", "PASS_ROLE_WITH_STAR_IN_RESOURCE",
                        "PASS_ROLE_WITH_STAR_IN_ACTION_AND_RESOURCE"},
             std::tuple{"iam:createservicelinkedrole", "CREATE_SLR_WITH_STAR_IN_RESOURCE",
                        "CREATE_SLR_WITH_STAR_IN_ACTION_AND_RESOURCE"}}) {
+        const char* action = action_name;  // clang 14 cannot capture structured bindings
         if (passed_to_service && std::string_view(action) == "iam:passrole") continue;
         bool literal = std::any_of(actions.begin(), actions.end(), [&](const std::string& a) {
           return ToLower(a) == action;

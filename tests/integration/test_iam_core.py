@@ -82,8 +82,9 @@ def test_group_membership_and_conflicts(iam):
     iam.update_group(GroupName=g, NewGroupName=g + "r")
     assert [x["GroupName"] for x in iam.list_groups_for_user(UserName=u)["Groups"]] == [g + "r"]
     iam.remove_user_from_group(GroupName=g + "r", UserName=u)
-    assert code_of(lambda: iam.remove_user_from_group(GroupName=g + "r", UserName=u)) == \
-        "NoSuchEntity"
+    # Removing a user who is not a member is not an error in AWS (LocalStack's AWS-validated
+    # snapshot): nothing to do.
+    iam.remove_user_from_group(GroupName=g + "r", UserName=u)
     iam.delete_group(GroupName=g + "r")
     iam.delete_user(UserName=u)
 

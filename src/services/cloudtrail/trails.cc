@@ -334,7 +334,7 @@ Result<json::value> CreateTrail(TrailService& svc, const Call& call, const json:
     RAMPART_ASSIGN_OR_RETURN(auto existing, tx.Get(call.principal.account_id, kTrailKind, name));
     if (existing) {
       return Ct("TrailAlreadyExistsException",
-                fmt::format("Trail {} already exists for customer: {}", doc["TrailARN"].as_string(),
+                fmt::format("Trail {} already exists for customer: {}", doc["Name"].as_string(),
                             call.principal.account_id));
     }
     RAMPART_RETURN_IF_ERROR(CountLimit(tx, call, name, IsMulti(doc)));

@@ -131,9 +131,7 @@ Result<json::value> ListAccessKeys(IamService& svc, const Call& call, const json
   if (std::string_view marker = Str(in, "Marker"); !marker.empty()) {
     auto decoded = crypto::Base64Decode(marker);
     if (!decoded.ok()) {
-      return InvalidInput(
-          "Invalid Marker: it was not returned by a previous call of this "
-          "operation");
+      return Error::Validation("Invalid Marker.");
     }
     after = *decoded;
   }
@@ -185,7 +183,12 @@ Result<json::value> GetAccessKeyLastUsed(IamService& svc, const Call& call,
   auto key = svc.store().accounts().GetAccessKey(id);
   if (!key.ok()) return std::move(key).error();
   if (!key->has_value() || (*key)->account_id != call.principal.account_id) {
-    return NoSuchEntity(KeyMissing(id));
+    // AWS does not say whether a key it will not show exists.
+    return Error{"AccessDenied",
+                 "User: " + call.principal.arn +
+                     " is not authorized to perform iam:GetAccessKeyLastUsed on resource: access "
+                     "key " + std::string(id),
+                 403, true};
   }
   const store::AccessKey& k = **key;
   json::object last;

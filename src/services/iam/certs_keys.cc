@@ -550,7 +550,7 @@ Result<json::value> UploadSigningCertificate(IamService& svc, const Call& call,
       }
     }
     if (static_cast<int64_t>(rows.size()) >= kSigningCertsPerUser) {
-      return LimitExceeded("Cannot exceed quota for SigningCertificatesPerUser: 2");
+      return LimitExceeded("Cannot exceed quota for CertificatesPerUser: 2");
     }
     std::string id = NewId("", 32);
     doc = json::object{{"UserName", user.empty() ? call.principal.account_id : user},

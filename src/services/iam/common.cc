@@ -143,8 +143,7 @@ Result<Page> ListPage(store::EntityTx& tx, std::string_view account, std::string
   if (!marker.empty()) {
     auto decoded = crypto::Base64Decode(marker);
     if (!decoded.ok() || !StartsWith(*decoded, prefix)) {
-      return InvalidInput("Invalid Marker: it was not returned by a previous call of this "
-                          "operation");
+      return Error::Validation("Invalid Marker.");
     }
     after = *decoded;
   }
@@ -196,8 +195,25 @@ bool ValidTagText(std::string_view s) {
 }
 }  // namespace
 
-Status MergeTags(json::object& doc, const json::value* tags) {
+Status MergeTags(json::object& doc, const json::value* tags, bool case_sensitive_keys) {
   if (!tags || !tags->is_array()) return {};
+  auto same = [&](std::string_view a, std::string_view b) {
+    return case_sensitive_keys ? a == b : IEquals(a, b);
+  };
+  // One request may not name a key twice (AWS compares keys case-insensitively, except for
+  // managed policies).
+  const json::array& given = tags->as_array();
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (given[i].is_object() && given[j].is_object() &&
+          same(Str(given[i].as_object(), "Key"), Str(given[j].as_object(), "Key"))) {
+        return InvalidInput(case_sensitive_keys
+                                ? "Duplicate tag keys found."
+                                : "Duplicate tag keys found. Please note that Tag keys are case "
+                                  "insensitive.");
+      }
+    }
+  }
   json::array current = doc.contains("Tags") ? doc["Tags"].as_array() : json::array();
   for (const auto& t : tags->as_array()) {
     if (!t.is_object()) continue;
@@ -212,7 +228,7 @@ Status MergeTags(json::object& doc, const json::value* tags) {
     }
     bool replaced = false;
     for (auto& c : current) {
-      if (IEquals(Str(c.as_object(), "Key"), k)) {
+      if (same(Str(c.as_object(), "Key"), k)) {
         c.as_object()["Value"] = v;
         replaced = true;
       }
@@ -220,7 +236,7 @@ Status MergeTags(json::object& doc, const json::value* tags) {
     if (!replaced) current.push_back(json::object{{"Key", k}, {"Value", v}});
   }
   if (current.size() > 50) {
-    return LimitExceeded("The number of tags has reached the maximum limit of 50.");
+    return LimitExceeded("The number of tags has reached the maximum limit.");
   }
   if (current.empty()) {
     doc.erase("Tags");
@@ -369,11 +385,11 @@ Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::s
       {"inline", "user:" + k + "/", "Cannot delete entity, must delete policies first.", false},
       {"attached", "user:" + k + "/", "Cannot delete entity, must detach all policies first.",
        false},
-      {"member-of", k + "/", "Cannot delete entity, must remove user from all groups first.",
+      {"member-of", k + "/", "Cannot delete entity, must remove users from group first.",
        false},
       {"mfa-device", k + "/", "Cannot delete entity, must delete MFA device first.", true},
-      {"ssh-key", k + "/", "Cannot delete entity, must delete SSH public keys first.", true},
-      {"signing-cert", k + "/", "Cannot delete entity, must delete signing certificates first.",
+      {"ssh-key", k + "/", "Cannot delete entity, must remove referenced objects first.", true},
+      {"signing-cert", k + "/", "Cannot delete entity, must delete certificates first.",
        true},
       {"service-credential", k + "/",
        "Cannot delete entity, must delete service specific credentials first.", true},

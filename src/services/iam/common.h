@@ -154,7 +154,8 @@ void SetPaging(json::object& out, const Page& page);
 
 // ---- Tags ----
 // Validates a Tags list (max 50 per entity, AWS's character rules) and merges it into `doc`.
-Status MergeTags(json::object& doc, const json::value* tags);
+// Managed policies compare tag keys case-sensitively (AWS keeps "a" and "A" apart there).
+Status MergeTags(json::object& doc, const json::value* tags, bool case_sensitive_keys = false);
 Status RemoveTags(json::object& doc, const json::value* keys);
 
 // ---- Policy documents ----

@@ -164,12 +164,14 @@ Result<json::value> RemoveUserFromGroup(IamService& svc, const Call& call, const
   std::string_view user = Str(in, "UserName");
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "group", Key(group), Missing(group)));
+    // The user first, then the group (AWS's order); removing a non-member is not an error.
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "user", Key(user), MissingUser(user)));
+    RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "group", Key(group), Missing(group)));
+    RAMPART_ASSIGN_OR_RETURN(auto member, tx.Get(acct, "member", Key(group) + "/" + Key(user)));
+    if (!member) return {};
     Status del = tx.Delete(acct, "member", Key(group) + "/" + Key(user));
     if (!del.ok()) {
-      return NoSuchEntity("The user with name " + std::string(user) +
-                          " is not a member of group " + std::string(group) + ".");
+      return del;
     }
     return tx.Delete(acct, "member-of", Key(user) + "/" + Key(group));
   });

@@ -148,9 +148,8 @@ Result<json::value> RemoveRoleFromInstanceProfile(IamService& svc, const Call& c
     RAMPART_RETURN_IF_ERROR(RoleModifiable(tx, acct, role, RoleMissing(role)));
     std::string pr = Key(name) + "/" + Key(role);
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "profile-role", pr,
-                                      "Role " + std::string(role) +
-                                          " is not associated with instance profile " +
-                                          std::string(name) + "."));
+                                      "Role " + std::string(role) + " in Instance Profile " +
+                                          std::string(name) + " cannot be found."));
     RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "profile-role", pr));
     return tx.Delete(acct, "role-profile", Key(role) + "/" + Key(name));
   });

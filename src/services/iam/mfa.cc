@@ -36,7 +36,7 @@ constexpr int64_t kResyncWindow = 20;  // steps searched either side by ResyncMF
 constexpr size_t kDevicesPerUser = 8;  // AWS's limit of MFA devices per user
 
 std::string DeviceMissing(std::string_view serial) {
-  return "VirtualMFADevice with serial number " + std::string(serial) + " doesn't exist.";
+  return "MFA Device with serial number " + std::string(serial) + " does not exist.";
 }
 std::string UserMissing(std::string_view name) {
   return "The user with name " + std::string(name) + " cannot be found.";
@@ -226,7 +226,7 @@ Result<json::value> CreateVirtualMFADevice(IamService& svc, const Call& call,
     RAMPART_ASSIGN_OR_RETURN(auto aliases, tx.List(acct, "account-alias", "", "", 1));
     if (!aliases.empty()) account_name = aliases.front().key;
     return Create(tx, acct, kDevice, Key(name), device,
-                  "MFADevice entity at the same path and name already exists.");
+                  "MFA device already exists.");
   });
   if (!st.ok()) return std::move(st).error();
   std::string label = std::string(name) + "@" + account_name;

@@ -76,9 +76,15 @@ std::string NotAttachable(std::string_view arn) {
   return "Policy " + std::string(arn) + " does not exist or is not attachable.";
 }
 
+// IAM's answer for a PolicyArn that is no ARN at all (AWS: "ARN foo is not valid.").
+bool LooksLikeArn(std::string_view arn) {
+  return StartsWith(arn, "arn:") && std::count(arn.begin(), arn.end(), ':') >= 5;
+}
+
 Result<PolicyRef> ResolvePolicy(store::EntityTx& tx, std::string_view account,
                                 std::string_view arn) {
   PolicyRef ref;
+  if (!LooksLikeArn(arn)) return Error::Validation("ARN " + std::string(arn) + " is not valid.");
   if (StartsWith(arn, "arn:aws:iam::aws:policy/")) {
     ref.aws = FindAwsManagedPolicy(arn);
     if (!ref.aws) return NoSuchEntity(NotAttachable(arn));
@@ -96,6 +102,19 @@ Result<PolicyRef> ResolvePolicy(store::EntityTx& tx, std::string_view account,
 
 std::string VersionKey(std::string_view policy_key, std::string_view version_id) {
   return std::string(policy_key) + "/" + std::string(version_id);
+}
+
+std::string VersionMissing(std::string_view arn, std::string_view vid) {
+  return "Policy " + std::string(arn) + " version " + std::string(vid) +
+         " does not exist or is not attachable.";
+}
+
+// The policy a version call names; a missing policy answers as its missing version does.
+Result<PolicyRef> VersionOwner(store::EntityTx& tx, std::string_view account,
+                               std::string_view arn, std::string_view vid) {
+  auto ref = ResolvePolicy(tx, account, arn);
+  if (!ref.ok() && ref.error().code == "NoSuchEntity") return NoSuchEntity(VersionMissing(arn, vid));
+  return ref;
 }
 
 // The public Policy structure with live attachment counts.
@@ -146,7 +165,7 @@ Result<json::value> CreatePolicy(IamService& svc, const Call& call, const json::
                    {"UpdateDate", Now(call)},
                    {"NextVersion", 2}};
   if (in.contains("Description")) pol["Description"] = Str(in, "Description");
-  RAMPART_RETURN_IF_ERROR(MergeTags(pol, in.if_contains("Tags")));
+  RAMPART_RETURN_IF_ERROR(MergeTags(pol, in.if_contains("Tags"), true));
   json::object view;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
     RAMPART_RETURN_IF_ERROR(Create(tx, acct, "policy", Key(name), pol,
@@ -313,9 +332,8 @@ Result<json::value> GetPolicyVersion(IamService& svc, const Call& call, const js
   std::string_view vid = Str(in, "VersionId");
   json::object version;
   Status st = svc.Transact(call, false, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, ResolvePolicy(tx, call.principal.account_id, arn));
-    std::string missing = "Policy " + std::string(arn) + " version " + std::string(vid) +
-                          " does not exist or is not attachable.";
+    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, VersionOwner(tx, call.principal.account_id, arn, vid));
+    std::string missing = VersionMissing(arn, vid);
     if (ref.aws) {
       if (vid != "v1") return NoSuchEntity(missing);
       version = json::object{{"Document", ref.aws->document}, {"VersionId", "v1"},
@@ -362,11 +380,10 @@ Result<json::value> DeletePolicyVersion(IamService& svc, const Call& call, const
   std::string_view vid = Str(in, "VersionId");
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, ResolvePolicy(tx, acct, arn));
+    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, VersionOwner(tx, acct, arn, vid));
     if (ref.aws) return InvalidInput("AWS-managed policies cannot be changed.");
     RAMPART_RETURN_IF_ERROR(MustExist(tx, acct, "policy-version", VersionKey(ref.key, vid),
-                                      "Policy " + std::string(arn) + " version " +
-                                          std::string(vid) + " does not exist."));
+                                      VersionMissing(arn, vid)));
     if (Str(ref.local, "DefaultVersionId") == vid) {
       return DeleteConflict("Cannot delete the default version of a policy.");
     }
@@ -382,10 +399,9 @@ Result<json::value> SetDefaultPolicyVersion(IamService& svc, const Call& call,
   std::string_view vid = Str(in, "VersionId");
   const std::string& acct = call.principal.account_id;
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, ResolvePolicy(tx, acct, arn));
+    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, VersionOwner(tx, acct, arn, vid));
     if (ref.aws) return InvalidInput("AWS-managed policies cannot be changed.");
-    std::string missing = "Policy " + std::string(arn) + " version " + std::string(vid) +
-                          " does not exist or is not attachable.";
+    std::string missing = VersionMissing(arn, vid);
     RAMPART_ASSIGN_OR_RETURN(json::object next, Require(tx, acct, "policy-version",
                                                         VersionKey(ref.key, vid), missing));
     std::string old = std::string(Str(ref.local, "DefaultVersionId"));
@@ -409,12 +425,16 @@ Result<json::value> TagPolicy(IamService& svc, const Call& call, const json::obj
   const std::string& acct = call.principal.account_id;
   bool untag = in.contains("TagKeys");
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, ResolvePolicy(tx, acct, arn));
+    auto resolved = ResolvePolicy(tx, acct, arn);
+    if (!resolved.ok() && resolved.error().code == "NoSuchEntity") {
+      return NoSuchEntity("Policy " + std::string(arn) + " was not found.");
+    }
+    RAMPART_ASSIGN_OR_RETURN(PolicyRef ref, std::move(resolved));
     if (ref.aws) return InvalidInput("AWS-managed policies cannot be tagged.");
     if (untag) {
       RAMPART_RETURN_IF_ERROR(RemoveTags(ref.local, in.if_contains("TagKeys")));
     } else {
-      RAMPART_RETURN_IF_ERROR(MergeTags(ref.local, in.if_contains("Tags")));
+      RAMPART_RETURN_IF_ERROR(MergeTags(ref.local, in.if_contains("Tags"), true));
     }
     return Save(tx, acct, "policy", ref.key, ref.local);
   });
@@ -671,8 +691,15 @@ void AddPolicyOps(std::vector<IamOp>& ops) {
                          RAMPART_HOLDER_OPS(kRole, "Role")});
 }
 
+// A permissions boundary: AWS's "Scope ARN" wording, InvalidInput for a non-policy ARN.
 Status RequirePolicyExists(store::EntityTx& tx, std::string_view account, std::string_view arn) {
+  if (!LooksLikeArn(arn) || arn.find(":policy/") == std::string_view::npos) {
+    return InvalidInput("ARN " + std::string(arn) + " is not valid.");
+  }
   auto ref = ResolvePolicy(tx, account, arn);
+  if (!ref.ok() && ref.error().code == "NoSuchEntity") {
+    return NoSuchEntity("Scope ARN: " + std::string(arn) + " does not exist or is not attachable.");
+  }
   if (!ref.ok()) return std::move(ref).error();
   return {};
 }

@@ -89,7 +89,7 @@ Result<json::object> RequireOidc(store::EntityTx& tx, std::string_view account,
 Status CheckThumbprints(const json::value* list) {
   if (!list || !list->is_array()) return {};
   if (list->as_array().size() > kThumbprints) {
-    return LimitExceeded("Thumbprint list must contain fewer than 5 entries.");
+    return InvalidInput("Thumbprint list must contain fewer than 5 entries.");
   }
   for (const auto& t : list->as_array()) {
     std::string_view s = t.is_string() ? std::string_view(t.as_string()) : std::string_view();
@@ -117,9 +117,7 @@ Result<json::value> CreateOpenIDConnectProvider(IamService& svc, const Call& cal
   std::string_view url = Str(in, "Url");
   if (!StartsWith(url, "https://") || url.size() <= 8 ||
       url.find_first_of("?#", 8) != std::string_view::npos) {
-    return InvalidInput(
-        "Invalid Url: it must begin with https:// and name a host (no query or "
-        "fragment).");
+    return Error::Validation("Invalid Open ID Connect Provider URL");
   }
   std::string issuer(url.substr(8));
   while (!issuer.empty() && issuer.back() == '/') issuer.pop_back();
@@ -340,7 +338,11 @@ Result<json::value> DeleteProvider(IamService& svc, const Call& call, const json
   const std::string& acct = call.principal.account_id;
   std::string_view arn = Str(in, K.arn_member);
   Status st = svc.Transact(call, true, [&](store::EntityTx& tx) -> Status {
-    RAMPART_RETURN_IF_ERROR(RequireProvider(K, tx, acct, arn));
+    auto found = RequireProvider(K, tx, acct, arn);
+    // Deleting an OIDC provider that is not there succeeds (the API reference documents the
+    // operation as idempotent; docs/COMPATIBILITY.md).
+    if (!found.ok() && found.error().code == "NoSuchEntity" && &K == &kOidc) return {};
+    if (!found.ok()) return std::move(found).error();
     RAMPART_ASSIGN_OR_RETURN(std::string key, ProviderKey(K, acct, arn));
     return tx.Delete(acct, K.kind, key);
   });

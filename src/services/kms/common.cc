@@ -1,6 +1,7 @@
 // KmsService: key lookup (ids, ARNs, aliases), the key cache, time-driven changes (scheduled
 // deletion, automatic rotation, expiry of imported material), shared errors and helpers.
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <mutex>
@@ -45,7 +46,13 @@ Status CheckUsable(const KeyEntry& k) {
   std::string_view st = k.state();
   if (st == "Enabled") return {};
   if (st == "Disabled") return Disabled(k.arn + " is disabled.");
-  return InvalidState(k.arn + " is " + std::string(st) + ".");
+  // "PendingDeletion" -> "pending deletion" (AWS: "<arn> is pending deletion.").
+  std::string words;
+  for (char c : st) {
+    if (std::isupper(static_cast<unsigned char>(c)) && !words.empty()) words += ' ';
+    words += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return InvalidState(k.arn + " is " + words + ".");
 }
 
 std::string Binding(const KeyEntry& k, int64_t version) {

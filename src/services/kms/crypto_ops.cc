@@ -81,12 +81,17 @@ Result<std::string> SymmetricEncrypt(KmsService& svc, const KeyEntry& k, std::st
   return InvalidState(k.arn + " has no key material.");
 }
 
-Status CheckSymmetricEncryptKey(const KeyEntry& k) {
-  if (Str(k.metadata(), "KeyUsage") != "ENCRYPT_DECRYPT" ||
-      k.spec() != KeySpec::kSymmetricDefault) {
-    return InvalidKeyUsage(k.arn + " key usage is " + std::string(Str(k.metadata(), "KeyUsage")) +
-                           " and key spec " + std::string(Str(k.metadata(), "KeySpec")) +
-                           ", which is not valid for this operation.");
+// AWS: "<key ARN> key usage is SIGN_VERIFY which is not valid for Encrypt."
+Error WrongKeyUsage(const KeyEntry& k, std::string_view operation) {
+  return InvalidKeyUsage(k.arn + " key usage is " + std::string(Str(k.metadata(), "KeyUsage")) +
+                         " which is not valid for " + std::string(operation) + ".");
+}
+
+Status CheckSymmetricEncryptKey(const KeyEntry& k, std::string_view operation) {
+  if (Str(k.metadata(), "KeyUsage") != "ENCRYPT_DECRYPT") return WrongKeyUsage(k, operation);
+  if (k.spec() != KeySpec::kSymmetricDefault) {
+    return InvalidKeyUsage(k.arn + " key spec is " + std::string(Str(k.metadata(), "KeySpec")) +
+                           " which is not valid for " + std::string(operation) + ".");
   }
   return {};
 }
@@ -148,7 +153,7 @@ Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_vie
     if (!k) return NotFound("Key '" + KeyArn(call.region, ref->first, ref->second) + "' does not exist");
   }
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
-  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(*k));
+  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(*k, "Decrypt"));
   uint32_t version = 0;
   for (size_t i = 30; i < 34; ++i) version = (version << 8) | static_cast<uint8_t>(blob[i]);
   for (const auto& m : k->doc.at("Materials").as_array()) {
@@ -169,8 +174,8 @@ Result<std::string> EncryptWith(KmsService& svc, const KeyEntry& k, std::string_
                                 const Context& ctx, std::string_view algorithm) {
   RAMPART_RETURN_IF_ERROR(CheckUsable(k));
   std::string alg = algorithm.empty() ? "SYMMETRIC_DEFAULT" : std::string(algorithm);
-  if (Str(k.metadata(), "KeyUsage") != "ENCRYPT_DECRYPT" ||
-      !Lists(k.metadata(), "EncryptionAlgorithms", alg)) {
+  if (Str(k.metadata(), "KeyUsage") != "ENCRYPT_DECRYPT") return WrongKeyUsage(k, "Encrypt");
+  if (!Lists(k.metadata(), "EncryptionAlgorithms", alg)) {
     return InvalidKeyUsage("Algorithm " + alg + " is not valid for " + k.arn + ".");
   }
   if (plaintext.empty() || plaintext.size() > 4096) {
@@ -245,7 +250,8 @@ Result<json::value> DataKey(KmsService& svc, const Call& call, const json::objec
     return Validation("KeySpec must be AES_256 or AES_128.");
   }
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
-  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(*k));
+  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(
+      *k, with_plaintext ? "GenerateDataKey" : "GenerateDataKeyWithoutPlaintext"));
   std::string plaintext = crypto::RandomBytes(static_cast<size_t>(n));
   auto blob = SymmetricEncrypt(svc, *k, plaintext, ctx);
   if (!blob.ok()) return std::move(blob).error();
@@ -272,7 +278,8 @@ Result<json::value> DataKeyPair(KmsService& svc, const Call& call, const json::o
     return Unsupported("KeyPairSpec " + std::string(pair_spec) + " is not supported.");
   }
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
-  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(*k));
+  RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(
+      *k, with_plaintext ? "GenerateDataKeyPair" : "GenerateDataKeyPairWithoutPlaintext"));
   RAMPART_ASSIGN_OR_RETURN(KeyPair kp, GenerateKeyPair(*spec));
   auto blob = SymmetricEncrypt(svc, *k, kp.private_der, ctx);
   if (!blob.ok()) return std::move(blob).error();
@@ -310,8 +317,7 @@ Result<KeyRef> SigningKey(KmsService& svc, const Call& call, const json::object&
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
   *algorithm = Str(in, "SigningAlgorithm");
   if (Str(k->metadata(), "KeyUsage") != "SIGN_VERIFY") {
-    return InvalidKeyUsage(k->arn + " key usage is " + std::string(Str(k->metadata(), "KeyUsage")) +
-                           " which is not valid for signing.");
+    return WrongKeyUsage(*k, in.contains("Signature") ? "Verify" : "Sign");
   }
   if (!Lists(k->metadata(), "SigningAlgorithms", *algorithm)) {
     return InvalidKeyUsage("Algorithm " + std::string(*algorithm) + " is incompatible with key spec " +
@@ -379,8 +385,7 @@ Result<KeyRef> MacKey(KmsService& svc, const Call& call, const json::object& in)
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
   if (Str(k->metadata(), "KeyUsage") != "GENERATE_VERIFY_MAC") {
-    return InvalidKeyUsage(k->arn + " key usage is " + std::string(Str(k->metadata(), "KeyUsage")) +
-                           " which is not valid for MAC operations.");
+    return WrongKeyUsage(*k, in.contains("Mac") ? "VerifyMac" : "GenerateMac");
   }
   if (!Lists(k->metadata(), "MacAlgorithms", Str(in, "MacAlgorithm"))) {
     return InvalidKeyUsage("Algorithm " + std::string(Str(in, "MacAlgorithm")) +

@@ -2,6 +2,7 @@
 // Schedule/CancelKeyDeletion, UpdateKeyDescription, aliases, tags, key policies, rotation and
 // imported key material.
 #include <algorithm>
+#include <cctype>
 #include <openssl/crypto.h>
 
 #include <cmath>
@@ -230,7 +231,7 @@ Result<json::value> ScheduleKeyDeletion(KmsService& svc, const Call& call, const
   int64_t days = 30;
   if (auto* d = in.if_contains("PendingWindowInDays"); d && d->is_int64()) days = d->as_int64();
   if (days < 7 || days > 30) {
-    return Validation("PendingWindowInDays value must be between 7 and 30 (inclusive).");
+    return Validation("PendingWindowInDays must be between 7 and 30");
   }
   RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
   double when = Now(call) + std::ceil(static_cast<double>(days) * svc.day_seconds());
@@ -277,8 +278,14 @@ Result<json::value> UpdateKeyDescription(KmsService& svc, const Call& call, cons
 
 Status CheckAliasName(std::string_view name, bool creating) {
   if (!StartsWith(name, "alias/") || name.size() <= 6) {
-    return Error{"InvalidAliasNameException", "Alias must start with the prefix \"alias/\".", 400,
-                 true};
+    return Validation("Alias must start with the prefix \"alias/\". Please see "
+                      "https://docs.aws.amazon.com/kms/latest/developerguide/kms-alias.html");
+  }
+  // Letters, digits, '/', '_' and '-' after the prefix (AWS refuses ':' too).
+  if (!std::all_of(name.begin() + 6, name.end(), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '/' || c == '_' || c == '-';
+      })) {
+    return Validation(std::string(name) + " contains invalid characters for an alias");
   }
   if (creating && StartsWith(name, "alias/aws/")) {
     return Error{"InvalidAliasNameException",

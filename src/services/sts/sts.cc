@@ -1,5 +1,7 @@
 #include "services/sts/sts.h"
 
+#include <algorithm>
+
 #include <boost/json.hpp>
 
 #include "common/crypto.h"
@@ -81,16 +83,25 @@ Status SessionTags(const Call& call, const json::object& in, SessionInfo& info,
   }
   size_t tag_chars = 0;
   if (auto* tags = in.if_contains("Tags"); tags && tags->is_array()) {
+    std::vector<std::string> inherited;
+    for (const auto& [k, _] : info.tags) inherited.push_back(k);
+    std::vector<std::string> given;
     for (const auto& t : tags->as_array()) {
       std::string k(Str(t.as_object(), "Key"));
       std::string v(Str(t.as_object(), "Value"));
-      for (const auto& [existing, _] : info.tags) {
-        if (IEquals(existing, k)) {
-          return Error{"InvalidParameterValue",
-                       "One or more session tags are transitive tags of the calling session and "
-                       "cannot be overridden: " + k, 400, true};
-        }
+      auto same = [&](const std::string& x) { return IEquals(x, k); };
+      if (std::any_of(given.begin(), given.end(), same)) {
+        return Error{"InvalidParameterValue",
+                     "Duplicate tag keys found. Please note that Tag keys are case insensitive.",
+                     400, true};
       }
+      if (std::any_of(inherited.begin(), inherited.end(), same)) {
+        return Error{"InvalidParameterValue",
+                     "One of the specified transitive tag keys can't be set because it conflicts "
+                     "with a transitive tag key from the calling session.",
+                     400, true};
+      }
+      given.push_back(k);
       tag_chars += k.size() + v.size();
       info.tags[k] = v;
     }
@@ -100,8 +111,8 @@ Status SessionTags(const Call& call, const json::object& in, SessionInfo& info,
       std::string key(k.as_string());
       if (!info.tags.count(key)) {
         return Error{"InvalidParameterValue",
-                     "The transitive tag key " + key + " is not one of the session tags.", 400,
-                     true};
+                     "The specified transitive tag key must be included in the requested tags.",
+                     400, true};
       }
       info.transitive_tag_keys.push_back(key);
     }
@@ -234,8 +245,7 @@ Result<json::value> AssumeRole(StsService& svc, const Call& call, const json::ob
   const Principal& caller = call.principal;
   auto parts = Split(role_arn, ':');
   if (parts.size() < 6 || parts[2] != "iam" || !StartsWith(parts[5], "role/")) {
-    return Validation("1 validation error detected: Value '" + std::string(role_arn) +
-                      "' at 'roleArn' failed to satisfy constraint: Member must be a role ARN");
+    return Validation(std::string(role_arn) + " is invalid");
   }
   std::string account(parts[4]);
   RAMPART_ASSIGN_OR_RETURN(auto role, iam::LoadRoleDocument(svc.iam(), account,
