@@ -42,5 +42,9 @@ bool InTimestampRange(double epoch_seconds);
 std::string FormatIso8601(double epoch_seconds);  // 2024-01-02T03:04:05Z (.sssZ if fractional)
 std::string FormatRfc822(double epoch_seconds);   // Tue, 02 Jan 2024 03:04:05 GMT
 std::string FormatAmzDate(int64_t epoch_seconds); // 20240102T030405Z
+// Java's medium date-time in UTC, as AWS's services write dates into CloudTrail records:
+// "Aug 10, 2022, 10:38:27 PM" (comma after the year: KMS, STS, ...) or, with
+// year_comma false, "Jul 19, 2023 9:25:09 PM" (IAM).
+std::string FormatJavaMediumDate(int64_t epoch_seconds, bool year_comma = true);
 
 }  // namespace rampart

@@ -41,6 +41,7 @@ struct Gateway::Outcome {
   std::optional<Error> error;
   int64_t now = 0;
   std::string deferred;  // set when a step answered services::Deferred: what to wait for
+  services::RecordNotes notes;  // what the handler adds to the record
 };
 
 namespace {
@@ -336,6 +337,7 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.tls_version = req.tls_version;
   facts.tls_cipher = req.tls_cipher;
   facts.host_header = FindHeader(req.headers, "host");
+  facts.notes = &outcome.notes;
   thread_local spine::RecordBuffers buffers;  // reused: a record allocates nothing
   if (!opts_.audit->Append(spine::BuildEvent(facts, buffers))) return respond(NotRecorded());
   if (!opts_.audit->SyncsEachCall()) return respond(std::move(res));
@@ -579,6 +581,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
   //    authorize them).
   services::Call call{principal, rid, region, outcome.source_ip, now, 0, {}};
+  if (opts_.audit) call.record = &outcome.notes;
   bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
                                                  ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {

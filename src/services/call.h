@@ -54,6 +54,26 @@ struct Principal {
 
 std::string_view PrincipalTypeName(Principal::Type t);  // "Root", "IAMUser", "AssumedRole", ...
 
+// What a handler adds to its call's CloudTrail record beyond the request and the response
+// (spine/record.cc writes it in): the resources AWS lists (KMS keys and aliases by ARN, the role
+// an STS call assumes), additionalEventData, members AWS logs in responseElements or
+// requestParameters that the API documents do not carry, and the identity of a caller that
+// authenticated with a federation token instead of a signature.
+struct RecordNotes {
+  std::vector<std::pair<std::string, std::string>> resources;  // (type, ARN), in AWS's order
+  boost::json::object additional;  // additionalEventData members
+  boost::json::object response;    // merged into responseElements
+  boost::json::object request;     // merged into requestParameters (camelCase names)
+  boost::json::object identity;    // replaces userIdentity when not empty
+
+  // Adds (type, arn) unless it is already listed.
+  void AddResource(std::string_view type, std::string_view arn);
+  bool empty() const {
+    return resources.empty() && additional.empty() && response.empty() && request.empty() &&
+           identity.empty();
+  }
+};
+
 // Per-call state. Lives for the duration of one request; handlers must not keep references.
 struct Call {
   const Principal& principal;
@@ -69,6 +89,8 @@ struct Call {
   // the key id it named then; "" = it named nothing). Handlers resolve these references to the
   // same resources, so they act on what was authorized even if an alias moved in between.
   std::vector<std::pair<std::string, std::string>> authorized_refs;
+  // Where handlers note what the record needs (null when nothing records the call).
+  RecordNotes* record = nullptr;
 };
 
 // A step that would wait on the network (fetching an identity provider's keys) starts the work

@@ -13,6 +13,13 @@ std::string_view PrincipalTypeName(Principal::Type t) {
   return "Unknown";
 }
 
+void RecordNotes::AddResource(std::string_view type, std::string_view arn) {
+  for (const auto& [t, a] : resources) {
+    if (t == type && a == arn) return;
+  }
+  resources.emplace_back(type, arn);
+}
+
 namespace {
 std::string Key(std::string_view svc, std::string_view op) {
   std::string k(svc);

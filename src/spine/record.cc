@@ -2,10 +2,12 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "spine/record_rules.h"
 
 namespace rampart::spine {
 
@@ -15,15 +17,12 @@ namespace {
 
 constexpr std::string_view kHidden = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
+// AWS writes member names with their first letter lowercased, acronyms and all
+// ("AWSAccountId" -> "aWSAccountId", "SAMLAssertionID" -> "sAMLAssertionID": the KMS and STS
+// example records).
 std::string Camel(std::string_view s) {
   std::string out(s);
-  // "SSHPublicKeyId" -> "sSHPublicKeyId" would be wrong; AWS lowercases the leading capitals
-  // of an acronym except the last one before a lowercase letter ("sSH" -> "ssh").
-  size_t i = 0;
-  while (i < out.size() && out[i] >= 'A' && out[i] <= 'Z') ++i;
-  if (i == 0) return out;
-  size_t stop = (i > 1 && i < out.size()) ? i - 1 : i;
-  for (size_t k = 0; k < stop; ++k) out[k] = static_cast<char>(out[k] + 32);
+  if (!out.empty() && out[0] >= 'A' && out[0] <= 'Z') out[0] = static_cast<char>(out[0] + 32);
   return out;
 }
 
@@ -38,6 +37,12 @@ bool IsSecretMember(std::string_view name) {
     if (s == name) return true;
   }
   return false;
+}
+
+// Credentials AWS leaves out of requestParameters altogether (it logs the assertion's ID, not
+// the assertion; the web identity token not at all).
+bool OmittedFromRequest(std::string_view name) {
+  return name == "SAMLAssertion" || name == "WebIdentityToken";
 }
 
 // The identity part of a call's facts. `scratch` keeps a federated user's issuer ARN alive.
@@ -71,46 +76,13 @@ void CaptureIdentity(const CallFacts& f, store::EventFacts& x, std::string& scra
     x.issuer_name = s->role_name;
   } else if (p->type == T::kFederatedUser) {
     scratch = "arn:aws:iam::" + p->account_id + ":user/" + s->parent_user;
+    x.issuer_id = s->parent_user_id;
     x.issuer_arn = scratch;
     x.issuer_name = s->parent_user;
   }
   x.session_created = s->issued_epoch;
   x.mfa = s->mfa_auth_epoch > 0;
   x.source_identity = s->source_identity;
-}
-
-// Resources named by the input, for LookupEvents ResourceType/ResourceName.
-void Resources(const CallFacts& f, std::vector<store::EventResource>& out) {
-  if (!f.input || !f.input->is_object() || f.input->as_object().empty()) return;
-  const json::object& in = f.input->as_object();
-  auto str = [&](std::string_view k) -> std::string {
-    auto* v = in.if_contains(k);
-    return v && v->is_string() ? std::string(v->as_string()) : std::string();
-  };
-  std::string_view svc = f.service->id;
-  struct Named {
-    std::string_view service, member, type;
-  };
-  static constexpr Named kNamed[] = {
-      {"iam", "UserName", "AWS::IAM::User"},
-      {"iam", "GroupName", "AWS::IAM::Group"},
-      {"iam", "RoleName", "AWS::IAM::Role"},
-      {"iam", "PolicyArn", "AWS::IAM::Policy"},
-      {"iam", "InstanceProfileName", "AWS::IAM::InstanceProfile"},
-      {"iam", "AccessKeyId", "AWS::IAM::AccessKey"},
-      {"sts", "RoleArn", "AWS::IAM::Role"},
-      {"kms", "KeyId", "AWS::KMS::Key"},
-      {"cloudtrail", "Name", "AWS::CloudTrail::Trail"},
-      {"s3", "Bucket", "AWS::S3::Bucket"},
-      {"sns", "TopicArn", "AWS::SNS::Topic"},
-      {"logs", "logGroupName", "AWS::Logs::LogGroup"},
-      {"cloudwatch", "AlarmName", "AWS::CloudWatch::Alarm"},
-  };
-  for (const Named& n : kNamed) {
-    if (n.service != svc) continue;
-    std::string v = str(n.member);
-    if (!v.empty()) out.push_back({std::string(n.type), v});
-  }
 }
 
 }  // namespace
@@ -121,21 +93,22 @@ std::string EventSource(const model::Service& service) {
   return std::string(name) + ".amazonaws.com";
 }
 
-bool IsReadOnly(std::string_view op) {
-  static constexpr std::string_view kPrefixes[] = {
-      "Get", "List", "Describe", "Lookup", "Head", "Simulate", "Search", "Select", "Decrypt",
-      "Encrypt", "Verify", "Test", "Validate", "Check", "BatchGet", "Filter", "Query"};
-  for (std::string_view p : kPrefixes) {
-    if (StartsWith(op, p)) return true;
-  }
-  return op == "GenerateDataKey" || op == "GenerateDataKeyWithoutPlaintext" ||
-         op == "GenerateRandom" || op == "GenerateMac" || op == "Sign" ||
-         op == "GenerateDataKeyPair" || op == "GenerateDataKeyPairWithoutPlaintext" ||
-         op == "ReEncrypt";
+namespace {
+
+json::value TrailDate(const json::value& doc, const TrailStyle& style, json::storage_ptr sp) {
+  std::optional<double> t;
+  if (doc.is_double()) t = doc.as_double();
+  if (doc.is_int64()) t = static_cast<double>(doc.as_int64());
+  if (doc.is_string()) t = ParseTimestamp(doc.as_string());
+  if (!t || !std::isfinite(*t)) return json::value(doc, sp);
+  return json::string(FormatJavaMediumDate(static_cast<int64_t>(std::floor(*t)), style.year_comma),
+                      sp);
 }
 
+}  // namespace
+
 json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json::value& doc,
-                      json::storage_ptr sp) {
+                      json::storage_ptr sp, TrailStyle style) {
   const model::Shape& shape = svc.shape(shape_idx);
   if (shape.flags & model::kShapeSensitive) return json::string(kHidden, sp);
   switch (shape.type) {
@@ -146,12 +119,15 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
         auto* v = doc.as_object().if_contains(m.name);
         if (!v || v->is_null()) continue;
         const model::Shape& ms = svc.shape(m.shape);
-        if (ms.type == model::ShapeType::kBlob && !(ms.flags & model::kShapeSensitive)) continue;
-        if (IsSecretMember(m.name)) {
+        // Bytes (plaintexts, ciphertexts, key material, signatures) are never logged.
+        if (ms.type == model::ShapeType::kBlob) continue;
+        bool secret = IsSecretMember(m.name) || (ms.flags & model::kShapeSensitive);
+        if (secret && (style.response || OmittedFromRequest(m.name))) continue;
+        if (secret) {
           out[Camel(m.name)] = json::string(kHidden, sp);
           continue;
         }
-        out[Camel(m.name)] = TrailView(svc, m.shape, *v, sp);
+        out[Camel(m.name)] = TrailView(svc, m.shape, *v, sp, style);
       }
       return out;
     }
@@ -159,7 +135,9 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
       json::array out(sp);
       if (!doc.is_array()) return out;
       const model::Member& elem = svc.members[shape.first_member];
-      for (const auto& item : doc.as_array()) out.push_back(TrailView(svc, elem.shape, item, sp));
+      for (const auto& item : doc.as_array()) {
+        out.push_back(TrailView(svc, elem.shape, item, sp, style));
+      }
       return out;
     }
     case model::ShapeType::kMap: {
@@ -167,16 +145,12 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
       if (!doc.is_object()) return out;
       const model::Member& val = svc.members[shape.first_member + 1];
       for (const auto& kv : doc.as_object()) {
-        out[kv.key()] = TrailView(svc, val.shape, kv.value(), sp);
+        out[kv.key()] = TrailView(svc, val.shape, kv.value(), sp, style);
       }
       return out;
     }
     case model::ShapeType::kTimestamp:
-      if (doc.is_double()) return json::string(FormatIso8601(doc.as_double()), sp);
-      if (doc.is_int64()) {
-        return json::string(FormatIso8601(static_cast<double>(doc.as_int64())), sp);
-      }
-      return json::value(doc, sp);
+      return TrailDate(doc, style, sp);
     case model::ShapeType::kBlob:
       return json::string(kHidden, sp);
     case model::ShapeType::kFloat:
@@ -192,6 +166,57 @@ json::value TrailView(const model::Service& svc, uint32_t shape_idx, const json:
       return json::value(doc, sp);
   }
 }
+
+namespace {
+
+// requestParameters, responseElements, additionalEventData and a handler's userIdentity, as
+// JSON text in the buffers ("" where AWS shows null or nothing). The documents are made in one
+// arena: through the model (redaction, names, dates), then AWS's rules and the handler's notes.
+void Parts(const CallFacts& f, const store::EventView& r, RecordBuffers& b, store::EventFacts& x) {
+  b.params.clear();
+  b.elements.clear();
+  b.additional.clear();
+  b.identity.clear();
+  if (!f.service || !f.operation) return;
+  alignas(16) unsigned char arena[8192];
+  json::monotonic_resource mr(arena, sizeof arena);
+  json::storage_ptr sp(&mr);
+  TrailStyle style;
+  style.year_comma = f.service->id != "iam";
+  auto view = [&](uint32_t shape, const json::value* doc, bool response) -> json::value {
+    if (!doc || shape == model::kNoShape || (doc->is_object() && doc->as_object().empty())) {
+      return json::value(sp);
+    }
+    style.response = response;
+    return TrailView(*f.service, shape, *doc, sp, style);
+  };
+  bool ok = !f.error && f.output;
+  json::value params = view(f.operation->input, f.input, false);
+  json::value elements =
+      view(f.operation->output, ok && LogsResponse(f.operation->name, r.read_only) ? f.output : nullptr,
+           true);
+  json::object additional(sp);
+  bool plain = !f.notes || f.notes->empty();
+  if (!plain || f.service->id == "kms" || f.service->id == "sts" ||
+      f.operation->name == "CreateRole") {
+    RecordShape shape{f.service->id, f.operation->name, f.region, f.host_header, ok,
+                      f.principal, f.notes, &b.resources};
+    ShapeRecord(shape, params, elements, additional);
+  }
+  auto text = [](const json::value& v, std::string& out) {
+    if (v.is_object() && !v.as_object().empty()) out = json::serialize(v);
+  };
+  text(params, b.params);
+  text(elements, b.elements);
+  if (!additional.empty()) b.additional = json::serialize(additional);
+  if (f.notes && !f.notes->identity.empty()) b.identity = json::serialize(f.notes->identity);
+  x.request_params = b.params;
+  x.response_elements = b.elements;
+  x.additional_json = b.additional;
+  x.identity_json = b.identity;
+}
+
+}  // namespace
 
 store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   store::EventView r;
@@ -219,7 +244,9 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
     r.access_key_id = f.access_key_id;
   }
   b.resources.clear();
-  if (f.service) Resources(f, b.resources);
+  if (f.service && f.operation) {
+    RecordResources(f.service->id, f.operation->name, f.input, f.notes, b.resources);
+  }
   r.resources = b.resources.empty() ? nullptr : &b.resources;
 
   if (f.error) r.error_code = f.error->code;
@@ -239,23 +266,7 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   x.request_id = f.request_id;
   x.request_uuid = f.request_uuid;
   x.source_ip = f.source_ip;
-  // Parameters and response elements go through the model (redaction, camelCase) into a small
-  // document in one arena, then into the facts as JSON text ("" when AWS shows null).
-  auto part = [&](uint32_t shape, const json::value* doc, std::string& out) {
-    out.clear();
-    if (!f.service || !f.operation || !doc || shape == model::kNoShape ||
-        (doc->is_object() && doc->as_object().empty())) {
-      return;
-    }
-    alignas(16) unsigned char arena[8192];
-    json::monotonic_resource mr(arena, sizeof arena);
-    out = json::serialize(TrailView(*f.service, shape, *doc, json::storage_ptr(&mr)));
-  };
-  part(f.operation ? f.operation->input : model::kNoShape, f.input, b.params);
-  part(f.operation ? f.operation->output : model::kNoShape, r.read_only ? nullptr : f.output,
-       b.elements);
-  x.request_params = b.params;
-  x.response_elements = b.elements;
+  Parts(f, r, b, x);
   x.tls = f.tls;
   x.tls_version = f.tls_version;
   x.tls_cipher = f.tls_cipher;

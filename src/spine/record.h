@@ -1,6 +1,7 @@
 #pragma once
-// Builds the CloudTrail record (eventVersion 1.08) of one API call from what the gateway knows.
-// Pure: the caller supplies time, ids and the request facts.
+// Builds the CloudTrail record (eventVersion 1.11) of one API call from what the gateway knows.
+// Pure: the caller supplies time, ids and the request facts. AWS's per-service rules for the
+// record's contents are in record_rules.h.
 
 #include <boost/json/storage_ptr.hpp>
 #include <boost/json/value.hpp>
@@ -34,19 +35,18 @@ struct CallFacts {
   std::string_view account_id;  // recipient account (the caller's, or the server default)
   bool tls = false;
   std::string_view tls_version, tls_cipher, host_header;
+  const services::RecordNotes* notes = nullptr;  // what the handler added (may be null)
 };
 
 // The event source of a service, e.g. "iam.amazonaws.com" ("monitoring.amazonaws.com" for
 // CloudWatch).
 std::string EventSource(const model::Service& service);
-// AWS's readOnly: true for operations that do not change state.
-bool IsReadOnly(std::string_view operation);
 
 // Storage behind the view BuildEvent returns. Keep one per thread and reuse it: its strings
 // keep their capacity, so building a record allocates nothing in the common case.
 struct RecordBuffers {
   store::EventFacts call;
-  std::string params, elements, issuer_arn, event_source;
+  std::string params, elements, additional, identity, issuer_arn, event_source;
   const model::Service* source_of = nullptr;  // the service event_source was made for
   std::vector<store::EventResource> resources;
 };
@@ -57,9 +57,18 @@ struct RecordBuffers {
 // changes); store::ToRecord makes an owning EventRecord of it.
 store::EventView BuildEvent(const CallFacts& facts, RecordBuffers& buffers);
 
-// requestParameters / responseElements: the document with camelCase member names, sensitive
-// members shown as "HIDDEN_DUE_TO_SECURITY_REASONS" and binary members omitted, as AWS does.
+// How a document is written into a record.
+struct TrailStyle {
+  bool response = false;   // responseElements: secrets are left out (requests: hidden)
+  bool year_comma = true;  // dates as "Aug 10, 2022, 10:38:27 PM"; false: IAM's "Jul 19, 2023 9:25:09 PM"
+};
+
+// requestParameters / responseElements: the document with member names as AWS writes them (the
+// first letter lowercased: "aWSAccountId", "sAMLAssertionID"), secrets in requests shown as
+// "HIDDEN_DUE_TO_SECURITY_REASONS" and left out of responses, binary members (plaintexts,
+// ciphertexts, keys, signatures) left out, dates in Java's medium form, as AWS does.
 boost::json::value TrailView(const model::Service& svc, uint32_t shape,
-                             const boost::json::value& doc, boost::json::storage_ptr sp = {});
+                             const boost::json::value& doc, boost::json::storage_ptr sp = {},
+                             TrailStyle style = {});
 
 }  // namespace rampart::spine

@@ -56,15 +56,18 @@ class Out {
 // and trails read them in the background, while every call pays for the capture. Writing the
 // JSON on every call cost ~10k instructions of a GetCallerIdentity's ~120k.
 //
-// Blob, version 1: u8 version, u8 identity kind, then length-prefixed strings (u32 LE) and
-// fixed-width fields in the order Capture writes them. Secrets never reach it: request
+// Blob, version 2: u8 version, u8 identity kind, then length-prefixed strings (u32 LE) and
+// fixed-width fields in the order Capture writes them (version 1 lacks the last two strings,
+// additionalEventData and the handler's userIdentity; it is still read). Secrets never reach it: request
 // parameters and response elements are redacted (TrailView) before they are captured.
-constexpr uint8_t kFactsVersion = 1;
+constexpr uint8_t kFactsVersion = 2;
+// The record format AWS documents today (CloudTrail record contents: eventVersion).
+constexpr std::string_view kEventVersion = "1.11";
 
 // The blob's layout, written once for both directions: FactsWriter and FactsReader walk the
 // same fields in the same order (the reader fills `x.session` before it is tested).
 template <typename IO, typename Facts>
-void FactsFields(IO& io, Facts& x) {
+void FactsFields(IO& io, Facts& x, uint8_t version = kFactsVersion) {
   io.Kind(x.kind);
   io.Str(x.principal_id);
   io.Str(x.arn);
@@ -89,6 +92,9 @@ void FactsFields(IO& io, Facts& x) {
   io.Str(x.tls_version);
   io.Str(x.tls_cipher);
   io.Str(x.host);
+  if (version < 2) return;
+  io.Str(x.additional_json);
+  io.Str(x.identity_json);
 }
 
 // Two passes over the fields: FactsSize counts the bytes, FactsWriter writes them into space
@@ -165,12 +171,39 @@ class FactsReader {
 
 bool ReadFacts(std::string_view blob, EventFacts& x) {
   FactsReader in(blob);
-  if (in.U8() != kFactsVersion) return false;
-  FactsFields(in, x);
+  uint8_t version = in.U8();
+  if (version < 1 || version > kFactsVersion) return false;
+  FactsFields(in, x, version);
   return in.ok();
 }
 
+// sessionContext: the issuer (a role, the IAM user behind a federation token, or {} for a
+// user's or root's own session token), webIdFederationData ({}: Rampart's role sessions keep no
+// federation data), the attributes and the source identity, in AWS's order.
+void SessionContext(const EventFacts& x, Out& o) {
+  o.ObjectKey("sessionContext");
+  o.ObjectKey("sessionIssuer");
+  if (x.kind == IdentityKind::kAssumedRole || x.kind == IdentityKind::kFederatedUser) {
+    bool role = x.kind == IdentityKind::kAssumedRole;
+    o.Str("type", role ? "Role" : "IAMUser");
+    if (!x.issuer_id.empty()) o.Str("principalId", x.issuer_id);
+    o.Str("arn", x.issuer_arn);
+    o.Str("accountId", x.principal_account);
+    o.Str("userName", x.issuer_name);
+  }
+  o.Close();
+  o.ObjectKey("webIdFederationData");
+  o.Close();
+  o.ObjectKey("attributes");
+  o.Str("creationDate", FormatIso8601(static_cast<double>(x.session_created)));
+  o.Str("mfaAuthenticated", x.mfa ? "true" : "false");
+  o.Close();
+  if (!x.source_identity.empty()) o.Str("sourceIdentity", x.source_identity);
+  o.Close();
+}
+
 void UserIdentity(const EventFacts& x, Out& o) {
+  if (!x.identity_json.empty()) return o.Raw("userIdentity", x.identity_json);
   o.ObjectKey("userIdentity");
   if (x.kind == IdentityKind::kNone) {
     o.Str("type", "Unknown");
@@ -192,34 +225,42 @@ void UserIdentity(const EventFacts& x, Out& o) {
   o.Str("accountId", x.principal_account);
   if (!x.access_key_id.empty()) o.Str("accessKeyId", x.access_key_id);
   if (x.kind == IdentityKind::kIamUser) o.Str("userName", x.user_name);
-  if (x.session) {
-    o.ObjectKey("sessionContext");
-    if (x.kind == IdentityKind::kAssumedRole) {
-      o.ObjectKey("sessionIssuer");
-      o.Str("type", "Role");
-      o.Str("principalId", x.issuer_id);
-      o.Str("arn", x.issuer_arn);
-      o.Str("accountId", x.principal_account);
-      o.Str("userName", x.issuer_name);
-      o.Close();
-    } else if (x.kind == IdentityKind::kFederatedUser) {
-      o.ObjectKey("sessionIssuer");
-      o.Str("type", "IAMUser");
-      o.Str("arn", x.issuer_arn);
-      o.Str("accountId", x.principal_account);
-      o.Str("userName", x.issuer_name);
-      o.Close();
-    }
-    o.ObjectKey("attributes");
-    o.Str("creationDate", FormatIso8601(static_cast<double>(x.session_created)));
-    o.Str("mfaAuthenticated", x.mfa ? "true" : "false");
-    o.Close();
-    if (!x.source_identity.empty()) o.Str("sourceIdentity", x.source_identity);
-    o.Close();
-  }
+  if (x.session) SessionContext(x, o);
   o.Close();
 }
 
+// Which records carry a `resources` list, as AWS's documented examples show: every KMS record
+// (an empty list when no key is involved), STS's role assumptions (the role, and the SAML
+// provider); IAM and CloudTrail records have none (their resources are still indexed for
+// LookupEvents' ResourceType and ResourceName).
+bool ListsResources(const EventRecord& r) {
+  if (r.event_source == "kms.amazonaws.com") return true;
+  return r.event_source == "sts.amazonaws.com" && !r.resources.empty();
+}
+
+void Resources(const EventRecord& r, Out& o, std::string& out) {
+  o.Key("resources");
+  out.push_back('[');
+  bool first = true;
+  for (const auto& res : r.resources) {
+    if (!first) out.push_back(',');
+    first = false;
+    // The resource's account is the one in its ARN (a key of another account), else the
+    // recipient's.
+    std::string_view account = r.account_id;
+    if (StartsWith(res.name, "arn:")) {
+      auto parts = Split(res.name, ':');
+      if (parts.size() >= 6 && !parts[4].empty()) account = parts[4];
+    }
+    Out item(out);
+    item.Open();
+    item.Str("accountId", account);
+    item.Str("type", res.type);
+    item.Str("ARN", res.name);
+    item.Close();
+  }
+  out.push_back(']');
+}
 
 }  // namespace
 
@@ -242,7 +283,7 @@ std::string EventJson(const EventRecord& r) {
   out.reserve(1024);
   Out o(out);
   o.Open();
-  o.Str("eventVersion", "1.08");
+  o.Str("eventVersion", kEventVersion);
   UserIdentity(x, o);
   o.Str("eventTime", FormatIso8601(static_cast<double>(r.event_time_ms / 1000)));
   o.Str("eventSource", r.event_source);
@@ -256,25 +297,11 @@ std::string EventJson(const EventRecord& r) {
   }
   o.Raw("requestParameters", x.request_params.empty() ? "null" : x.request_params);
   o.Raw("responseElements", x.response_elements.empty() ? "null" : x.response_elements);
+  if (!x.additional_json.empty()) o.Raw("additionalEventData", x.additional_json);
   o.Str("requestID", x.request_id);
   o.Str("eventID", r.event_id);
   o.Raw("readOnly", r.read_only ? "true" : "false");
-  if (!r.resources.empty()) {
-    o.Key("resources");
-    out.push_back('[');
-    bool first = true;
-    for (const auto& res : r.resources) {
-      if (!first) out.push_back(',');
-      first = false;
-      Out item(out);
-      item.Open();
-      item.Str("type", res.type);
-      item.Str("accountId", r.account_id);
-      item.Str("ARN", res.name);  // AWS gives the ARN; a name where only the name is known
-      item.Close();
-    }
-    out.push_back(']');
-  }
+  if (ListsResources(r)) Resources(r, o, out);
   o.Str("eventType", "AwsApiCall");
   o.Raw("managementEvent", "true");
   o.Str("recipientAccountId", r.account_id);

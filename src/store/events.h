@@ -67,6 +67,9 @@ struct EventFacts {
   std::string_view request_params, response_elements;  // JSON text; "" renders as null
   bool tls = false;
   std::string_view tls_version, tls_cipher, host;
+  // JSON text: additionalEventData ("" = none) and a userIdentity written by the handler (a
+  // federated caller: SAMLUser, WebIdentityUser; "" = from the fields above).
+  std::string_view additional_json, identity_json;
 };
 
 // One record as views, for appending without building an EventRecord first (the per-call

@@ -31,7 +31,7 @@ def test_calls_are_recorded_with_root_identity(server):
     events = lookup(ct, "ResourceName", name)
     assert [e["EventName"] for e in events] == ["CreateUser"]
     rec = record_of(events[0])
-    assert rec["eventVersion"] == "1.08"
+    assert rec["eventVersion"] == "1.11"
     assert rec["eventSource"] == "iam.amazonaws.com"
     assert rec["userIdentity"]["type"] == "Root"
     assert rec["userIdentity"]["arn"].endswith(":root")

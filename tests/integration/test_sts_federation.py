@@ -368,7 +368,7 @@ class SamlIdp:
 
     def response(self, role_pair, session="saml-user", subject="alice@example.test",
                  not_on_or_after=None, key=None, c14n=EXC_C14N, tamper=None, sign=True,
-                 duration=None, confirmation=None, assertion_id=None):
+                 duration=None, confirmation=None, assertion_id=None, source_identity=None):
         now = int(time.time())
         nooa = iso(not_on_or_after if not_on_or_after is not None else now + 300)
         aid = assertion_id or "_a" + uuid.uuid4().hex
@@ -382,6 +382,9 @@ class SamlIdp:
         if duration:
             attrs += (f'<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SessionDuration">'
                       f'<saml:AttributeValue>{duration}</saml:AttributeValue></saml:Attribute>')
+        if source_identity:
+            attrs += (f'<saml:Attribute Name="https://aws.amazon.com/SAML/Attributes/SourceIdentity">'
+                      f'<saml:AttributeValue>{source_identity}</saml:AttributeValue></saml:Attribute>')
         # Canonical children of the Assertion (no Signature): written in exclusive C14N form.
         issuer = f"<saml:Issuer>{SAML_ISSUER}</saml:Issuer>"
         rest = (

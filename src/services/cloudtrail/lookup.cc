@@ -107,17 +107,11 @@ Result<json::value> LookupEvents(store::EventStore& store, const Call& call, con
                    {"CloudTrailEvent", text}};
     if (!r.access_key_id.empty()) e["AccessKeyId"] = r.access_key_id;
     if (!r.username.empty()) e["Username"] = r.username;
-    // Resources come back from the stored record.
-    boost::system::error_code ec;
-    json::value rec = json::parse(text, ec);
+    // The resources the record was indexed by (ResourceType / ResourceName lookups): names for
+    // IAM's entities, ARNs for KMS keys and aliases and STS's roles, as AWS answers them.
     json::array resources;
-    if (!ec && rec.is_object()) {
-      if (auto* res = rec.as_object().if_contains("resources"); res && res->is_array()) {
-        for (const auto& x : res->as_array()) {
-          resources.push_back(json::object{{"ResourceType", x.at("type")},
-                                           {"ResourceName", x.at("ARN")}});
-        }
-      }
+    for (const store::EventResource& x : r.resources) {
+      resources.push_back(json::object{{"ResourceType", x.type}, {"ResourceName", x.name}});
     }
     e["Resources"] = std::move(resources);
     events.push_back(std::move(e));

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "common/crypto.h"
 #include "common/strings.h"
 #include "services/kms/kms.h"
 
@@ -223,6 +224,35 @@ Result<std::string> KmsService::AliasTarget(const std::string& account, const st
 }
 
 Result<KeyRef> KmsService::Find(const Call& call, std::string_view key_id) {
+  Result<KeyRef> k = FindAuthorized(call, key_id);
+  if (k.ok() && *k) NoteKey(call, **k);
+  return k;
+}
+
+void NoteKey(const Call& call, const KeyEntry& k) {
+  if (call.record) call.record->AddResource("AWS::KMS::Key", k.arn);
+}
+
+std::string MaterialId(const KeyEntry& k, int64_t version) {
+  return crypto::Sha256Hex(k.arn + "#material-" + std::to_string(version));
+}
+
+void NoteMaterial(const Call& call, std::string_view member, const KeyEntry& k, int64_t version) {
+  if (call.record) call.record->additional[member] = MaterialId(k, version);
+}
+
+void NoteAliasResources(const Call& call, std::string_view operation, std::string_view alias_arn,
+                        std::string_view key_arn) {
+  if (!call.record) return;
+  call.record->resources.clear();
+  // CreateAlias lists the key, then the alias; UpdateAlias and DeleteAlias the alias first (the
+  // KMS Developer Guide's records of each).
+  if (operation == "CreateAlias" && !key_arn.empty()) call.record->AddResource("AWS::KMS::Key", key_arn);
+  call.record->AddResource("AWS::KMS::Key", alias_arn);
+  if (operation != "CreateAlias" && !key_arn.empty()) call.record->AddResource("AWS::KMS::Key", key_arn);
+}
+
+Result<KeyRef> KmsService::FindAuthorized(const Call& call, std::string_view key_id) {
   // A reference the authorizer resolved names the same key here (or none), whatever an alias
   // says now: the call acts on the key whose policy decided it.
   for (const auto& [ref, resolved] : call.authorized_refs) {

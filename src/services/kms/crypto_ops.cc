@@ -109,7 +109,19 @@ struct Decrypted {
   KeyRef key;
   std::string plaintext;
   std::string algorithm;
+  int64_t version = 1;  // the key material that decrypted it
 };
+
+// The material version a symmetric blob was sealed with (header bytes 30..33); 1 for the raw
+// output of an asymmetric key, which has one material.
+int64_t BlobVersion(std::string_view blob, std::string_view algorithm) {
+  if (!(algorithm.empty() || algorithm == "SYMMETRIC_DEFAULT") || blob.size() < kHeaderSize) {
+    return 1;
+  }
+  uint32_t version = 0;
+  for (size_t i = 30; i < 34; ++i) version = (version << 8) | static_cast<uint8_t>(blob[i]);
+  return version;
+}
 
 // Decrypt's core, shared with ReEncrypt. `key_id`/`algorithm` may be empty.
 Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_view blob,
@@ -136,6 +148,7 @@ Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_vie
                              svc.keys().AsymmetricDecrypt(Str(mats[0].as_object(), "Handle"),
                                                           Binding(*named, 1), out.algorithm, blob));
     out.key = named;
+    out.version = 1;
     return out;
   }
   if (named && named->spec() != KeySpec::kSymmetricDefault) {
@@ -151,11 +164,11 @@ Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_vie
   if (!k) {
     RAMPART_ASSIGN_OR_RETURN(k, svc.Get(ref->first, ref->second, call.now_epoch_seconds));
     if (!k) return NotFound("Key '" + KeyArn(call.region, ref->first, ref->second) + "' does not exist");
+    NoteKey(call, *k);
   }
   RAMPART_RETURN_IF_ERROR(CheckUsable(*k));
   RAMPART_RETURN_IF_ERROR(CheckSymmetricEncryptKey(*k, "Decrypt"));
-  uint32_t version = 0;
-  for (size_t i = 30; i < 34; ++i) version = (version << 8) | static_cast<uint8_t>(blob[i]);
+  int64_t version = BlobVersion(blob, "");
   for (const auto& m : k->doc.at("Materials").as_array()) {
     const json::object& mo = m.as_object();
     if (mo.at("Version").to_number<int64_t>() != static_cast<int64_t>(version)) continue;
@@ -164,6 +177,7 @@ Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_vie
                                                 blob.substr(kHeaderSize),
                                                 Aad(blob.substr(0, kHeaderSize), ctx)));
     out.key = k;
+    out.version = version;
     return out;
   }
   return InvalidCiphertext();
@@ -193,6 +207,7 @@ Result<json::value> Encrypt(KmsService& svc, const Call& call, const json::objec
   RAMPART_ASSIGN_OR_RETURN(Context ctx, EncryptionContext(in));
   std::string_view alg = Str(in, "EncryptionAlgorithm");
   RAMPART_ASSIGN_OR_RETURN(std::string blob, EncryptWith(svc, *k, Str(in, "Plaintext"), ctx, alg));
+  NoteMaterial(call, "keyMaterialId", *k, BlobVersion(blob, alg));
   return json::value(json::object{{"CiphertextBlob", blob},
                                   {"KeyId", k->arn},
                                   {"EncryptionAlgorithm", alg.empty() ? "SYMMETRIC_DEFAULT" : alg}});
@@ -203,6 +218,7 @@ Result<json::value> Decrypt(KmsService& svc, const Call& call, const json::objec
   RAMPART_ASSIGN_OR_RETURN(Decrypted d, DecryptBlob(svc, call, Str(in, "CiphertextBlob"), ctx,
                                                     Str(in, "KeyId"),
                                                     Str(in, "EncryptionAlgorithm")));
+  NoteMaterial(call, "keyMaterialId", *d.key, d.version);
   json::object out{{"KeyId", d.key->arn}, {"Plaintext", d.plaintext},
                    {"EncryptionAlgorithm", d.algorithm}};
   OPENSSL_cleanse(d.plaintext.data(), d.plaintext.size());
@@ -220,6 +236,13 @@ Result<json::value> ReEncrypt(KmsService& svc, const Call& call, const json::obj
   auto blob = EncryptWith(svc, *dst, d.plaintext, dst_ctx, dst_alg);
   OPENSSL_cleanse(d.plaintext.data(), d.plaintext.size());
   if (!blob.ok()) return std::move(blob).error();
+  if (call.record) {  // source key, then destination, whatever order they were found in
+    call.record->resources.clear();
+    NoteKey(call, *d.key);
+    NoteKey(call, *dst);
+  }
+  NoteMaterial(call, "sourceKeyMaterialId", *d.key, d.version);
+  NoteMaterial(call, "destinationKeyMaterialId", *dst, BlobVersion(*blob, dst_alg));
   return json::value(json::object{
       {"CiphertextBlob", *blob},
       {"SourceKeyId", d.key->arn},
@@ -255,6 +278,7 @@ Result<json::value> DataKey(KmsService& svc, const Call& call, const json::objec
   std::string plaintext = crypto::RandomBytes(static_cast<size_t>(n));
   auto blob = SymmetricEncrypt(svc, *k, plaintext, ctx);
   if (!blob.ok()) return std::move(blob).error();
+  NoteMaterial(call, "keyMaterialId", *k, BlobVersion(*blob, ""));
   json::object out{{"CiphertextBlob", *blob}, {"KeyId", k->arn}};
   if (with_plaintext) out["Plaintext"] = plaintext;
   OPENSSL_cleanse(plaintext.data(), plaintext.size());
@@ -283,6 +307,7 @@ Result<json::value> DataKeyPair(KmsService& svc, const Call& call, const json::o
   RAMPART_ASSIGN_OR_RETURN(KeyPair kp, GenerateKeyPair(*spec));
   auto blob = SymmetricEncrypt(svc, *k, kp.private_der, ctx);
   if (!blob.ok()) return std::move(blob).error();
+  NoteMaterial(call, "keyMaterialId", *k, BlobVersion(*blob, ""));
   json::object out{{"PrivateKeyCiphertextBlob", *blob},
                    {"PublicKey", kp.public_der},
                    {"KeyId", k->arn},

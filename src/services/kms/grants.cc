@@ -197,6 +197,7 @@ Result<json::value> RetireGrant(KmsService& svc, const Call& call, const json::o
     key_id = k->key_id;
   }
   RAMPART_RETURN_IF_ERROR(DeleteGrant(svc, account, key_id, grant_id));
+  if (call.record) call.record->additional["grantId"] = grant_id;
   return json::value(json::object{});
 }
 
@@ -450,6 +451,10 @@ Result<ResourceContext> AliasResource(KmsService& svc, const Call& call, std::st
     RAMPART_RETURN_IF_ERROR(AddKeyPermission(svc, call, name, std::string(Str(in, "TargetKeyId")),
                                              in, rc));
   }
+  // The record lists the alias and the key it points to (to, for Create/UpdateAlias).
+  std::string key_id = rc.resolved_refs.empty() ? std::string() : rc.resolved_refs.back().second;
+  NoteAliasResources(call, name, rc.resource,
+                     key_id.empty() ? std::string() : KeyArn(call.region, account, key_id));
   return rc;
 }
 
@@ -500,6 +505,7 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
   KeyRef k;
   if (direct) {
     RAMPART_ASSIGN_OR_RETURN(k, svc.Get(direct->first, direct->second, call.now_epoch_seconds));
+    if (k) NoteKey(call, *k);
   } else if (!ref.empty()) {
     // A key that does not exist is decided on "*" (the handler answers NotFound); any other
     // failure to look the key up denies: never "*" without the key policy of a key that exists.

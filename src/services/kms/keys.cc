@@ -173,6 +173,7 @@ Result<json::value> CreateKey(KmsService& svc, const Call& call, const json::obj
   RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) {
     return tx.Insert(account, "kms-key", key_id, json::serialize(doc));
   }));
+  if (call.record) call.record->AddResource("AWS::KMS::Key", arn);
   return json::value(json::object{{"KeyMetadata", md}});
 }
 
@@ -317,6 +318,7 @@ Result<json::value> CreateAlias(KmsService& svc, const Call& call, const json::o
   std::string name(Str(in, "AliasName"));
   RAMPART_RETURN_IF_ERROR(CheckAliasName(name, true));
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, AliasTargetKey(svc, call, Str(in, "TargetKeyId")));
+  NoteAliasResources(call, "CreateAlias", AliasArn(call, name), k->arn);
   json::object entry{{"AliasName", name},
                      {"AliasArn", AliasArn(call, name)},
                      {"TargetKeyId", k->key_id},
@@ -338,6 +340,7 @@ Result<json::value> UpdateAlias(KmsService& svc, const Call& call, const json::o
   std::string name(Str(in, "AliasName"));
   RAMPART_RETURN_IF_ERROR(CheckAliasName(name, true));
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, AliasTargetKey(svc, call, Str(in, "TargetKeyId")));
+  NoteAliasResources(call, "UpdateAlias", AliasArn(call, name), k->arn);
   Status st = svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(auto raw, tx.Get(call.principal.account_id, "kms-alias", name));
     if (!raw) return NotFound("Alias " + AliasArn(call, name) + " is not found.");
@@ -361,6 +364,10 @@ Result<json::value> UpdateAlias(KmsService& svc, const Call& call, const json::o
 Result<json::value> DeleteAlias(KmsService& svc, const Call& call, const json::object& in) {
   std::string name(Str(in, "AliasName"));
   RAMPART_RETURN_IF_ERROR(CheckAliasName(name, false));
+  RAMPART_ASSIGN_OR_RETURN(std::string target, svc.AliasTarget(call.principal.account_id, name));
+  NoteAliasResources(call, "DeleteAlias", AliasArn(call, name),
+                     target.empty() ? std::string()
+                                    : KeyArn(call.region, call.principal.account_id, target));
   Status st = svc.store().entities().Transact([&](store::EntityTx& tx) {
     return tx.Delete(call.principal.account_id, "kms-alias", name);
   });
@@ -637,6 +644,7 @@ Result<json::value> ImportKeyMaterial(KmsService& svc, const Call& call, const j
     }
     return Status{};
   }));
+  if (call.record) call.record->response["keyMaterialId"] = MaterialId(*k, 1);
   return json::value(json::object{});
 }
 
@@ -655,6 +663,7 @@ Result<json::value> DeleteImportedKeyMaterial(KmsService& svc, const Call& call,
     md.erase("ExpirationModel");
     return Status{};
   }));
+  if (call.record) call.record->response["keyMaterialId"] = MaterialId(*k, 1);
   return json::value(json::object{});
 }
 

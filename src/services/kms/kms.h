@@ -77,6 +77,7 @@ class KmsService {
   Result<std::string> AliasTarget(const std::string& account, const std::string& alias);
 
  private:
+  Result<KeyRef> FindAuthorized(const Call& call, std::string_view key_id);
   Result<KeyRef> Load(const std::string& account, const std::string& key_id);
   Status ApplyDue(const std::string& account, const std::string& key_id, int64_t now);
 
@@ -115,6 +116,16 @@ std::string DefaultKeyPolicy(std::string_view account);
 Result<std::vector<std::pair<std::string, std::string>>> EncryptionContext(
     const json::object& in, std::string_view member = "EncryptionContext");
 
+// The call's CloudTrail record (Call::record): `k` among its resources (Find notes the keys it
+// finds); the key material a cryptographic operation used, as additionalEventData `member`
+// (keyMaterialId, sourceKeyMaterialId, destinationKeyMaterialId: a SHA-256 of the key ARN and the
+// material version, stable for the material and revealing nothing of it).
+void NoteKey(const Call& call, const KeyEntry& k);
+std::string MaterialId(const KeyEntry& k, int64_t version);
+void NoteMaterial(const Call& call, std::string_view member, const KeyEntry& k, int64_t version);
+// The resources of an alias operation, in AWS's order: replaces what Find noted.
+void NoteAliasResources(const Call& call, std::string_view operation, std::string_view alias_arn,
+                        std::string_view key_arn);
 // The key a symmetric ciphertext blob names: (account, key id); nullopt if it is not one of ours.
 std::optional<std::pair<std::string, std::string>> BlobKey(std::string_view blob);
 // InvalidGrantTokenException unless every GrantTokens entry is a token this server issued.

@@ -531,6 +531,7 @@ Result<SamlIdentity> VerifySaml(StsService& svc, const Call& call, const json::o
   id.name_qualifier = crypto::Base64Encode(std::string_view(reinterpret_cast<char*>(md), len));
 
   id.caller.provider = std::string(provider_arn);
+  id.assertion_id = assertion_id;
   id.caller.role_arn = std::string(role_arn);
   id.caller.context = {{"saml:aud", {id.audience}},
                        {"saml:iss", {id.issuer}},

@@ -31,6 +31,7 @@ struct SamlIdentity {
   FederatedCaller caller;
   std::string subject, subject_type, issuer, audience, name_qualifier;
   std::string session_name, source_identity;
+  std::string assertion_id;             // the assertion's ID (what CloudTrail logs of it)
   int64_t session_duration = 0;         // SessionDuration attribute (0: absent)
   int64_t session_not_on_or_after = 0;  // AuthnStatement SessionNotOnOrAfter (0: absent)
 };

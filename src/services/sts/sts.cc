@@ -150,8 +150,9 @@ Result<json::object> IssueRoleSession(StsService& svc, const Call& call, const s
 
   json::object out{{"Credentials", CredentialsOut(creds)},
                    {"AssumedRoleUser", json::object{{"AssumedRoleId", session.user_id},
-                                                    {"Arn", session.arn}}},
-                   {"PackedPolicySize", packed}};
+                                                    {"Arn", session.arn}}}};
+  // Only when session policies or tags were passed, as AWS answers.
+  if (packed > 0) out["PackedPolicySize"] = packed;
   if (!info.source_identity.empty()) out["SourceIdentity"] = info.source_identity;
   return out;
 }
@@ -205,6 +206,15 @@ Result<json::value> AssumeRoleWithWebIdentity(StsService& svc, const Call& call,
   out["SubjectFromWebIdentityToken"] = id.subject;
   out["Audience"] = id.audience;
   out["Provider"] = id.issuer;
+  if (call.record) {  // the caller as CloudTrail names a web identity (IAM User Guide)
+    call.record->identity = {{"type", "WebIdentityUser"},
+                             {"principalId", id.caller.provider + ":" + id.audience + ":" + id.subject},
+                             {"userName", id.subject},
+                             {"identityProvider", id.caller.provider}};
+    // Rampart checks the provider's TLS certificate against the thumbprints it was given.
+    call.record->additional["identityProviderConnectionVerificationMethod"] = "Thumbprint";
+    call.record->response["provider"] = id.caller.provider;  // the record names the IAM provider
+  }
   return json::value(std::move(out));
 }
 
@@ -236,6 +246,16 @@ Result<json::value> AssumeRoleWithSAML(StsService& svc, const Call& call, const 
   out["Issuer"] = id.issuer;
   out["Audience"] = id.audience;
   out["NameQualifier"] = id.name_qualifier;
+  if (call.record) {  // the caller as CloudTrail names a SAML user; the assertion by its ID
+    call.record->identity = {{"type", "SAMLUser"},
+                             {"principalId", id.name_qualifier + ":" + id.subject},
+                             {"userName", id.subject},
+                             {"identityProvider", id.name_qualifier}};
+    // What the assertion said, as AWS logs it among the parameters.
+    call.record->request["sAMLAssertionID"] = id.assertion_id;
+    call.record->request["roleSessionName"] = id.session_name;
+    if (!id.source_identity.empty()) call.record->request["sourceIdentity"] = id.source_identity;
+  }
   return json::value(std::move(out));
 }
 

@@ -199,6 +199,12 @@ void RecordFields(IO& io, const EventView& r, const Plan& plan, uint32_t context
   }
   if (flags & kFlagJson) io.Str(r.json);
   if (flags & kFlagFacts) io.Str(r.facts);
+  // Last, and only when there are any, so records written before these existed still read.
+  if ((flags & kFlagCall) &&
+      (!r.call->additional_json.empty() || !r.call->identity_json.empty())) {
+    io.Str(r.call->additional_json);
+    io.Str(r.call->identity_json);
+  }
 }
 
 // Appends what `fields(walker)` writes to `out` in one writing pass: room for a bound of it,
@@ -220,6 +226,7 @@ class In {
  public:
   explicit In(std::string_view d) : d_(d) {}
   bool ok() const { return ok_ && d_.empty(); }
+  bool more() const { return ok_ && !d_.empty(); }
   uint8_t U8() {
     if (d_.empty()) return Fail(), 0;
     uint8_t v = static_cast<uint8_t>(d_[0]);
@@ -327,6 +334,10 @@ bool DecodeRecordWith(std::string_view payload, std::string_view context, EventR
   }
   r->json = (flags & kFlagJson) ? in.Str() : std::string_view();
   r->facts = (flags & kFlagFacts) ? in.Str() : std::string_view();
+  if ((flags & kFlagCall) && in.more()) {
+    x.additional_json = in.Str();
+    x.identity_json = in.Str();
+  }
   if (!in.ok()) return false;
 
   In c(context);

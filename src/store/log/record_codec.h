@@ -24,6 +24,8 @@
 //     strings error_message, request_params, response_elements
 //   kFlagResources: varint count, then per resource strings type and name
 //   kFlagJson: string json; kFlagFacts: string facts (records appended with a facts blob)
+//   call records with additionalEventData or a handler-written userIdentity: strings
+//     additional_json, identity_json (absent otherwise: records written before them read as is)
 // Context:
 //   strings account_id, event_name, event_source, username, access_key_id, category, region,
 //     principal_arn, user_agent

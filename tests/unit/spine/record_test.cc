@@ -162,3 +162,114 @@ TEST(RecordTest, NonFiniteDoublesRenderAsStrings) {
 
 }  // namespace
 }  // namespace rampart::spine
+
+namespace rampart::spine {
+namespace {
+
+const model::Service& Svc(std::string_view id) {
+  const model::Service* svc = model::FindService(id);
+  EXPECT_NE(svc, nullptr);
+  return *svc;
+}
+
+// The record of a successful call of `op` with `input` and `output`, as JSON.
+boost::json::value RecordOf(std::string_view service, std::string_view op, const char* input,
+                            const char* output, const services::RecordNotes* notes = nullptr) {
+  const model::Service& svc = Svc(service);
+  const model::Operation* o = svc.FindOperation(op);
+  EXPECT_NE(o, nullptr);
+  boost::json::value in = boost::json::parse(input), out = boost::json::parse(output);
+  services::Principal p;
+  p.type = services::Principal::Type::kRoot;
+  p.account_id = p.user_id = "111122223333";
+  p.arn = "arn:aws:iam::111122223333:root";
+  CallFacts f = Basic();
+  f.principal = &p;
+  f.service = &svc;
+  f.operation = o;
+  f.input = &in;
+  f.output = &out;
+  f.notes = notes;
+  return Render(f);
+}
+
+TEST(RecordRulesTest, KmsEncryptLogsTheDefaultAlgorithmAndNoBytes) {
+  services::RecordNotes notes;
+  notes.AddResource("AWS::KMS::Key", "arn:aws:kms:us-east-1:444455556666:key/k1");
+  notes.additional["keyMaterialId"] = std::string(64, 'a');
+  auto v = RecordOf("kms", "Encrypt", R"({"KeyId":"alias/a","Plaintext":"c2VjcmV0","GrantTokens":["t"]})",
+                    R"({"CiphertextBlob":"YmxvYg==","KeyId":"arn:aws:kms:us-east-1:444455556666:key/k1"})",
+                    &notes);
+  EXPECT_EQ(v.at("eventVersion"), "1.11");
+  EXPECT_EQ(boost::json::serialize(v.at("requestParameters")),
+            R"({"keyId":"alias/a","encryptionAlgorithm":"SYMMETRIC_DEFAULT"})");
+  EXPECT_TRUE(v.at("responseElements").is_null());  // read-only
+  EXPECT_EQ(v.at("additionalEventData").at("keyMaterialId").as_string().size(), 64u);
+  const auto& res = v.at("resources").as_array();
+  ASSERT_EQ(res.size(), 1u);
+  EXPECT_EQ(res[0].at("accountId"), "444455556666");  // the key's account, from its ARN
+  EXPECT_EQ(res[0].at("type"), "AWS::KMS::Key");
+}
+
+TEST(RecordRulesTest, KmsManagementEchoesTheKeyArnAndKeepsNoGrantToken) {
+  services::RecordNotes notes;
+  notes.AddResource("AWS::KMS::Key", "arn:aws:kms:us-east-1:111122223333:key/k1");
+  auto v = RecordOf("kms", "CreateGrant",
+                    R"({"KeyId":"k1","GranteePrincipal":"arn:aws:iam::111122223333:user/u","Operations":["Encrypt"]})",
+                    R"({"GrantToken":"tok","GrantId":"g1"})", &notes);
+  EXPECT_EQ(boost::json::serialize(v.at("responseElements")),
+            R"({"grantId":"g1","keyId":"arn:aws:kms:us-east-1:111122223333:key/k1"})");
+  auto keyless = RecordOf("kms", "GenerateRandom", R"({"NumberOfBytes":8})", R"({"Plaintext":"AAAA"})");
+  EXPECT_TRUE(keyless.at("resources").as_array().empty());  // KMS records always list
+}
+
+TEST(RecordRulesTest, NamesDatesAndSecretsAsAwsWritesThem) {
+  auto v = RecordOf("iam", "CreateAccessKey", R"({"UserName":"bob"})",
+                    R"({"AccessKey":{"UserName":"bob","AccessKeyId":"AKIAEXAMPLE","Status":"Active",
+                        "SecretAccessKey":"s3cr3t","CreateDate":1689801909}})");
+  std::string text = boost::json::serialize(v);
+  EXPECT_EQ(text.find("s3cr3t"), std::string::npos);
+  EXPECT_EQ(v.at("responseElements").at("accessKey").at("createDate"), "Jul 19, 2023 9:25:09 PM");
+  EXPECT_FALSE(v.as_object().contains("resources"));  // IAM records list none
+  auto lp = RecordOf("iam", "CreateLoginProfile", R"({"UserName":"bob","Password":"pw"})",
+                     R"({"LoginProfile":{"UserName":"bob","CreateDate":1689801909}})");
+  EXPECT_EQ(lp.at("requestParameters").at("password"), "HIDDEN_DUE_TO_SECURITY_REASONS");
+  auto key = RecordOf("kms", "CreateKey", R"({})",
+                      R"({"KeyMetadata":{"AWSAccountId":"111122223333","KeyId":"k","CreationDate":1660171107}})");
+  EXPECT_EQ(key.at("responseElements").at("keyMetadata").at("aWSAccountId"), "111122223333");
+  EXPECT_EQ(key.at("responseElements").at("keyMetadata").at("creationDate"),
+            "Aug 10, 2022, 10:38:27 PM");
+}
+
+TEST(RecordRulesTest, RoleAssumptionsLogTheirResponseWithoutTheSecret) {
+  auto v = RecordOf("sts", "AssumeRole",
+                    R"({"RoleArn":"arn:aws:iam::111122223333:role/r","RoleSessionName":"s"})",
+                    R"({"Credentials":{"AccessKeyId":"ASIA","SecretAccessKey":"s3cr3t",
+                        "SessionToken":"tok","Expiration":1739402208},
+                        "AssumedRoleUser":{"AssumedRoleId":"AROA:s","Arn":"arn:aws:sts::111122223333:assumed-role/r/s"}})");
+  EXPECT_EQ(v.at("readOnly"), true);
+  EXPECT_EQ(boost::json::serialize(v.at("responseElements").at("credentials")),
+            R"({"accessKeyId":"ASIA","sessionToken":"tok","expiration":"Feb 12, 2025, 11:16:48 PM"})");
+  EXPECT_EQ(v.at("additionalEventData").at("RequestDetails").at("endpointType"), "regional");
+  EXPECT_EQ(v.at("resources").at(0).at("ARN"), "arn:aws:iam::111122223333:role/r");
+  EXPECT_EQ(v.at("resources").at(0).at("type"), "AWS::IAM::Role");
+}
+
+TEST(RecordRulesTest, HandlerIdentityAndAdditionalDataSurviveTheFactsBlob) {
+  services::RecordNotes notes;
+  notes.identity = {{"type", "SAMLUser"}, {"principalId", "q:sub"}, {"userName", "sub"},
+                    {"identityProvider", "q"}};
+  notes.request["sAMLAssertionID"] = "_a1";
+  auto v = RecordOf("sts", "AssumeRoleWithSAML",
+                    R"({"RoleArn":"arn:aws:iam::111122223333:role/r",
+                        "PrincipalArn":"arn:aws:iam::111122223333:saml-provider/p","SAMLAssertion":"PHNhbWw+"})",
+                    R"({})", &notes);
+  EXPECT_EQ(v.at("userIdentity").at("type"), "SAMLUser");
+  EXPECT_EQ(v.at("requestParameters").at("sAMLAssertionID"), "_a1");
+  EXPECT_FALSE(v.at("requestParameters").as_object().contains("sAMLAssertion"));
+  ASSERT_EQ(v.at("resources").as_array().size(), 2u);
+  EXPECT_EQ(v.at("resources").at(1).at("type"), "AWS::IAM::SAMLProvider");
+}
+
+}  // namespace
+}  // namespace rampart::spine

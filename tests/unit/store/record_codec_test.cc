@@ -89,6 +89,28 @@ TEST(RecordCodecTest, CallRecordRoundTripsByContextNumberAndInline) {
   EXPECT_NE(json.find("\"tlsVersion\":\"TLSv1.3\""), std::string::npos);
 }
 
+TEST(RecordCodecTest, AdditionalDataAndHandlerIdentityRoundTrip) {
+  Built b;
+  MakeCall(b);
+  b.call.additional_json = R"({"keyMaterialId":"ab"})";
+  b.call.identity_json = R"({"type":"SAMLUser","userName":"u"})";
+  std::string context;
+  EncodeContext(b.view, context);
+  auto contexts = [&](uint32_t n) { return n == 3 ? &context : nullptr; };
+  EventRecord r;
+  ASSERT_TRUE(DecodeRecord(Payload(b.view, 3, ""), contexts, &r));
+  ExpectSame(r, b.view);
+  std::string json = EventJson(r);
+  EXPECT_NE(json.find(R"("additionalEventData":{"keyMaterialId":"ab"})"), std::string::npos) << json;
+  EXPECT_NE(json.find(R"("userIdentity":{"type":"SAMLUser","userName":"u"})"), std::string::npos);
+  // A record without them is as long as before they existed, and reads back without them.
+  Built plain;
+  MakeCall(plain);
+  EXPECT_EQ(Payload(b.view, 3, "").size(),
+            Payload(plain.view, 3, "").size() + 2 + b.call.additional_json.size() +
+                b.call.identity_json.size());
+}
+
 TEST(RecordCodecTest, RecordsOfOneCallerShareTheirContext) {
   Built a, b;
   MakeCall(a);
