@@ -108,6 +108,26 @@ def test_create_returns_seed_and_qr(server, iam):
     iam.delete_virtual_mfa_device(SerialNumber=dev["SerialNumber"])
 
 
+def test_virtual_device_names_are_unique_per_path_and_name(iam):
+    # AWS: the serial number arn:aws:iam::<account>:mfa<path><name> names the device, so one
+    # name may be used under two paths; the same path and name twice is EntityAlreadyExists with
+    # AWS's message "MFA device already exists." (recorded IAM response).
+    a = create(iam, "mfa-twin")
+    b = create(iam, "mfa-twin", Path="/team/")
+    assert a["SerialNumber"].endswith(":mfa/mfa-twin")
+    assert b["SerialNumber"].endswith(":mfa/team/mfa-twin")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        create(iam, "MFA-TWIN", Path="/team/")
+    assert code(e) == "EntityAlreadyExists"
+    assert e.value.response["Error"]["Message"] == "MFA device already exists."
+    serials = {d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]}
+    assert {a["SerialNumber"], b["SerialNumber"]} <= serials
+    iam.delete_virtual_mfa_device(SerialNumber=b["SerialNumber"])
+    assert a["SerialNumber"] in {d["SerialNumber"] for d in
+                                 iam.list_virtual_mfa_devices()["VirtualMFADevices"]}
+    iam.delete_virtual_mfa_device(SerialNumber=a["SerialNumber"])
+
+
 def test_enable_resync_deactivate_delete(iam):
     iam.create_user(UserName="mfa-alice")
     dev = create(iam, "mfa-alice-dev")

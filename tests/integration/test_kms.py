@@ -615,3 +615,38 @@ def test_pkcs1_v1_5_wrapping_is_refused_as_aws_does(kms):
     assert "October 10, 2023" in e.value.response["Error"]["Message"]
     kms.get_parameters_for_import(KeyId=key, WrappingAlgorithm="RSAES_OAEP_SHA_256",
                                   WrappingKeySpec="RSA_2048")
+
+
+def test_aws_managed_aliases_are_listed_in_name_order(kms):
+    # AWS lists the AWS managed aliases (alias/aws/<service>) of an account with their name and
+    # ARN, without a target until the service makes its key.
+    k = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/zz-managed-order", TargetKeyId=k["KeyId"])
+    names, marker = [], None
+    while True:
+        page = kms.list_aliases(Limit=7, **({"Marker": marker} if marker else {}))
+        names += [a["AliasName"] for a in page["Aliases"]]
+        for a in page["Aliases"]:
+            if a["AliasName"].startswith("alias/aws/"):
+                assert "TargetKeyId" not in a and a["AliasArn"].endswith(":" + a["AliasName"])
+        if not page["Truncated"]:
+            break
+        marker = page["NextMarker"]
+    assert names == sorted(names) and len(names) == len(set(names))
+    assert {"alias/aws/s3", "alias/aws/ebs", "alias/aws/lambda"} <= set(names)
+    assert "alias/zz-managed-order" in names
+    filtered = kms.list_aliases(KeyId=k["KeyId"])["Aliases"]
+    assert [a["AliasName"] for a in filtered] == ["alias/zz-managed-order"]
+
+
+def test_enable_key_rotation_names_a_key_not_an_alias(kms):
+    # The API reference: EnableKeyRotation's KeyId is a key ID or key ARN. An alias is refused
+    # as moto's AWS-derived tests expect: NotFoundException "Invalid keyId alias/...".
+    k = kms.create_key()["KeyMetadata"]
+    kms.create_alias(AliasName="alias/rot-by-alias", TargetKeyId=k["KeyId"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        kms.enable_key_rotation(KeyId="alias/rot-by-alias")
+    assert e.value.response["Error"]["Code"] == "NotFoundException"
+    assert e.value.response["Error"]["Message"] == "Invalid keyId alias/rot-by-alias"
+    kms.enable_key_rotation(KeyId=k["Arn"])
+    assert kms.get_key_rotation_status(KeyId=k["KeyId"])["KeyRotationEnabled"]

@@ -3,7 +3,7 @@
 // device tags.
 //
 // Documents:
-//   virtual-mfa [lowercased device name] -> {SerialNumber, CreateDate, SealedSeed (base64 of the
+//   virtual-mfa [lowercased device path (without its leading /) and name] -> {SerialNumber, CreateDate, SealedSeed (base64 of the
 //       seed sealed under the root key, AAD "<account>/mfa/<serial>"), Tags, and once assigned
 //       UserKey, UserName, EnableDate, LastStep (the newest accepted TOTP step; codes at or before
 //       it are refused), Drift (steps the device runs ahead of the server, set by a resync)}
@@ -49,23 +49,40 @@ std::string SeedAad(std::string_view account, std::string_view serial) {
   return std::string(account) + "/mfa/" + std::string(serial);
 }
 
-// The device key of a virtual MFA serial "arn:aws:iam::<account>:mfa/<path><name>", or "" if
-// `serial` does not name a virtual device of `account`.
-std::string DeviceKey(std::string_view account, std::string_view serial) {
+// The device key of a virtual MFA serial "arn:aws:iam::<account>:mfa/<path><name>": its path
+// and name, lowercased (names are unique per path + name, as in AWS), or "" if `serial` does not
+// name a virtual device of `account`. `legacy`: the key of earlier versions (the name alone).
+std::string DeviceKey(std::string_view account, std::string_view serial, bool legacy = false) {
   std::string prefix = "arn:aws:iam::" + std::string(account) + ":mfa/";
   if (!StartsWith(serial, prefix)) return {};
   std::string_view rest = serial.substr(prefix.size());
   size_t slash = rest.rfind('/');
   std::string_view name = slash == std::string_view::npos ? rest : rest.substr(slash + 1);
-  return name.empty() ? std::string() : Key(name);
+  if (name.empty()) return {};
+  return Key(legacy ? name : rest);
+}
+
+// The device `serial` names, if it exists. One stored by an earlier version under its name
+// alone moves to its path + name key in this transaction.
+Result<std::optional<json::object>> LoadDevice(store::EntityTx& tx, std::string_view account,
+                                               std::string_view serial) {
+  std::string key = DeviceKey(account, serial);
+  if (key.empty()) return std::optional<json::object>();
+  RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, account, kDevice, key));
+  if (doc && Str(*doc, "SerialNumber") == serial) return doc;
+  std::string old = DeviceKey(account, serial, true);
+  if (old == key) return std::optional<json::object>();
+  RAMPART_ASSIGN_OR_RETURN(auto legacy, Load(tx, account, kDevice, old));
+  if (!legacy || Str(*legacy, "SerialNumber") != serial || doc) return std::optional<json::object>();
+  RAMPART_RETURN_IF_ERROR(tx.Delete(std::string(account), std::string(kDevice), old));
+  RAMPART_RETURN_IF_ERROR(Save(tx, account, kDevice, key, *legacy));
+  return legacy;
 }
 
 Result<json::object> RequireDevice(store::EntityTx& tx, std::string_view account,
                                    std::string_view serial) {
-  std::string key = DeviceKey(account, serial);
-  if (key.empty()) return NoSuchEntity(DeviceMissing(serial));
-  RAMPART_ASSIGN_OR_RETURN(auto doc, Load(tx, account, kDevice, key));
-  if (!doc || Str(*doc, "SerialNumber") != serial) return NoSuchEntity(DeviceMissing(serial));
+  RAMPART_ASSIGN_OR_RETURN(auto doc, LoadDevice(tx, account, serial));
+  if (!doc) return NoSuchEntity(DeviceMissing(serial));
   return std::move(*doc);
 }
 
@@ -225,7 +242,7 @@ Result<json::value> CreateVirtualMFADevice(IamService& svc, const Call& call,
     // Authenticator apps label the entry with the account alias when there is one, as AWS does.
     RAMPART_ASSIGN_OR_RETURN(auto aliases, tx.List(acct, "account-alias", "", "", 1));
     if (!aliases.empty()) account_name = aliases.front().key;
-    return Create(tx, acct, kDevice, Key(name), device,
+    return Create(tx, acct, kDevice, DeviceKey(acct, serial), device,
                   "MFA device already exists.");
   });
   if (!st.ok()) return std::move(st).error();
@@ -501,12 +518,8 @@ Result<MfaCheck> VerifyMfaCode(store::Store& store, const MfaLimits& limits,
   MfaCheck result = MfaCheck::kInvalid;
   Status st = store.entities().Transact([&](store::EntityTx& tx) -> Status {
     std::string key = DeviceKey(account, serial);
-    if (key.empty()) {
-      result = MfaCheck::kNoSuchDevice;
-      return {};
-    }
-    RAMPART_ASSIGN_OR_RETURN(auto device, Load(tx, account, kDevice, key));
-    if (!device || Str(*device, "SerialNumber") != serial || !device->contains("UserKey") ||
+    RAMPART_ASSIGN_OR_RETURN(auto device, LoadDevice(tx, account, serial));
+    if (!device || !device->contains("UserKey") ||
         (!user_name.empty() && Str(*device, "UserKey") != Key(user_name))) {
       result = MfaCheck::kNoSuchDevice;
       return {};

@@ -379,6 +379,14 @@ Result<json::value> DeleteAlias(KmsService& svc, const Call& call, const json::o
   return json::value(json::object{});
 }
 
+// The AWS managed aliases every account lists before any AWS service has made their keys: name
+// and ARN, no target (AWS creates the key the first time the service uses it).
+constexpr std::string_view kAwsManagedAliases[] = {
+    "alias/aws/acm", "alias/aws/dynamodb", "alias/aws/ebs", "alias/aws/elasticfilesystem",
+    "alias/aws/es", "alias/aws/glue", "alias/aws/kinesisvideo", "alias/aws/lambda",
+    "alias/aws/rds", "alias/aws/redshift", "alias/aws/s3", "alias/aws/secretsmanager",
+    "alias/aws/ssm", "alias/aws/xray"};
+
 Result<json::value> ListAliases(KmsService& svc, const Call& call, const json::object& in) {
   std::string filter;
   if (!Str(in, "KeyId").empty()) {
@@ -388,27 +396,35 @@ Result<json::value> ListAliases(KmsService& svc, const Call& call, const json::o
   int64_t limit = 100;
   if (auto* l = in.if_contains("Limit"); l && l->is_int64()) limit = l->as_int64();
   if (limit < 1 || limit > 100) return Validation("Limit must be between 1 and 100.");
+  std::string marker(Str(in, "Marker"));
   std::vector<store::EntityRow> rows;
   RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(rows, tx.List(call.principal.account_id, "kms-alias", "",
-                                           Str(in, "Marker"), 100000));
+    RAMPART_ASSIGN_OR_RETURN(rows, tx.List(call.principal.account_id, "kms-alias", "", marker,
+                                           100000));
     return {};
   }));
-  json::array out;
-  std::string last;
-  bool truncated = false;
+  // The account's aliases and the AWS managed ones, in name order, after the marker.
+  std::vector<std::pair<std::string, json::object>> all;
   for (const auto& r : rows) {
     json::object a = json::parse(r.doc).as_object();
     if (!filter.empty() && Str(a, "TargetKeyId") != filter) continue;
-    if (static_cast<int64_t>(out.size()) == limit) {
-      truncated = true;
-      break;
-    }
-    last = r.key;
-    out.push_back(std::move(a));
+    all.emplace_back(r.key, std::move(a));
   }
+  if (filter.empty()) {
+    for (std::string_view name : kAwsManagedAliases) {
+      if (name <= marker) continue;
+      all.emplace_back(std::string(name), json::object{{"AliasName", name},
+                                                       {"AliasArn", AliasArn(call, name)}});
+    }
+  }
+  std::sort(all.begin(), all.end(),
+            [](const auto& a, const auto& b) { return a.first < b.first; });
+  json::array out;
+  bool truncated = static_cast<int64_t>(all.size()) > limit;
+  if (truncated) all.resize(static_cast<size_t>(limit));
+  for (auto& [name, a] : all) out.push_back(std::move(a));
   json::object res{{"Aliases", std::move(out)}, {"Truncated", truncated}};
-  if (truncated) res["NextMarker"] = last;
+  if (truncated) res["NextMarker"] = all.back().first;
   return json::value(std::move(res));
 }
 
@@ -509,6 +525,11 @@ Result<json::value> SetRotation(KmsService& svc, const Call& call, const json::o
   return json::value(json::object{});
 }
 Result<json::value> EnableKeyRotation(KmsService& s, const Call& c, const json::object& in) {
+  // A key id or key ARN only (the API reference's KeyId); an alias is not found as a key.
+  std::string_view id = Str(in, "KeyId");
+  if (StartsWith(id, "alias/") || id.find(":alias/") != std::string_view::npos) {
+    return NotFound("Invalid keyId " + std::string(id));
+  }
   return SetRotation(s, c, in, true);
 }
 Result<json::value> DisableKeyRotation(KmsService& s, const Call& c, const json::object& in) {
