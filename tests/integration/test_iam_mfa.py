@@ -187,6 +187,37 @@ def test_enable_resync_deactivate_delete(iam):
     iam.delete_user(UserName="mfa-alice")
 
 
+def test_rename_user_with_mfa_device_and_credentials(iam):
+    # AWS renames a user with its MFA devices and credentials (UpdateUser has no DeleteConflict
+    # for them): they are listed under the new name afterwards.
+    iam.create_user(UserName="mfa-ren-a")
+    dev = create(iam, "mfa-ren-dev")
+    serial, seed = dev["SerialNumber"], dev["Base32StringSeed"].decode()
+    s = now_step()
+    iam.enable_mfa_device(UserName="mfa-ren-a", SerialNumber=serial,
+                          AuthenticationCode1=totp(seed, s - 1), AuthenticationCode2=totp(seed, s))
+    cred = iam.create_service_specific_credential(
+        UserName="mfa-ren-a", ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+    iam.update_user(UserName="mfa-ren-a", NewUserName="mfa-ren-b")
+    devices = iam.list_mfa_devices(UserName="mfa-ren-b")["MFADevices"]
+    assert [(d["SerialNumber"], d["UserName"]) for d in devices] == [(serial, "mfa-ren-b")]
+    virtual = {d["SerialNumber"]: d for d in
+               iam.list_virtual_mfa_devices(AssignmentStatus="Assigned")["VirtualMFADevices"]}
+    assert virtual[serial]["User"]["UserName"] == "mfa-ren-b"
+    creds = iam.list_service_specific_credentials(UserName="mfa-ren-b")["ServiceSpecificCredentials"]
+    assert [(c["ServiceSpecificCredentialId"], c["UserName"]) for c in creds] == \
+        [(cred["ServiceSpecificCredentialId"], "mfa-ren-b")]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.list_mfa_devices(UserName="mfa-ren-a")
+    assert code(e) == "NoSuchEntity"
+    # The device still deactivates and deletes under the new name; the user then deletes.
+    iam.deactivate_mfa_device(UserName="mfa-ren-b", SerialNumber=serial)
+    iam.delete_virtual_mfa_device(SerialNumber=serial)
+    iam.delete_service_specific_credential(
+        UserName="mfa-ren-b", ServiceSpecificCredentialId=cred["ServiceSpecificCredentialId"])
+    iam.delete_user(UserName="mfa-ren-b")
+
+
 def test_errors(server, iam):
     account = server.client("sts").get_caller_identity()["Account"]
     missing = f"arn:aws:iam::{account}:mfa/nope"

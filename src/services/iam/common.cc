@@ -371,31 +371,42 @@ Status RenamePrincipal(store::EntityTx& tx, std::string_view account,
   return {};
 }
 
-Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::string_view user,
-                           bool for_rename) {
+Status MoveUserRows(store::EntityTx& tx, std::string_view account, std::string_view old_name,
+                    std::string_view new_name) {
+  std::string from = Key(old_name) + "/", to = Key(new_name) + "/";
+  for (const char* kind : {"mfa-device", "ssh-key", "signing-cert", "service-credential"}) {
+    RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(account, kind, from, "", 100000));
+    for (const auto& r : rows) {
+      boost::system::error_code ec;
+      json::value v = json::parse(r.doc, ec);
+      if (ec || !v.is_object()) return Error::Internal("corrupt IAM document " + r.key);
+      v.as_object()["UserName"] = new_name;
+      RAMPART_RETURN_IF_ERROR(tx.Delete(account, kind, r.key));
+      RAMPART_RETURN_IF_ERROR(Save(tx, account, kind, to + r.key.substr(from.size()), v.as_object()));
+    }
+  }
+  return {};
+}
+
+Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::string_view user) {
   std::string k = Key(user);
   struct Check {
     const char* kind;
     std::string prefix;
     const char* message;
-    bool blocks_rename;
   };
   const Check checks[] = {
-      {"login-profile", k, "Cannot delete entity, must delete login profile first.", false},
-      {"inline", "user:" + k + "/", "Cannot delete entity, must delete policies first.", false},
-      {"attached", "user:" + k + "/", "Cannot delete entity, must detach all policies first.",
-       false},
-      {"member-of", k + "/", "Cannot delete entity, must remove users from group first.",
-       false},
-      {"mfa-device", k + "/", "Cannot delete entity, must delete MFA device first.", true},
-      {"ssh-key", k + "/", "Cannot delete entity, must remove referenced objects first.", true},
-      {"signing-cert", k + "/", "Cannot delete entity, must delete certificates first.",
-       true},
+      {"login-profile", k, "Cannot delete entity, must delete login profile first."},
+      {"inline", "user:" + k + "/", "Cannot delete entity, must delete policies first."},
+      {"attached", "user:" + k + "/", "Cannot delete entity, must detach all policies first."},
+      {"member-of", k + "/", "Cannot delete entity, must remove users from group first."},
+      {"mfa-device", k + "/", "Cannot delete entity, must delete MFA device first."},
+      {"ssh-key", k + "/", "Cannot delete entity, must remove referenced objects first."},
+      {"signing-cert", k + "/", "Cannot delete entity, must delete certificates first."},
       {"service-credential", k + "/",
-       "Cannot delete entity, must delete service specific credentials first.", true},
+       "Cannot delete entity, must delete service specific credentials first."},
   };
   for (const Check& c : checks) {
-    if (for_rename && !c.blocks_rename) continue;
     int64_t n = 0;
     if (c.prefix == k) {  // a single row keyed by the user, not a prefix of other users' keys
       RAMPART_ASSIGN_OR_RETURN(auto row, tx.Get(account, c.kind, k));
@@ -403,13 +414,7 @@ Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::s
     } else {
       RAMPART_ASSIGN_OR_RETURN(n, tx.Count(account, c.kind, c.prefix));
     }
-    if (n > 0) {
-      if (for_rename) {
-        return DeleteConflict("Rampart cannot rename a user that has MFA devices, SSH keys, "
-                              "signing certificates or service-specific credentials yet.");
-      }
-      return DeleteConflict(c.message);
-    }
+    if (n > 0) return DeleteConflict(c.message);
   }
   return {};
 }

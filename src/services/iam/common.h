@@ -127,8 +127,11 @@ Status SetBoundary(store::EntityTx& tx, std::string_view account, const std::str
                    json::object& doc, std::string_view arn);
 // DeleteConflict if the user still has inline or attached policies, groups, a login profile,
 // MFA devices, SSH keys, signing certificates or service-specific credentials.
-Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::string_view user,
-                           bool for_rename);
+Status UserHasNoDependents(store::EntityTx& tx, std::string_view account, std::string_view user);
+// Moves a user's own rows (MFA device assignments, SSH keys, signing certificates,
+// service-specific credentials) to its new name after a rename, with UserName updated.
+Status MoveUserRows(store::EntityTx& tx, std::string_view account, std::string_view old_name,
+                    std::string_view new_name);
 // Re-keys a principal's relation rows after a rename (principal_kind "user"/"group"/"role").
 Status RenamePrincipal(store::EntityTx& tx, std::string_view account,
                        std::string_view principal_kind, const std::string& old_key,

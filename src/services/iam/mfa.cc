@@ -475,6 +475,21 @@ Result<json::value> ListMFADeviceTags(IamService& svc, const Call& call, const j
 
 }  // namespace
 
+Status RenameMfaUser(store::EntityTx& tx, std::string_view account, std::string_view old_name,
+                     std::string_view new_name) {
+  RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(account, kAssigned, Key(old_name) + "/", "", 100));
+  for (const auto& r : rows) {
+    std::string serial = r.key.substr(Key(old_name).size() + 1);
+    RAMPART_ASSIGN_OR_RETURN(auto device, LoadDevice(tx, account, serial));
+    if (!device) continue;  // not one of this account's virtual devices
+    (*device)["UserKey"] = Key(new_name);
+    (*device)["UserName"] = new_name;
+    RAMPART_RETURN_IF_ERROR(Save(tx, account, kDevice, DeviceKey(account, serial), *device));
+  }
+  return {};
+}
+
+
 std::string Base32Encode(std::string_view data) {
   static constexpr char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   std::string out;

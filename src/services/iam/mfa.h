@@ -20,6 +20,12 @@ enum class MfaCheck {
   kNoSuchDevice   // no virtual device with that serial is assigned to `user_name` in `account`
 };
 
+// After UpdateUser renamed `old_name` to `new_name` (in `tx`): the virtual MFA devices assigned
+// to the user name it by its new name. The user's mfa-device rows move with the other per-user
+// rows (common.h MoveUserRows).
+Status RenameMfaUser(store::EntityTx& tx, std::string_view account, std::string_view old_name,
+                     std::string_view new_name);
+
 // Brute-force protection of one device: `max_failures` wrong codes within `lockout_seconds`
 // lock the device for `lockout_seconds` (every code refused, the right one too). A 6-digit code
 // with a 3-step window is guessed with probability 3e-6 a try: at 10 tries per 15 minutes that

@@ -1,6 +1,7 @@
 // IAM users: CreateUser, GetUser, ListUsers, UpdateUser, DeleteUser, tags, permissions boundary.
 #include "common/strings.h"
 #include "services/iam/common.h"
+#include "services/iam/mfa.h"
 
 namespace rampart::services::iam {
 
@@ -103,11 +104,13 @@ Result<json::value> UpdateUser(IamService& svc, const Call& call, const json::ob
     // The user's access keys follow it, in this transaction (new name, new ARN).
     RAMPART_RETURN_IF_ERROR(tx.MoveAccessKeys(acct, old_name, final_name, Str(user, "Arn")));
     if (Key(final_name) != Key(name)) {
-      RAMPART_RETURN_IF_ERROR(UserHasNoDependents(tx, acct, name, /*for_rename=*/true));
       RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "user", Key(name)));
       RAMPART_RETURN_IF_ERROR(Create(tx, acct, "user", Key(final_name), user,
                                      "User with name " + final_name + " already exists."));
       RAMPART_RETURN_IF_ERROR(RenamePrincipal(tx, acct, "user", Key(name), Key(final_name)));
+      // Its MFA devices, SSH keys, certificates and service credentials follow it.
+      RAMPART_RETURN_IF_ERROR(RenameMfaUser(tx, acct, old_name, final_name));
+      RAMPART_RETURN_IF_ERROR(MoveUserRows(tx, acct, old_name, final_name));
       if (auto lp = tx.Get(acct, "login-profile", Key(name)); lp.ok() && lp->has_value()) {
         RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "login-profile", Key(name)));
         RAMPART_RETURN_IF_ERROR(tx.Put(acct, "login-profile", Key(final_name), **lp));
@@ -129,7 +132,7 @@ Result<json::value> DeleteUser(IamService& svc, const Call& call, const json::ob
     // Counted in this transaction: a key created meanwhile cannot outlive its user.
     RAMPART_ASSIGN_OR_RETURN(int64_t keys, tx.CountAccessKeys(acct, Str(user, "UserName")));
     if (keys > 0) return DeleteConflict("Cannot delete entity, must delete access keys first.");
-    RAMPART_RETURN_IF_ERROR(UserHasNoDependents(tx, acct, name, false));
+    RAMPART_RETURN_IF_ERROR(UserHasNoDependents(tx, acct, name));
     RAMPART_RETURN_IF_ERROR(SetBoundary(tx, acct, "user:" + Key(name), user, ""));
     RAMPART_RETURN_IF_ERROR(tx.Delete(acct, "user", Key(name)));
     return tx.Delete(acct, "id", Str(user, "UserId"));
