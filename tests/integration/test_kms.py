@@ -650,3 +650,68 @@ def test_enable_key_rotation_names_a_key_not_an_alias(kms):
     assert e.value.response["Error"]["Message"] == "Invalid keyId alias/rot-by-alias"
     kms.enable_key_rotation(KeyId=k["Arn"])
     assert kms.get_key_rotation_status(KeyId=k["KeyId"])["KeyRotationEnabled"]
+
+
+def test_multi_region_keys_replicate_and_move_their_primary(fast):
+    server = fast
+    # KMS Developer Guide, "Multi-Region keys": one key id ("mrk-" + 32 hex digits) in several
+    # Regions, sharing key material, so what one Region encrypts another decrypts.
+    east, west = server.client("kms"), server.client("kms", region="us-west-2")
+    md = east.create_key(MultiRegion=True, Description="mrk")["KeyMetadata"]
+    kid = md["KeyId"]
+    assert kid.startswith("mrk-") and len(kid) == 36 and md["MultiRegion"] is True
+    assert md["MultiRegionConfiguration"] == {
+        "MultiRegionKeyType": "PRIMARY",
+        "PrimaryKey": {"Arn": md["Arn"], "Region": "us-east-1"}, "ReplicaKeys": []}
+    blob = east.encrypt(KeyId=kid, Plaintext=b"both sides")["CiphertextBlob"]
+    assert err(lambda: west.describe_key(KeyId=kid)) == "NotFoundException"  # not there yet
+
+    rep = east.replicate_key(KeyId=kid, ReplicaRegion="us-west-2", Description="copy",
+                             Tags=[{"TagKey": "side", "TagValue": "west"}])
+    west_arn = md["Arn"].replace("us-east-1", "us-west-2")
+    assert rep["ReplicaKeyMetadata"]["Arn"] == west_arn
+    assert rep["ReplicaKeyMetadata"]["MultiRegionConfiguration"]["MultiRegionKeyType"] == "REPLICA"
+    assert rep["ReplicaTags"] == [{"TagKey": "side", "TagValue": "west"}]
+    assert json.loads(rep["ReplicaPolicy"])["Statement"]
+    assert east.describe_key(KeyId=kid)["KeyMetadata"]["MultiRegionConfiguration"]["ReplicaKeys"] \
+        == [{"Arn": west_arn, "Region": "us-west-2"}]
+    assert west.decrypt(CiphertextBlob=blob)["Plaintext"] == b"both sides"
+    assert west.decrypt(CiphertextBlob=blob)["KeyId"] == west_arn
+    back = west.encrypt(KeyId=kid, Plaintext=b"from the west")["CiphertextBlob"]
+    assert east.decrypt(CiphertextBlob=back, KeyId=md["Arn"])["Plaintext"] == b"from the west"
+    assert [k["KeyArn"] for k in west.list_keys(Limit=1000)["Keys"] if k["KeyId"] == kid] == [west_arn]
+    assert [k["KeyArn"] for k in east.list_keys(Limit=1000)["Keys"] if k["KeyId"] == kid] == [md["Arn"]]
+
+    assert err(lambda: east.replicate_key(KeyId=kid, ReplicaRegion="us-west-2")) == \
+        "AlreadyExistsException"
+    assert err(lambda: west.replicate_key(KeyId=kid, ReplicaRegion="eu-west-1")) == \
+        "UnsupportedOperationException"  # only the primary replicates
+    plain = east.create_key()["KeyMetadata"]
+    assert err(lambda: east.replicate_key(KeyId=plain["KeyId"], ReplicaRegion="us-west-2")) == \
+        "UnsupportedOperationException"
+    assert err(lambda: west.enable_key_rotation(KeyId=kid)) == "UnsupportedOperationException"
+
+    east.update_primary_region(KeyId=kid, PrimaryRegion="us-west-2")
+    assert west.describe_key(KeyId=kid)["KeyMetadata"]["MultiRegionConfiguration"][
+        "MultiRegionKeyType"] == "PRIMARY"
+    assert east.describe_key(KeyId=kid)["KeyMetadata"]["MultiRegionConfiguration"] == {
+        "MultiRegionKeyType": "REPLICA",
+        "PrimaryKey": {"Arn": west_arn, "Region": "us-west-2"},
+        "ReplicaKeys": [{"Arn": md["Arn"], "Region": "us-east-1"}]}
+    assert east.decrypt(CiphertextBlob=blob)["Plaintext"] == b"both sides"
+    assert west.decrypt(CiphertextBlob=back)["Plaintext"] == b"from the west"
+
+    # The primary waits for its replicas: PendingReplicaDeletion, no date, until the last goes.
+    out = west.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
+    assert out["KeyState"] == "PendingReplicaDeletion" and "DeletionDate" not in out
+    east.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        try:
+            east.describe_key(KeyId=kid)
+            time.sleep(0.1)
+        except botocore.exceptions.ClientError:
+            break
+    assert err(lambda: east.describe_key(KeyId=kid)) == "NotFoundException"
+    state = west.describe_key(KeyId=kid)["KeyMetadata"]
+    assert state["KeyState"] in ("PendingDeletion",) and state["MultiRegionConfiguration"]["ReplicaKeys"] == []

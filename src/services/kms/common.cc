@@ -34,7 +34,23 @@ std::string_view Str(const json::object& in, std::string_view member) {
 
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id) {
   return "arn:aws:kms:" + std::string(region) + ":" + std::string(account) + ":key/" +
-         std::string(key_id);
+         std::string(key_id.substr(0, key_id.find('@')));
+}
+
+bool IsMultiRegionId(std::string_view id) { return StartsWith(id, "mrk-"); }
+
+std::string StorageId(std::string_view id, std::string_view region) {
+  if (!IsMultiRegionId(id) || id.find('@') != std::string_view::npos) return std::string(id);
+  return std::string(id) + "@" + std::string(region);
+}
+
+std::string MaterialBinding(const json::object& md, int64_t version) {
+  std::string_view id = Str(md, "KeyId");
+  if (IsMultiRegionId(id)) {
+    return "arn:aws:kms::" + std::string(Str(md, "AWSAccountId")) + ":key/" + std::string(id) +
+           "#" + std::to_string(version);
+  }
+  return std::string(Str(md, "Arn")) + "#" + std::to_string(version);
 }
 
 std::string_view KeyEntry::state() const { return Str(metadata(), "KeyState"); }
@@ -57,7 +73,7 @@ Status CheckUsable(const KeyEntry& k) {
 }
 
 std::string Binding(const KeyEntry& k, int64_t version) {
-  return k.arn + "#" + std::to_string(version);
+  return MaterialBinding(k.metadata(), version);
 }
 
 std::string DefaultKeyPolicy(std::string_view account) {
@@ -157,6 +173,7 @@ Result<KeyRef> KmsService::Load(const std::string& account, const std::string& k
   entry->account = account;
   entry->key_id = key_id;
   entry->arn = std::string(Str(entry->metadata(), "Arn"));
+  entry->id = std::string(Str(entry->metadata(), "KeyId"));
   auto pol = policy::ParsePolicy(Str(entry->doc, "Policy"), policy::PolicyType::kKeyPolicy,
                                  entry->arn);
   // A key policy that no longer parses denies everyone, the account root too.
@@ -183,7 +200,29 @@ Result<KeyRef> KmsService::Get(const std::string& account, const std::string& ke
     RAMPART_RETURN_IF_ERROR(ApplyDue(account, key_id, now));
     RAMPART_ASSIGN_OR_RETURN(ref, Load(account, key_id));
   }
+  if (ref) {
+    if (auto* primary = ref->doc.if_contains("Primary"); primary && primary->is_string()) {
+      return WithPrimaryMaterial(ref, std::string(primary->as_string()), now);
+    }
+  }
   return ref;
+}
+
+// A replica as the handlers use it: its own document with its primary's key material and
+// rotation (the primary's due changes applied first).
+Result<KeyRef> KmsService::WithPrimaryMaterial(const KeyRef& replica, const std::string& primary_id,
+                                               int64_t now) {
+  RAMPART_ASSIGN_OR_RETURN(KeyRef primary, Get(replica->account, primary_id, now));
+  if (!primary) return replica;
+  auto merged = std::make_shared<KeyEntry>(*replica);
+  for (const char* member : {"Materials", "Current", "Rotation"}) {
+    if (auto* v = primary->doc.if_contains(member)) {
+      merged->doc[member] = *v;
+    } else {
+      merged->doc.erase(member);
+    }
+  }
+  return KeyRef(merged);
 }
 
 void KmsService::Invalidate(const std::string& account, const std::string& key_id) {
@@ -234,7 +273,7 @@ void NoteKey(const Call& call, const KeyEntry& k) {
 }
 
 std::string MaterialId(const KeyEntry& k, int64_t version) {
-  return crypto::Sha256Hex(k.arn + "#material-" + std::to_string(version));
+  return crypto::Sha256Hex(Binding(k, version) + "#material");
 }
 
 void NoteMaterial(const Call& call, std::string_view member, const KeyEntry& k, int64_t version) {
@@ -305,6 +344,7 @@ Result<KeyRef> KmsService::FindUncached(const Call& call, std::string_view key_i
   } else {
     id = std::string(key_id);
   }
+  id = StorageId(id, region);
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, Get(account, id, call.now_epoch_seconds));
   if (!k) return NotFound("Key '" + KeyArn(region, account, id) + "' does not exist");
   return k;
@@ -327,6 +367,7 @@ Status KmsService::Mutate(const std::string& account, const std::string& key_id,
 
 Status KmsService::ApplyDue(const std::string& account, const std::string& key_id, int64_t now) {
   bool deleted = false;
+  std::vector<std::string> family;  // members of a multi-Region family rewritten meanwhile
   Status st = store_.entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(auto raw, tx.Get(account, "kms-key", key_id));
     if (!raw) return {};
@@ -345,11 +386,15 @@ Status KmsService::ApplyDue(const std::string& account, const std::string& key_i
       RAMPART_ASSIGN_OR_RETURN(auto aliases, tx.List(account, "kms-alias", "", "", 100000));
       for (const auto& a : aliases) {
         json::value av = json::parse(a.doc, ec);
-        if (!ec && av.is_object() && Str(av.as_object(), "TargetKeyId") == key_id) {
+        if (!ec && av.is_object() &&
+            Str(av.as_object(), "TargetKeyId") == key_id.substr(0, key_id.find('@'))) {
           RAMPART_RETURN_IF_ERROR(tx.Delete(account, "kms-alias", a.key));
         }
       }
       deleted = true;
+      if (doc.contains("Primary")) {
+        RAMPART_RETURN_IF_ERROR(ForgetReplica(tx, account, doc, t, day_seconds_, family));
+      }
       return {};
     }
     // Imported material past its ValidTo: deleted; the key waits for new material.
@@ -366,10 +411,9 @@ Status KmsService::ApplyDue(const std::string& account, const std::string& key_i
       auto* en = rot.if_contains("Enabled");
       if (en && en->is_bool() && en->as_bool() && Num(rot, "Next") > 0 && t >= Num(rot, "Next")) {
         int64_t version = static_cast<int64_t>(Num(doc, "Current")) + 1;
-        std::string arn(Str(md, "Arn"));
         RAMPART_ASSIGN_OR_RETURN(std::string handle,
                                  keys_->Generate(KeySpec::kSymmetricDefault,
-                                                 arn + "#" + std::to_string(version)));
+                                                 MaterialBinding(md, version)));
         doc["Materials"].as_array().push_back(
             json::object{{"Version", version}, {"Handle", handle}, {"Created", t}});
         doc["Current"] = version;
@@ -380,6 +424,7 @@ Status KmsService::ApplyDue(const std::string& account, const std::string& key_i
     return tx.Put(account, "kms-key", key_id, json::serialize(v));
   });
   Invalidate(account, key_id);
+  for (const std::string& member : family) Invalidate(account, member);
   if (deleted) InvalidateAliases();
   return st;
 }
@@ -387,6 +432,7 @@ Status KmsService::ApplyDue(const std::string& account, const std::string& key_i
 ServiceTable Operations(KmsService& svc) {
   ServiceTable table{"kms", {}};
   AddKeyOps(svc, table.operations);
+  AddMultiRegionOps(svc, table.operations);
   AddCryptoOps(svc, table.operations);
   AddGrantOps(svc, table.operations);
   return table;

@@ -28,7 +28,8 @@ using Handler = Result<json::value> (*)(KmsService&, const Call&, const json::ob
 using Context = std::vector<std::pair<std::string, std::string>>;
 
 constexpr char kMagic = 0x52;
-constexpr char kFormat = 0x01;
+constexpr char kFormat = 0x01;             // the key id is a UUID
+constexpr char kFormatMultiRegion = 0x02;  // the key id is "mrk-" and 32 hex digits
 constexpr size_t kHeaderSize = 34;
 constexpr size_t kMinBlob = kHeaderSize + 12 + 16;
 
@@ -36,10 +37,11 @@ std::string Header(const KeyEntry& k, int64_t version) {
   std::string h;
   h.reserve(kHeaderSize);
   h.push_back(kMagic);
-  h.push_back(kFormat);
+  bool mrk = IsMultiRegionId(k.id);
+  h.push_back(mrk ? kFormatMultiRegion : kFormat);
   h += k.account;
   std::string hex;
-  for (char c : k.key_id) {
+  for (char c : std::string_view(k.id).substr(mrk ? 4 : 0)) {
     if (c != '-') hex.push_back(c);
   }
   for (size_t i = 0; i + 1 < hex.size(); i += 2) {
@@ -156,13 +158,14 @@ Result<Decrypted> DecryptBlob(KmsService& svc, const Call& call, std::string_vie
   }
   auto ref = BlobKey(blob);
   if (!ref) return InvalidCiphertext();
-  if (named && (named->account != ref->first || named->key_id != ref->second)) {
+  if (named && (named->account != ref->first || named->id != ref->second)) {
     return IncorrectKey("The key ID in the request does not identify a KMS key that can perform "
                         "this operation.");
   }
   KeyRef k = named;
   if (!k) {
-    RAMPART_ASSIGN_OR_RETURN(k, svc.Get(ref->first, ref->second, call.now_epoch_seconds));
+    RAMPART_ASSIGN_OR_RETURN(k, svc.Get(ref->first, StorageId(ref->second, call.region),
+                                        call.now_epoch_seconds));
     if (!k) return NotFound("Key '" + KeyArn(call.region, ref->first, ref->second) + "' does not exist");
     NoteKey(call, *k);
   }
@@ -446,12 +449,14 @@ Result<json::value> VerifyMac(KmsService& svc, const Call& call, const json::obj
 }  // namespace
 
 std::optional<std::pair<std::string, std::string>> BlobKey(std::string_view blob) {
-  if (blob.size() < kMinBlob || blob[0] != kMagic || blob[1] != kFormat) return std::nullopt;
+  if (blob.size() < kMinBlob || blob[0] != kMagic) return std::nullopt;
+  if (blob[1] != kFormat && blob[1] != kFormatMultiRegion) return std::nullopt;
   std::string account(blob.substr(2, 12));
   for (char c : account) {
     if (c < '0' || c > '9') return std::nullopt;
   }
   std::string hex = crypto::HexEncode(blob.substr(14, 16));
+  if (blob[1] == kFormatMultiRegion) return std::make_pair(std::move(account), "mrk-" + hex);
   std::string id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
                    hex.substr(16, 4) + "-" + hex.substr(20);
   if (!KeyIdShaped(id)) return std::nullopt;

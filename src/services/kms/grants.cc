@@ -504,7 +504,8 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
   }
   KeyRef k;
   if (direct) {
-    RAMPART_ASSIGN_OR_RETURN(k, svc.Get(direct->first, direct->second, call.now_epoch_seconds));
+    RAMPART_ASSIGN_OR_RETURN(k, svc.Get(direct->first, StorageId(direct->second, call.region),
+                                        call.now_epoch_seconds));
     if (k) NoteKey(call, *k);
   } else if (!ref.empty()) {
     // A key that does not exist is decided on "*" (the handler answers NotFound); any other

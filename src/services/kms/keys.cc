@@ -19,6 +19,9 @@ namespace {
 
 using Handler = Result<json::value> (*)(KmsService&, const Call&, const json::object&);
 
+// "mrk-" and 32 hex digits: a multi-Region key's id, the same in every Region.
+std::string NewMultiRegionKeyId() { return "mrk-" + crypto::HexEncode(crypto::RandomBytes(16)); }
+
 std::string NewKeyId() {
   std::string b = crypto::RandomBytes(16);
   b[6] = static_cast<char>((b[6] & 0x0f) | 0x40);
@@ -38,6 +41,8 @@ Error TagError(std::string m) { return {"TagException", std::move(m), 400, true}
 // Parses a key policy and applies AWS's lockout safety check: unless bypassed, the caller must
 // still be allowed kms:PutKeyPolicy by the new policy (its identity policies are assumed to
 // allow: they were just checked for this very call).
+}  // namespace
+
 Status CheckPolicy(const Call& call, std::string_view doc, std::string_view key_arn, bool bypass) {
   RAMPART_RETURN_IF_ERROR(policy::CheckAsAws(doc, policy::PolicyType::kKeyPolicy));
   auto pol = policy::ParsePolicy(doc, policy::PolicyType::kKeyPolicy, std::string(key_arn));
@@ -81,12 +86,17 @@ Status MergeTags(json::object& doc, const json::value* tags) {
   return {};
 }
 
+namespace {
+
 json::object Metadata(const KeyEntry& k) { return k.metadata(); }
 
 
 // Who may not administer a key in this state (AWS: PendingDeletion refuses most changes).
 Status NotPendingDeletion(const KeyEntry& k) {
   if (k.state() == "PendingDeletion") return InvalidState(k.arn + " is pending deletion.");
+  if (k.state() == "PendingReplicaDeletion") {
+    return InvalidState(k.arn + " is pending replica deletion.");
+  }
   return {};
 }
 
@@ -115,14 +125,17 @@ Result<json::value> CreateKey(KmsService& svc, const Call& call, const json::obj
   if (origin == "EXTERNAL" && *spec != KeySpec::kSymmetricDefault) {
     return Unsupported("Imported key material is supported for SYMMETRIC_DEFAULT keys only.");
   }
-  if (auto* m = in.if_contains("MultiRegion"); m && m->is_bool() && m->as_bool()) {
-    return Unsupported("Multi-Region keys are not supported by this server.");
+  bool multi_region = false;
+  if (auto* m = in.if_contains("MultiRegion"); m && m->is_bool()) multi_region = m->as_bool();
+  if (multi_region && origin != "AWS_KMS") {
+    return Unsupported("Multi-Region keys with imported key material are not supported by this "
+                       "server.");
   }
   if (!Str(in, "CustomKeyStoreId").empty()) {
     return Unsupported("Custom key stores are not supported by this server.");
   }
   const std::string& account = call.principal.account_id;
-  std::string key_id = NewKeyId();
+  std::string key_id = multi_region ? NewMultiRegionKeyId() : NewKeyId();
   std::string arn = KeyArn(call.region, account, key_id);
   std::string pol(Str(in, "Policy"));
   if (pol.empty()) {
@@ -143,7 +156,11 @@ Result<json::value> CreateKey(KmsService& svc, const Call& call, const json::obj
                   {"KeyManager", "CUSTOMER"},
                   {"CustomerMasterKeySpec", spec_name},
                   {"KeySpec", spec_name},
-                  {"MultiRegion", false}};
+                  {"MultiRegion", multi_region}};
+  if (multi_region) {
+    md["MultiRegionConfiguration"] = MultiRegionConfiguration(call.region, account, key_id,
+                                                              call.region, {});
+  }
   if (usage == "ENCRYPT_DECRYPT") {
     md["EncryptionAlgorithms"] = *spec == KeySpec::kSymmetricDefault
                                      ? json::array{"SYMMETRIC_DEFAULT"}
@@ -165,13 +182,13 @@ Result<json::value> CreateKey(KmsService& svc, const Call& call, const json::obj
                    {"Materials", json::array()}, {"Current", 0}};
   RAMPART_RETURN_IF_ERROR(MergeTags(doc, in.if_contains("Tags")));
   if (origin == "AWS_KMS") {
-    RAMPART_ASSIGN_OR_RETURN(std::string handle, svc.keys().Generate(*spec, arn + "#1"));
+    RAMPART_ASSIGN_OR_RETURN(std::string handle, svc.keys().Generate(*spec, MaterialBinding(md, 1)));
     doc["Materials"].as_array().push_back(
         json::object{{"Version", 1}, {"Handle", handle}, {"Created", Now(call)}});
     doc["Current"] = 1;
   }
   RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) {
-    return tx.Insert(account, "kms-key", key_id, json::serialize(doc));
+    return tx.Insert(account, "kms-key", StorageId(key_id, call.region), json::serialize(doc));
   }));
   if (call.record) call.record->AddResource("AWS::KMS::Key", arn);
   return json::value(json::object{{"KeyMetadata", md}});
@@ -198,9 +215,14 @@ Result<json::value> ListKeys(KmsService& svc, const Call& call, const json::obje
   if (truncated) rows.resize(static_cast<size_t>(limit));
   json::array keys;
   for (const auto& r : rows) {
+    // Multi-Region keys are listed in their Region; other keys wherever they are asked for.
+    if (r.key.find('@') != std::string::npos && r.key != StorageId(r.key.substr(0, r.key.find('@')),
+                                                                   call.region)) {
+      continue;
+    }
     RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Get(account, r.key, call.now_epoch_seconds));
     if (!k) continue;  // deleted just now (its window ended)
-    keys.push_back(json::object{{"KeyId", k->key_id}, {"KeyArn", k->arn}});
+    keys.push_back(json::object{{"KeyId", k->id}, {"KeyArn", k->arn}});
   }
   json::object out{{"Keys", std::move(keys)}, {"Truncated", truncated}};
   if (truncated) out["NextMarker"] = rows.back().key;
@@ -235,24 +257,30 @@ Result<json::value> ScheduleKeyDeletion(KmsService& svc, const Call& call, const
     return Validation("PendingWindowInDays must be between 7 and 30");
   }
   RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
+  // A multi-Region primary key with replicas waits for them (PendingReplicaDeletion); its
+  // window starts when the last one is deleted.
+  bool waits = HasReplicas(*k);
   double when = Now(call) + std::ceil(static_cast<double>(days) * svc.day_seconds());
   RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
     json::object& md = d["Metadata"].as_object();
-    md["KeyState"] = "PendingDeletion";
+    md["KeyState"] = waits ? "PendingReplicaDeletion" : "PendingDeletion";
     md["Enabled"] = false;
-    md["DeletionDate"] = when;
+    if (!waits) md["DeletionDate"] = when;
     md["PendingDeletionWindowInDays"] = days;
     return Status{};
   }));
-  return json::value(json::object{{"KeyId", k->arn},
-                                  {"DeletionDate", when},
-                                  {"KeyState", "PendingDeletion"},
-                                  {"PendingWindowInDays", days}});
+  json::object out{{"KeyId", k->arn},
+                   {"KeyState", waits ? "PendingReplicaDeletion" : "PendingDeletion"},
+                   {"PendingWindowInDays", days}};
+  if (!waits) out["DeletionDate"] = when;
+  return json::value(std::move(out));
 }
 
 Result<json::value> CancelKeyDeletion(KmsService& svc, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
-  if (k->state() != "PendingDeletion") return InvalidState(k->arn + " is not pending deletion.");
+  if (k->state() != "PendingDeletion" && k->state() != "PendingReplicaDeletion") {
+    return InvalidState(k->arn + " is not pending deletion.");
+  }
   RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
     json::object& md = d["Metadata"].as_object();
     bool has_material = d["Materials"].is_array() && !d["Materials"].as_array().empty();
@@ -321,7 +349,7 @@ Result<json::value> CreateAlias(KmsService& svc, const Call& call, const json::o
   NoteAliasResources(call, "CreateAlias", AliasArn(call, name), k->arn);
   json::object entry{{"AliasName", name},
                      {"AliasArn", AliasArn(call, name)},
-                     {"TargetKeyId", k->key_id},
+                     {"TargetKeyId", k->id},
                      {"CreationDate", Now(call)},
                      {"LastUpdatedDate", Now(call)}};
   Status st = svc.store().entities().Transact([&](store::EntityTx& tx) {
@@ -346,13 +374,13 @@ Result<json::value> UpdateAlias(KmsService& svc, const Call& call, const json::o
     if (!raw) return NotFound("Alias " + AliasArn(call, name) + " is not found.");
     json::object entry = json::parse(*raw).as_object();
     RAMPART_ASSIGN_OR_RETURN(KeyRef old, svc.Get(call.principal.account_id,
-                                                 std::string(Str(entry, "TargetKeyId")),
+                                                 StorageId(Str(entry, "TargetKeyId"), call.region),
                                                  call.now_epoch_seconds));
     if (old && (Str(old->metadata(), "KeySpec") != Str(k->metadata(), "KeySpec") ||
                 Str(old->metadata(), "KeyUsage") != Str(k->metadata(), "KeyUsage"))) {
       return Validation("The new target key must have the same key spec and key usage.");
     }
-    entry["TargetKeyId"] = k->key_id;
+    entry["TargetKeyId"] = k->id;
     entry["LastUpdatedDate"] = Now(call);
     return tx.Put(call.principal.account_id, "kms-alias", name, json::serialize(entry));
   });
@@ -391,7 +419,7 @@ Result<json::value> ListAliases(KmsService& svc, const Call& call, const json::o
   std::string filter;
   if (!Str(in, "KeyId").empty()) {
     RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
-    filter = k->key_id;
+    filter = k->id;
   }
   int64_t limit = 100;
   if (auto* l = in.if_contains("Limit"); l && l->is_int64()) limit = l->as_int64();
@@ -513,6 +541,10 @@ Result<json::value> SetRotation(KmsService& svc, const Call& call, const json::o
   if (k->state() == "Disabled") return Disabled(k->arn + " is disabled.");
   RAMPART_RETURN_IF_ERROR(NotPendingDeletion(*k));
   RAMPART_RETURN_IF_ERROR(CheckRotatable(*k));
+  if (IsReplica(*k)) {
+    return Unsupported(k->arn + " is a multi-Region replica key: automatic rotation is managed on "
+                                "its primary key.");
+  }
   RAMPART_RETURN_IF_ERROR(svc.Mutate(k->account, k->key_id, [&](store::EntityTx&, json::object& d) {
     json::object rot = d["Rotation"].is_object() ? d["Rotation"].as_object() : json::object{};
     bool was = rot["Enabled"].is_bool() && rot["Enabled"].as_bool();

@@ -8,7 +8,8 @@
 // keys and whether a grant covers the call. Handlers check key state, usage and algorithms.
 //
 // Storage (entity store, in the key's account):
-//   kms-key [key id]          {"Metadata": KeyMetadata, "Policy", "Tags", "Materials": [{"Version",
+//   kms-key [key id, or "mrk-...@<region>" for a multi-Region key]
+//                             {"Metadata": KeyMetadata, "Policy", "Tags", "Materials": [{"Version",
 //                              "Handle", "Created"}], "Current", "Rotation", "Import"}
 //   kms-alias [alias name]    AliasListEntry
 //   kms-grant [key id/grant id]  GrantListEntry + "TokenHash"
@@ -37,8 +38,15 @@ namespace rampart::services::kms {
 namespace json = boost::json;
 
 // One key as the handlers and the resolver see it. Immutable once cached.
+//
+// Multi-Region keys ("mrk-" ids) exist once per Region: each is stored under "<id>@<region>"
+// (key_id below), and a reference to "mrk-..." names the one in the call's Region (or the ARN's).
+// A replica keeps its own metadata, policy, tags and grants; its key material is its primary's
+// ("Primary": the primary's storage id), bound to the key id without a Region so every Region
+// decrypts what another encrypted.
 struct KeyEntry {
   std::string account, key_id, arn;
+  std::string id;  // the key id callers see (key_id without "@<region>")
   json::object doc;
   std::shared_ptr<const policy::Policy> policy;  // compiled key policy (denies all if it does not parse)
   std::vector<json::object> grants;
@@ -77,6 +85,8 @@ class KmsService {
   Result<std::string> AliasTarget(const std::string& account, const std::string& alias);
 
  private:
+  Result<KeyRef> WithPrimaryMaterial(const KeyRef& replica, const std::string& primary_id,
+                                     int64_t now);
   Result<KeyRef> FindAuthorized(const Call& call, std::string_view key_id);
   Result<KeyRef> Load(const std::string& account, const std::string& key_id);
   Status ApplyDue(const std::string& account, const std::string& key_id, int64_t now);
@@ -105,7 +115,14 @@ Error InvalidKeyUsage(std::string m);
 Error Validation(std::string m);
 Error Unsupported(std::string m);
 std::string_view Str(const json::object& in, std::string_view member);
+// The key's ARN; `key_id` may be a storage id ("mrk-...@<region>": the suffix is dropped).
 std::string KeyArn(std::string_view region, std::string_view account, std::string_view key_id);
+// Where a key id is stored: "mrk-..." ids in `region` ("<id>@<region>"), others as they are.
+std::string StorageId(std::string_view id, std::string_view region);
+bool IsMultiRegionId(std::string_view id);
+// The binding of material `version` for a key with this metadata (KeyStore): "<ARN>#<version>",
+// for multi-Region keys "arn:aws:kms::<account>:key/<id>#<version>" (the same in every Region).
+std::string MaterialBinding(const json::object& metadata, int64_t version);
 // AWS's checks that a key can be used for a cryptographic operation (Enabled and not pending
 // import; DisabledException / KMSInvalidStateException otherwise).
 Status CheckUsable(const KeyEntry& k);
@@ -126,10 +143,29 @@ void NoteMaterial(const Call& call, std::string_view member, const KeyEntry& k, 
 // The resources of an alias operation, in AWS's order: replaces what Find noted.
 void NoteAliasResources(const Call& call, std::string_view operation, std::string_view alias_arn,
                         std::string_view key_arn);
-// The key a symmetric ciphertext blob names: (account, key id); nullopt if it is not one of ours.
+// The key a symmetric ciphertext blob names: (account, key id as callers see it: StorageId
+// places a multi-Region one in a Region); nullopt if it is not one of ours.
 std::optional<std::pair<std::string, std::string>> BlobKey(std::string_view blob);
 // InvalidGrantTokenException unless every GrantTokens entry is a token this server issued.
 Status CheckGrantTokens(const json::object& in);
+
+// keys.cc: a key policy checked as PutKeyPolicy does; Tags merged into a key document.
+Status CheckPolicy(const Call& call, std::string_view doc, std::string_view key_arn, bool bypass);
+Status MergeTags(json::object& doc, const json::value* tags);
+
+// multi_region.cc
+// MultiRegionConfiguration of the key `id` whose primary is in `primary_region` and replicas in
+// `replica_regions`, as seen from `region`.
+json::object MultiRegionConfiguration(std::string_view region, std::string_view account,
+                                      std::string_view id, std::string_view primary_region,
+                                      const std::vector<std::string>& replica_regions);
+bool IsReplica(const KeyEntry& k);    // a multi-Region replica key
+bool HasReplicas(const KeyEntry& k);  // a multi-Region primary key with replicas
+// After a replica was deleted (in `tx`): the family forgets it, and a primary waiting in
+// PendingReplicaDeletion for its last replica starts its deletion window.
+Status ForgetReplica(store::EntityTx& tx, const std::string& account, const json::object& replica,
+                     double now, double day_seconds, std::vector<std::string>& changed);
+void AddMultiRegionOps(KmsService& svc, std::vector<OperationEntry>& ops);
 
 void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops);     // keys.cc
 void AddCryptoOps(KmsService& svc, std::vector<OperationEntry>& ops);  // crypto_ops.cc
