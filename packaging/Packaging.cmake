@@ -14,6 +14,20 @@ install(CODE "
   message(STATUS \"Installing: \$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/lib/systemd/system/rampart.service\")
 ")
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/default DESTINATION /etc/default RENAME rampart)
+# The unit's user: a sysusers.d entry, made at once when installing onto this machine (not into
+# a DESTDIR or a package, whose postinst makes it).
+install(FILES ${PROJECT_SOURCE_DIR}/packaging/sysusers.conf DESTINATION lib/sysusers.d
+  RENAME rampart.conf)
+install(CODE "
+  if(\"\$ENV{DESTDIR}\" STREQUAL \"\" AND NOT CPACK_GENERATOR)
+    find_program(SYSUSERS systemd-sysusers)
+    if(SYSUSERS)
+      execute_process(COMMAND \${SYSUSERS} \"\${CMAKE_INSTALL_PREFIX}/lib/sysusers.d/rampart.conf\")
+    else()
+      message(STATUS \"systemd-sysusers not found: create the rampart user before starting the unit\")
+    endif()
+  endif()
+")
 install(FILES ${PROJECT_SOURCE_DIR}/README.md DESTINATION ${CMAKE_INSTALL_DOCDIR})
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR}
   FILES_MATCHING PATTERN "*.md")

@@ -9,14 +9,33 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+# `cmake --install` into a staging directory: every file where the unit and the docs say, the
+# unit naming the installed binary, and a sysusers.d entry systemd-sysusers accepts.
+stage=$(mktemp -d)
+DESTDIR="$stage" cmake --install build --prefix /usr >/dev/null
+for f in usr/bin/rampart usr/lib/systemd/system/rampart.service usr/lib/sysusers.d/rampart.conf \
+         etc/default/rampart usr/share/doc/rampart/README.md usr/share/doc/rampart/OPERATIONS.md; do
+  test -e "$stage/$f" || { echo "package-test: cmake --install left out /$f"; exit 1; }
+done
+grep -q '^ExecStart=/usr/bin/rampart serve' "$stage/usr/lib/systemd/system/rampart.service"
+grep -q '^User=rampart' "$stage/usr/lib/systemd/system/rampart.service"
+if command -v systemd-sysusers >/dev/null; then
+  systemd-sysusers --dry-run "$stage/usr/lib/sysusers.d/rampart.conf" >/dev/null
+fi
+rm -rf "$stage"
+echo "package-test: cmake --install layout checked"
+
+# The package itself is installed on this machine: refuse (not skip) where that would touch an
+# existing installation, so a run that did not test the package never reads as a pass.
 if dpkg-query -W -f='${Status}' rampart 2>/dev/null | grep -q "install ok installed"; then
-  echo "package-test: a rampart package is installed on this machine already; skipped"
-  exit 0
+  echo "package-test: a rampart package is installed on this machine already: not tested"
+  echo "  (remove it with 'apt-get purge rampart', or run on a clean machine)"
+  exit 1
 fi
 state=/var/lib/rampart
 if [ -e "$state" ]; then
-  echo "package-test: $state exists (another installation's state?); skipped"
-  exit 0
+  echo "package-test: $state exists (another installation's state?): not tested"
+  exit 1
 fi
 
 (cd build && rm -f rampart_*.deb && cpack >/dev/null)
