@@ -78,7 +78,7 @@ export work findings long runs secs
 # Each target's row is also appended to build-fuzz/fuzz-results.log as it finishes, so a
 # campaign cut short keeps what it measured.
 echo "$targets" | tr ' ' '\n' | xargs -P "$jobs" -I{} bash -c 'run_target {}' |
-  tee "$work/results" | sed "s/^/$(date -u +%FT%TZ)|$(git rev-parse --short HEAD 2>/dev/null)|/" \
+  tee "$work/results" | sed -u "s/^/$(date -u +%FT%TZ)|$(git rev-parse --short HEAD 2>/dev/null)|/" \
   >>build-fuzz/fuzz-results.log
 sort "$work/results" -o "$work/results"
 

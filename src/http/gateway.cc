@@ -314,7 +314,8 @@ void Gateway::Handle(Request& req, Responder respond) {
   LogAccess(req, outcome, res.status, seconds);
   if (!opts_.audit || !outcome.service || !outcome.operation) return respond(std::move(res));
 
-  // 8. Audit: the reply leaves only once its CloudTrail record is durable.
+  // 8. Audit: the reply leaves only once its CloudTrail record is in the event log (on disk
+  //    first with --audit-sync always; see Handle in gateway.h).
   spine::CallFacts facts;
   facts.principal = outcome.principal ? &*outcome.principal : nullptr;
   facts.access_key_id = outcome.presented_key;

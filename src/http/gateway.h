@@ -61,7 +61,9 @@ class Gateway {
           services::CredentialResolver& credentials, services::Authorizer* authorizer);
 
   // Answers one request through `respond`: at once for control endpoints and failures before
-  // a service is known, otherwise after the call's CloudTrail record is durable.
+  // a service is known, otherwise after the call's CloudTrail record is in the event log (it
+  // survives the process dying; a power cut spares it per --audit-sync: with `always` the reply
+  // waits for the record to be on disk).
   void Handle(Request& req, Responder respond);
 
   // The /metrics answer (Prometheus text), for whichever port serves it.

@@ -75,6 +75,19 @@ def test_control_endpoints_absent_without_dev(server):
     assert requests.post(server.endpoint + "/moto-api/reset-auth", data="0").status_code == 404
 
 
+# Rampart's control surface (docs/SECURITY.md "Control surface"; no AWS counterpart): outside
+# --dev the reset and trail-delivery control endpoints answer 404 and do nothing.
+def test_reset_and_deliver_endpoints_are_404_without_dev(server):
+    iam = server.client("iam")
+    iam.create_user(UserName="survives-reset")
+    for path in ("/_rampart/reset", "/_rampart/trails/deliver", "/moto-api/reset"):
+        r = requests.post(server.endpoint + path)
+        assert r.status_code == 404, (path, r.status_code, r.text)
+        assert r.json()["message"] == "control endpoints exist only in --dev mode"
+    # Nothing was reset: the user and the root's credentials are still there.
+    assert iam.get_user(UserName="survives-reset")["User"]["UserName"] == "survives-reset"
+
+
 def test_reset_auth_speaks_moto_5_2s_protocol(make_server):
     s = make_server(dev=True)
     r = requests.post(s.endpoint + "/moto-api/reset-auth", data="3")

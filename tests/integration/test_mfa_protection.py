@@ -180,3 +180,68 @@ def test_cli_profile_with_mfa_serial_assumes_an_mfa_role(server, tmp_path):
                        timeout=60)
     assert p.returncode == 0, p.stderr
     assert ":assumed-role/cli-needs-mfa/" in json.loads(p.stdout)["Arn"]
+
+
+INVALID = "MultiFactorAuthentication failed with invalid MFA one time pass code."
+
+
+# Rampart's brute-force rule (docs/SECURITY.md; not an AWS-documented limit): wrong codes
+# presented with AssumeRole (SerialNumber + TokenCode) count like GetSessionToken's, and once
+# --mfa-max-failures is reached even the right code is refused until the lockout ends.
+def test_wrong_codes_with_assume_role_lock_the_device(make_server):
+    s = make_server("--mfa-max-failures", "3", "--mfa-lockout-seconds", "8")
+    iam = s.client("iam")
+    account = s.client("sts").get_caller_identity()["Account"]
+    serial, seed, key, secret, enabled_step = user_with_device(iam, "ar-brute")
+    arn = mfa_role(iam, account, "ar-brute", "ar-needs-mfa")
+    sts = s.client("sts", key=key, secret=secret)
+    for guess in wrong_codes(seed, 3):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            sts.assume_role(RoleArn=arn, RoleSessionName="guess", SerialNumber=serial,
+                            TokenCode=guess)
+        assert error(e) == ("AccessDenied", INVALID)
+    locked_at = time.time()
+    step = max(now_step(), enabled_step + 1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.assume_role(RoleArn=arn, RoleSessionName="right", SerialNumber=serial,
+                        TokenCode=totp(seed, step))
+    code, msg = error(e)
+    assert code == "AccessDenied" and "too many invalid MFA one time pass codes" in msg
+    # The lock is the device's: GetSessionToken with the right code is refused too.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, step))
+    assert "too many invalid" in error(e)[1]
+    # Once the lockout has passed the right code is accepted: the refusals were the lock's.
+    time.sleep(max(0.0, locked_at + 8.5 - time.time()))
+    step = max(now_step(), enabled_step + 1)
+    creds = sts.assume_role(RoleArn=arn, RoleSessionName="after", SerialNumber=serial,
+                            TokenCode=totp(seed, step))["Credentials"]
+    assert ":assumed-role/ar-needs-mfa/after" in \
+        s.session_client("sts", creds).get_caller_identity()["Arn"]
+
+
+# Rampart's brute-force rule (src/services/iam/mfa.cc CheckConsecutive counts ResyncMFADevice
+# failures): wrong resync code pairs lock the device for resync and for STS alike.
+def test_wrong_codes_at_resync_lock_the_device_too(make_server):
+    s = make_server("--mfa-max-failures", "3", "--mfa-lockout-seconds", "60")
+    iam = s.client("iam")
+    serial, seed, key, secret, enabled_step = user_with_device(iam, "resync-brute")
+    codes = wrong_codes(seed, 6)
+    for a, b in zip(codes[::2], codes[1::2]):
+        with pytest.raises(botocore.exceptions.ClientError) as e:
+            iam.resync_mfa_device(UserName="resync-brute", SerialNumber=serial,
+                                  AuthenticationCode1=a, AuthenticationCode2=b)
+        assert error(e) == ("InvalidAuthenticationCode",
+                            "Authentication code for device is not valid.")
+    step = max(now_step(), enabled_step + 1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        iam.resync_mfa_device(UserName="resync-brute", SerialNumber=serial,
+                              AuthenticationCode1=totp(seed, step),
+                              AuthenticationCode2=totp(seed, step + 1))
+    code, msg = error(e)
+    assert code == "InvalidAuthenticationCode" and "too many invalid codes" in msg
+    sts = s.client("sts", key=key, secret=secret)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        sts.get_session_token(SerialNumber=serial, TokenCode=totp(seed, step))
+    code, msg = error(e)
+    assert code == "AccessDenied" and "too many invalid MFA one time pass codes" in msg

@@ -119,6 +119,27 @@ def test_root_key_file_readable_by_others_is_refused(tmp_path):
     assert "has mode 0644" in err and f"chmod 600 {key}" in err, err
 
 
+# Rampart's root-key rule (docs/SECURITY.md, src/store/root_key.cc ReadFile): a root key file
+# owned by another user (who could replace it) is refused, even with mode 0600.
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to chown the key to another user")
+def test_root_key_file_owned_by_another_user_is_refused(tmp_path):
+    key = tmp_path / "root.key"
+    key.write_text(os.urandom(32).hex() + "\n")
+    os.chmod(key, 0o600)
+    os.chown(key, 65534, os.getgid())
+    code, err = serve_once(str(tmp_path / "data"), "--root-key-file", str(key))
+    assert code != 0
+    assert (f"root key file {key} is owned by uid 65534, not by this server's user "
+            f"(uid {os.geteuid()}); chown it to the server's user") in err, err
+    # Owned by the server's user, the same file is accepted.
+    os.chown(key, os.geteuid(), os.getgid())
+    s = Server("--root-key-file", str(key), data_dir=str(tmp_path / "data")).start()
+    try:
+        assert s.client("sts").get_caller_identity()["Account"]
+    finally:
+        s.cleanup()
+
+
 def test_new_data_dir_is_private_and_credentials_are_0600(make_server, tmp_path):
     d = tmp_path / "sub" / "data"
     s = make_server(data_dir=str(d))

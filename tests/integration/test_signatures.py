@@ -59,6 +59,50 @@ def test_a_presigned_sts_url_cannot_become_another_operation(server):
     assert "ListKeys" not in r.text and "Keys" not in r.text
 
 
+# AWS: a presigned URL's X-Amz-Credential scope binds it to one service; sent with another
+# service's target it is refused with InvalidSignatureException naming the service (AWS General
+# Reference, "Create a signed AWS API request" / SigV4 query-string authentication).
+def test_a_presigned_sts_url_sent_to_kms_names_the_service_it_should_be_scoped_to(server):
+    sts = server.client("sts")
+    url = sts.generate_presigned_url("get_caller_identity", ExpiresIn=60)
+    assert "%2Fsts%2Faws4_request" in url  # the scope in the query names sts
+    r = requests.post(url, data="{}", headers=KMS_LIST)
+    assert r.status_code == 400, r.text
+    body = r.json()
+    assert body["__type"].endswith("InvalidSignatureException")
+    assert "Credential should be scoped to correct service: 'kms'." in body["message"]
+    assert "Keys" not in body
+    # The same URL, sent as what it was signed for, works.
+    assert requests.post(url).status_code == 200
+
+
+# AWS: the region in a presigned URL's credential scope must be one the service answers in (any
+# valid region for STS's regional endpoints, us-east-1 for global IAM), else SignatureDoesNotMatch
+# "Credential should be scoped to a valid region" (SigV4 query-string form of the header rule).
+def test_a_presigned_url_is_bound_to_a_valid_region(server):
+    def refused_for_region(r, region):
+        assert r.status_code == 403, r.text
+        assert "<Code>SignatureDoesNotMatch</Code>" in r.text
+        assert f"Credential should be scoped to a valid region, not &apos;{region}&apos;." in r.text \
+            or f"Credential should be scoped to a valid region, not '{region}'." in r.text
+
+    url = server.client("sts", region="eu-west-9").generate_presigned_url(
+        "get_caller_identity", ExpiresIn=60)
+    assert "%2Feu-west-9%2Fsts%2Faws4_request" in url
+    refused_for_region(requests.post(url), "eu-west-9")
+    for region in ("eu-west-1", "us-west-2"):
+        url = server.client("sts", region=region).generate_presigned_url(
+            "get_caller_identity", ExpiresIn=60)
+        assert requests.post(url).status_code == 200, region
+    # IAM is global: a presigned IAM URL scoped to us-west-2 is refused, us-east-1 works.
+    url = server.client("iam", region="us-west-2").generate_presigned_url("list_users",
+                                                                          ExpiresIn=60)
+    refused_for_region(requests.post(url), "us-west-2")
+    url = server.client("iam", region="us-east-1").generate_presigned_url("list_users",
+                                                                          ExpiresIn=60)
+    assert requests.post(url).status_code == 200
+
+
 def test_a_signature_is_bound_to_a_valid_region(server):
     body = "Action=GetCallerIdentity&Version=2011-06-15"
     r = send(sign(server, "sts", "eu-west-9", body, FORM))

@@ -215,3 +215,23 @@ def test_get_federation_token(server, env):
 def test_get_access_key_info(server, env):
     info = server.client("sts").get_access_key_info(AccessKeyId=env["key"]["AccessKeyId"])
     assert info["Account"] == env["acct"]
+
+
+# AWS: GetSessionToken credentials (no MFA) cannot call IAM but can call sts:AssumeRole, and the
+# role session they get works ("Comparing the AWS STS credentials" / API_GetSessionToken).
+def test_session_token_credentials_without_mfa_can_assume_a_role(server, env):
+    creds = env["sts"].get_session_token()["Credentials"]
+    s_sts = session_client(server, "sts", creds)
+    assert s_sts.get_caller_identity()["Arn"].endswith(":user/" + env["user"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        session_client(server, "iam", creds).list_users()  # no IAM without MFA
+    assert e.value.response["Error"]["Code"] == "InvalidClientTokenId"
+    r = s_sts.assume_role(RoleArn=env["role_arn"], RoleSessionName="from-session-token")
+    role_creds = r["Credentials"]
+    assert role_creds["AccessKeyId"].startswith("ASIA")
+    arn = f"arn:aws:sts::{env['acct']}:assumed-role/{env['role']}/from-session-token"
+    assert r["AssumedRoleUser"]["Arn"] == arn
+    assert session_client(server, "sts", role_creds).get_caller_identity()["Arn"] == arn
+    iam = session_client(server, "iam", role_creds)
+    iam.list_users()  # the role's policy allows it
+    denied(lambda: iam.list_groups())  # and nothing more

@@ -337,6 +337,9 @@ bool DecodeRecordWith(std::string_view payload, std::string_view context, EventR
   if ((flags & kFlagCall) && in.more()) {
     x.additional_json = in.Str();
     x.identity_json = in.Str();
+    // Written only when one of them is not empty: two empty strings are not a record this
+    // encoder makes.
+    if (x.additional_json.empty() && x.identity_json.empty()) return false;
   }
   if (!in.ok()) return false;
 
