@@ -415,6 +415,12 @@ Response Gateway::HandleControl(Request& req, std::string_view path, bool* handl
                               {"status", "ok"},
                               {"PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT", PythonFloat(previous)}}));
   }
+  // Nothing else lives under the control prefixes, whatever the method: never an AWS call.
+  if (StartsWith(path, "/moto-api/") || StartsWith(path, "/_rampart/")) {
+    return PlainJson(404, opts_.dev_mode
+                              ? "{\"message\":\"no such control endpoint\"}"
+                              : "{\"message\":\"control endpoints exist only in --dev mode\"}");
+  }
   *handled = false;
   return {};
 }

@@ -84,6 +84,11 @@ def test_reset_and_deliver_endpoints_are_404_without_dev(server):
         r = requests.post(server.endpoint + path)
         assert r.status_code == 404, (path, r.status_code, r.text)
         assert r.json()["message"] == "control endpoints exist only in --dev mode"
+    # Any method, any path under the control prefixes (docs/SECURITY.md): 404, never an AWS call.
+    for method, path in (("GET", "/moto-api/reset"), ("PUT", "/_rampart/reset"),
+                         ("GET", "/moto-api/data.json"), ("DELETE", "/_rampart/anything")):
+        r = requests.request(method, server.endpoint + path)
+        assert r.status_code == 404, (method, path, r.status_code, r.text)
     # Nothing was reset: the user and the root's credentials are still there.
     assert iam.get_user(UserName="survives-reset")["User"]["UserName"] == "survives-reset"
 

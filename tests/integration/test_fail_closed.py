@@ -97,3 +97,74 @@ def test_an_unreadable_key_policy_denies_even_the_root(make_server):
         assert c == "AccessDeniedException"
     finally:
         s2.stop()
+
+
+def kms_user_on_key(s, name, key_arn, actions=("kms:Encrypt",)):
+    """A user whose only permission is `actions` on the one key `key_arn`."""
+    iam = s.client("iam")
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="one-key", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": list(actions), "Resource": key_arn}]}))
+    k = iam.create_access_key(UserName=name)["AccessKey"]
+    return s.client("kms", key=k["AccessKeyId"], secret=k["SecretAccessKey"])
+
+
+# AWS: a KMS call that names an alias is authorized on the key the alias points to (the alias is
+# no resource of kms:Encrypt; KMS Developer Guide "Using aliases to control access to KMS keys"),
+# and acts on that same key: denied while alias/x names key B, allowed on key A after UpdateAlias.
+def test_an_alias_is_authorized_and_used_as_the_key_it_names(make_server):
+    s = make_server()
+    kms = s.client("kms")
+    a = kms.create_key(Description="A")["KeyMetadata"]["Arn"]
+    b = kms.create_key(Description="B")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/x", TargetKeyId=b)
+    user = kms_user_on_key(s, "alias-user", a)
+    c, msg = code(lambda: user.encrypt(KeyId="alias/x", Plaintext=b"secret"))
+    assert c == "AccessDeniedException", msg
+    assert b in msg and "kms:Encrypt" in msg
+    kms.update_alias(AliasName="alias/x", TargetKeyId=a)
+    out = user.encrypt(KeyId="alias/x", Plaintext=b"secret")
+    assert out["KeyId"] == a
+    assert kms.decrypt(CiphertextBlob=out["CiphertextBlob"])["KeyId"] == a
+    kms.update_alias(AliasName="alias/x", TargetKeyId=b)
+    assert code(lambda: user.encrypt(KeyId="alias/x", Plaintext=b"secret"))[0] == \
+        "AccessDeniedException"
+
+
+# Rampart (docs/SECURITY.md "Fail closed": handlers act on Call::authorized_refs): with the alias
+# moved between A and B while calls run, no Encrypt allowed for key A ever uses key B.
+def test_an_alias_moved_during_calls_never_redirects_an_authorized_call(make_server):
+    import threading
+    s = make_server()
+    kms = s.client("kms")
+    a = kms.create_key(Description="A")["KeyMetadata"]["Arn"]
+    b = kms.create_key(Description="B")["KeyMetadata"]["Arn"]
+    kms.create_alias(AliasName="alias/flip", TargetKeyId=a)
+    user = kms_user_on_key(s, "flip-user", a)
+    stop = threading.Event()
+    flips = [0]
+
+    def flipper():
+        mover = s.client("kms")
+        while not stop.is_set():
+            mover.update_alias(AliasName="alias/flip", TargetKeyId=b if flips[0] % 2 == 0 else a)
+            flips[0] += 1
+
+    t = threading.Thread(target=flipper)
+    t.start()
+    allowed, refused = [], 0
+    try:
+        for _ in range(150):
+            try:
+                allowed.append(user.encrypt(KeyId="alias/flip", Plaintext=b"secret"))
+            except botocore.exceptions.ClientError as e:
+                assert e.response["Error"]["Code"] == "AccessDeniedException", e.response
+                refused += 1
+    finally:
+        stop.set()
+        t.join()
+    assert flips[0] > 10 and allowed  # the alias moved, and some calls were allowed
+    for out in allowed:
+        assert out["KeyId"] == a
+        assert kms.decrypt(CiphertextBlob=out["CiphertextBlob"])["KeyId"] == a
