@@ -109,6 +109,7 @@ class Validator {
         if (!v.is_array()) return;
         CheckLength(shape, v, static_cast<double>(v.as_array().size()), path, hide);
         const Member& elem = svc_.members[shape.first_member];
+        if (IsScalar(svc_.shape(elem.shape).type)) return CheckScalarList(elem.shape, v, path, hide);
         size_t i = 0;
         for (const auto& item : v.as_array()) {
           ++i;
@@ -191,6 +192,44 @@ class Validator {
   const std::vector<std::string>& failures() const { return failures_; }
 
  private:
+  static bool IsScalar(ShapeType t) {
+    return t == ShapeType::kString || t == ShapeType::kInteger || t == ShapeType::kLong ||
+           t == ShapeType::kFloat || t == ShapeType::kDouble;
+  }
+  // A list of scalars is reported once, under the list's name, with every constraint of its
+  // members: "Member must satisfy constraint: [<each>, Member must not be null]" (AWS's form).
+  void CheckScalarList(uint32_t elem_shape, const json::value& v, const std::string& path,
+                       bool hide) {
+    bool bad = false;
+    for (const auto& item : v.as_array()) {
+      Validator one(svc_);
+      if (!item.is_null()) one.Check(elem_shape, item, path, hide);
+      bad |= item.is_null() || !one.failures().empty();
+    }
+    if (!bad) return;
+    const Shape& es = svc_.shape(elem_shape);
+    bool sized = es.type == ShapeType::kString;
+    std::string all;
+    auto add = [&all](const std::string& c) { all += c + ", "; };
+    if (es.flags & model::kShapeHasMax) {
+      add(std::string("Member must have ") + (sized ? "length" : "value") +
+          " less than or equal to " + FormatLimit(es.max));
+    }
+    if (es.flags & model::kShapeHasMin) {
+      add(std::string("Member must have ") + (sized ? "length" : "value") +
+          " greater than or equal to " + FormatLimit(es.min));
+    }
+    if (es.enum_count > 0) {
+      std::string set;
+      for (std::string_view e : svc_.EnumValues(es)) set += (set.empty() ? "" : ", ") + std::string(e);
+      add("Member must satisfy enum value set: [" + set + "]");
+    }
+    if (!es.pattern.empty()) {
+      add("Member must satisfy regular expression pattern: " + std::string(es.pattern));
+    }
+    Fail(ValueAt(v, hide) + path + "' failed to satisfy constraint: Member must satisfy "
+         "constraint: [" + all + "Member must not be null]");
+  }
   static std::string Shown(const json::value& v, bool hide) {
     return hide ? std::string("'***'") : protocol::Shown(v);
   }

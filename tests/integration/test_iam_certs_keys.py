@@ -193,6 +193,8 @@ def test_signing_certificates(iam, tmp_path):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         iam.upload_signing_certificate(UserName="sig-alice", CertificateBody="garbage")
     assert code(e) == "MalformedCertificate"
+    # AWS's recorded answer (UploadSigningCertificate, 2026): the body in the message.
+    assert e.value.response["Error"]["Message"] == "Certificate garbage is malformed."
     listed = iam.list_signing_certificates(UserName="sig-alice")["Certificates"]
     assert len(listed) == 2
     iam.update_signing_certificate(UserName="sig-alice", CertificateId=cert["CertificateId"],

@@ -333,6 +333,12 @@ Result<std::vector<X509Ptr>> ParseCertificates(std::string_view pem, std::string
   return certs;
 }
 
+// AWS's answer for a certificate body that is not exactly one PEM certificate (recorded for
+// UploadSigningCertificate): the body, as sent, in the message.
+Error MalformedBody(std::string_view body) {
+  return MalformedCertificate("Certificate " + std::string(body) + " is malformed.");
+}
+
 // ---- Server certificates ----
 
 std::string ServerCertMissing(std::string_view name) {
@@ -355,10 +361,9 @@ Result<json::value> UploadServerCertificate(IamService& svc, const Call& call,
   RAMPART_RETURN_IF_ERROR(CheckPath(path));
   std::string_view body = Str(in, "CertificateBody");
   std::string_view private_key = Str(in, "PrivateKey");
-  RAMPART_ASSIGN_OR_RETURN(auto certs, ParseCertificates(body, "certificate"));
-  if (certs.size() != 1) {
-    return MalformedCertificate("The certificate body must hold exactly one certificate.");
-  }
+  auto parsed = ParseCertificates(body, "certificate");
+  if (!parsed.ok() || parsed->size() != 1) return MalformedBody(body);
+  auto& certs = *parsed;
   if (in.contains("CertificateChain")) {
     RAMPART_RETURN_IF_ERROR(ParseCertificates(Str(in, "CertificateChain"), "certificate chain"));
   }
@@ -527,10 +532,9 @@ Result<json::value> UploadSigningCertificate(IamService& svc, const Call& call,
                                              const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(std::string user, TargetUser(call, in, true));
   std::string_view body = Str(in, "CertificateBody");
-  RAMPART_ASSIGN_OR_RETURN(auto certs, ParseCertificates(body, "certificate"));
-  if (certs.size() != 1) {
-    return MalformedCertificate("The certificate body must hold exactly one certificate.");
-  }
+  auto parsed = ParseCertificates(body, "certificate");
+  if (!parsed.ok() || parsed->size() != 1) return MalformedBody(body);
+  auto& certs = *parsed;
   double not_after = AsnTime(X509_get0_notAfter(certs[0].get()));
   if (not_after > 0 && not_after < Now(call)) {
     return Error{"InvalidCertificate", "The certificate has expired.", 400, true};

@@ -56,6 +56,19 @@ TEST(Validation, NestedListMemberPath) {
             "constraint: Member must not be null");
 }
 
+// A list of scalars is reported once, under the list's name, with all its members' constraints
+// (IAM's recorded answer to UntagUser with a 129-character tag key, 2026).
+TEST(Validation, ListOfScalarsIsReportedOnceWithEveryMemberConstraint) {
+  Error e = MustFail(Query("Action=UntagUser&Version=2010-05-08&UserName=bob&TagKeys.member.1=ok&"
+                           "TagKeys.member.2=" + std::string(129, 'k')),
+                     "iam", "validate");
+  EXPECT_EQ(e.message,
+            "1 validation error detected: Value at 'tagKeys' failed to satisfy constraint: "
+            "Member must satisfy constraint: [Member must have length less than or equal to 128, "
+            "Member must have length greater than or equal to 1, Member must satisfy regular "
+            "expression pattern: [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+, Member must not be null]");
+}
+
 TEST(Validation, JsonRequiredMembersUseValidationException) {
   Error e = MustFail(Json("TrentService.Encrypt", "{}"), "kms", "validate");
   EXPECT_EQ(e.code, "ValidationException");
