@@ -157,3 +157,90 @@ def test_an_unanswering_provider_does_not_stall_other_callers(make_server, idp):
         assert errors == ["IDPCommunicationError"] * 8
     finally:
         hole.close()
+
+
+@pytest.fixture
+def own_idp(tmp_path):
+    p = Idp(str(tmp_path))
+    yield p
+    p.close()
+
+
+def control_jwks(idp):
+    """Makes the provider's /jwks answer after ctl["delay"] seconds, with ctl["status"]."""
+    ctl = {"delay": 0.0, "status": 200}
+    base = idp.httpd.RequestHandlerClass
+
+    class Handler(base):
+        def do_GET(self):
+            if self.path == "/jwks":
+                time.sleep(ctl["delay"])
+                if ctl["status"] != 200:
+                    idp.requests.append(self.path)
+                    self.send_response(ctl["status"])
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+            base.do_GET(self)
+
+    idp.httpd.RequestHandlerClass = Handler
+    return ctl
+
+
+def oidc_role(server, idp, name):
+    iam = server.client("iam")
+    arn = iam.create_open_id_connect_provider(
+        Url=idp.issuer, ClientIDList=["my-client"],
+        ThumbprintList=[idp.ca_thumbprint])["OpenIDConnectProviderArn"]
+    return make_role(iam, name, arn, "oidc", {})
+
+
+def test_concurrent_jwks_misses_share_one_fetch(make_server, own_idp):
+    # Rule (services/sts/jwks.h): concurrent misses for one issuer share one JWKS fetch.
+    ctl = control_jwks(own_idp)
+    ctl["delay"] = 1.0  # every caller arrives while the one fetch is in flight
+    s = make_server()
+    role = oidc_role(s, own_idp, "merge-role")
+    token = own_idp.token()
+    clients = [unsigned_sts(s) for _ in range(8)]
+    barrier = threading.Barrier(8)
+    subjects = []
+
+    def federated(sts):
+        barrier.wait()
+        try:
+            subjects.append(sts.assume_role_with_web_identity(
+                RoleArn=role, RoleSessionName="merged", WebIdentityToken=token)
+                ["SubjectFromWebIdentityToken"])
+        except ClientError as e:
+            subjects.append(e.response["Error"]["Code"])
+
+    callers = [threading.Thread(target=federated, args=(c,)) for c in clients]
+    for t in callers:
+        t.start()
+    for t in callers:
+        t.join(30)
+    assert subjects == ["user-123"] * 8
+    assert own_idp.requests.count("/.well-known/openid-configuration") == 1
+    assert own_idp.requests.count("/jwks") == 1
+
+
+def test_a_failed_jwks_fetch_is_remembered_not_refetched(make_server, own_idp):
+    # Rule (services/sts/jwks.h, kFailureTtlSeconds = 30, hard-coded): a failed fetch is cached.
+    ctl = control_jwks(own_idp)
+    ctl["status"] = 500
+    s = make_server()
+    role = oidc_role(s, own_idp, "fail-role")
+    token = own_idp.token()
+    with pytest.raises(ClientError) as first:
+        assume_web(s, role, token)
+    assert error_code(first) == "IDPCommunicationError"
+    assert own_idp.requests.count("/jwks") == 1
+    ctl["status"] = 200  # the provider recovers; the remembered failure still answers
+    for _ in range(5):
+        time.sleep(0.5)
+        with pytest.raises(ClientError) as again:
+            assume_web(s, role, token)
+        assert again.value.response["Error"] == first.value.response["Error"]
+    assert own_idp.requests.count("/.well-known/openid-configuration") == 1
+    assert own_idp.requests.count("/jwks") == 1

@@ -363,6 +363,68 @@ def test_a_damaged_record_in_the_middle_costs_one_record_and_is_reported(make_se
         s3.stop()
 
 
+def test_an_event_history_gap_reaches_the_trail_files_and_they_still_validate(make_server):
+    # Rule (docs/OPERATIONS.md): the EventHistoryGap event that LookupEvents shows, trails show.
+    opts = ("--trail-delivery-seconds", "3600", "--trail-digest-seconds", "2")  # forced delivery
+    s = make_server(*opts)
+    arn = s.client("cloudtrail").create_trail(
+        Name="trail1", S3BucketName="audit", EnableLogFileValidation=True)["TrailARN"]
+    s.client("cloudtrail").start_logging(Name="trail1")
+    sts = s.client("sts")
+    for _ in range(40):
+        sts.get_caller_identity()
+    assert s.stop() == 0
+    log = os.path.join(s.data_dir, "events", "events.log")
+    data = bytearray(open(log, "rb").read())
+    frames = _record_frames(data)
+    assert len(frames) >= 40
+    data[frames[9] + 12] ^= 0x40
+    open(log, "wb").write(bytes(data))
+
+    s2 = Server(*opts, data_dir=s.data_dir).start()
+    try:
+        gaps = s2.client("cloudtrail").lookup_events(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": "EventHistoryGap"}])["Events"]
+        assert len(gaps) == 1
+        p = run("trail", "deliver", "--data-dir", s.data_dir)
+        assert p.returncode == 0, p.stdout + p.stderr
+
+        def gap_files():
+            return [f for f in _trail_files(s.data_dir, "audit")
+                    if any(r["eventName"] == "EventHistoryGap"
+                           for r in json.loads(gzip.open(f).read())["Records"])]
+
+        def digested(name):
+            root = os.path.join(s.data_dir, "trails", "audit")
+            for dirpath, _, names in os.walk(root):
+                for n in names:
+                    if "/CloudTrail-Digest/" in dirpath and n.endswith(".json.gz"):
+                        listed = json.loads(gzip.open(os.path.join(dirpath, n)).read())["logFiles"]
+                        if any(lf["s3Object"] == os.path.relpath(name, root) for lf in listed):
+                            return True
+            return False
+
+        deadline = time.time() + 20
+        while not (gap_files() and digested(gap_files()[0])) and time.time() < deadline:
+            time.sleep(0.3)
+        files = gap_files()
+        assert len(files) == 1 and digested(files[0])
+        delivered = [r for r in json.loads(gzip.open(files[0]).read())["Records"]
+                     if r["eventName"] == "EventHistoryGap"]
+        assert [r["eventID"] for r in delivered] == [gaps[0]["EventId"]]
+        assert delivered[0]["errorCode"] == "RecordsLost"
+        assert delivered[0]["additionalEventData"]["lostRecords"] == 1
+        gap_key = os.path.relpath(files[0], os.path.join(s.data_dir, "trails", "audit"))
+    finally:
+        s2.stop()
+    assert s2.proc.returncode == 0
+    v = run("trail", "validate", "--trail-arn", arn, "--data-dir", s.data_dir, "--verbose",
+            timeout=60)
+    assert v.returncode == 0, v.stdout + v.stderr
+    assert "INVALID" not in v.stdout + v.stderr
+    assert f"Log file\ts3://audit/{gap_key}\tvalid" in v.stdout, v.stdout
+
+
 def test_audit_sync_modes(make_server, tmp_path):
     code, err = serve_once(str(tmp_path / "d"), "--audit-sync", "sometimes")
     assert code != 0 and "--audit-sync must be none, interval or always" in err

@@ -299,7 +299,7 @@ Result<KeyRef> KmsService::FindAuthorized(const Call& call, std::string_view key
     if (resolved.empty()) {
       auto now = FindUncached(call, key_id);
       if (!now.ok()) return now;
-      return NotFound("Key '" + std::string(key_id) + "' does not exist");
+      return NotFound("Key '" + (*now)->arn + "' does not exist");
     }
     std::string account = call.principal.account_id;
     if (StartsWith(key_id, "arn:")) {
@@ -343,6 +343,10 @@ Result<KeyRef> KmsService::FindUncached(const Call& call, std::string_view key_i
     }
   } else {
     id = std::string(key_id);
+    // A key id is a UUID or a multi-Region "mrk-" id; anything else is no id at all.
+    bool uuid = id.size() == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-';
+    bool mrk = IsMultiRegionId(id) && id.size() == 36;
+    if (!uuid && !mrk) return NotFound("Invalid keyId " + id);
   }
   id = StorageId(id, region);
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, Get(account, id, call.now_epoch_seconds));
