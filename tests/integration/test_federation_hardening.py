@@ -1,6 +1,7 @@
 """Federation that holds against an attacker: JWT signatures before claims, bounded time
 arithmetic, strong keys only; SAML assertions confirmed as AWS requires and never replayed;
-a provider that never answers does not stall other callers."""
+a provider that never answers does not stall other callers; concurrent misses share one JWKS
+fetch and a failed fetch is remembered."""
 import base64
 import json
 import os

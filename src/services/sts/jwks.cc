@@ -1,5 +1,7 @@
 #include "services/sts/jwks.h"
 
+#include <chrono>
+
 namespace rampart::services::sts {
 
 namespace json = boost::json;
@@ -21,13 +23,17 @@ void JwksCache::Stop() {
   }
 }
 
+const JwksCache::Entry* JwksCache::Fresh(const std::string& key, int64_t now) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || now < it->second.at) return nullptr;
+  int64_t ttl = it->second.result.ok() ? kTtlSeconds : kFailureTtlSeconds;
+  return now - it->second.at >= ttl ? nullptr : &it->second;
+}
+
 std::optional<Result<json::array>> JwksCache::Get(const std::string& key, int64_t now) {
   std::lock_guard lock(mu_);
-  auto it = entries_.find(key);
-  if (it == entries_.end() || now < it->second.at) return std::nullopt;
-  int64_t ttl = it->second.result.ok() ? kTtlSeconds : kFailureTtlSeconds;
-  if (now - it->second.at >= ttl) return std::nullopt;
-  return it->second.result;
+  if (const Entry* e = Fresh(key, now)) return e->result;
+  return std::nullopt;
 }
 
 void JwksCache::Put(const std::string& key, json::array keys, int64_t now) {
@@ -39,7 +45,8 @@ void JwksCache::Put(const std::string& key, json::array keys, int64_t now) {
 void JwksCache::Begin(const std::string& key, Fetcher fetch, int64_t now) {
   {
     std::lock_guard lock(mu_);
-    if (stopping_ || pending_.count(key)) return;  // one fetch per key at a time
+    // One fetch per key at a time, and none when one finished since the caller looked.
+    if (stopping_ || pending_.count(key) || Fresh(key, now)) return;
     pending_[key];
     queue_.push_back({key, std::move(fetch), now});
   }
@@ -66,11 +73,16 @@ void JwksCache::Work() {
     Job job = std::move(queue_.front());
     queue_.pop_front();
     lock.unlock();
+    auto started = std::chrono::steady_clock::now();
     Result<json::array> result = job.fetch();
+    // Cached as of when the answer came (the caller's clock plus the fetch's duration), so a
+    // slow provider's failure is still remembered for the whole kFailureTtlSeconds.
+    int64_t took = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::steady_clock::now() - started).count();
     lock.lock();
     if (stopping_) return;
     if (entries_.size() > 1000) entries_.clear();
-    entries_[job.key] = Entry{job.now, std::move(result)};
+    entries_[job.key] = Entry{job.now + took, std::move(result)};
     std::vector<std::function<void()>> waiters = std::move(pending_[job.key]);
     pending_.erase(job.key);
     lock.unlock();

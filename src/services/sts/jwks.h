@@ -58,6 +58,8 @@ class JwksCache {
     int64_t at = 0;
     Result<boost::json::array> result = boost::json::array();
   };
+  // The entry of `key` still valid at `now`, or null. Called with mu_ held.
+  const Entry* Fresh(const std::string& key, int64_t now) const;
   struct Job {
     std::string key;
     Fetcher fetch;
