@@ -1,12 +1,17 @@
-// libFuzzer target: ParsePolicy on arbitrary bytes, then Evaluate with whatever parsed, so both
-// the parser and the compiled matchers see hostile input. The first byte picks the policy type.
+// libFuzzer target: a policy document on arbitrary bytes through everything that reads one: AWS's
+// write-time validation (ValidateAsAws, with its located message) and the linter behind
+// `rampart policy validate --json`, then ParsePolicy and Evaluate with whatever parsed, so the
+// validators, the parser and the compiled matchers all see hostile input. The first byte picks
+// the policy type.
 // Seed corpus: fuzz/corpus/policy_parse/. Run: policy_parse_fuzz fuzz/corpus/policy_parse
 
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "policy/aws_validate.h"
 #include "policy/evaluate.h"
+#include "policy/lint.h"
 #include "policy/policy.h"
 #include "policy/request.h"
 
@@ -15,6 +20,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (size < 1) return 0;
   const PolicyType type = static_cast<PolicyType>(data[0] % 10);
   std::string_view text(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (auto issue = ValidateAsAws(text, type, "user fuzz")) (void)ExplainedMessage(*issue);
+  (void)LintPolicy(text, type);
   auto policy = ParsePolicy(text, type, "fuzz");
   if (!policy.ok()) return 0;
 
