@@ -151,6 +151,21 @@ int64_t NextEvent(const json::object& doc) {
 
 }  // namespace
 
+namespace {
+
+void MakeMaterialIds(KeyEntry& k) {
+  k.material_ids.clear();
+  auto* mats = k.doc.if_contains("Materials");
+  if (!mats || !mats->is_array()) return;
+  for (const auto& m : mats->as_array()) {
+    if (!m.is_object() || !m.as_object().contains("Version")) continue;
+    int64_t v = m.as_object().at("Version").to_number<int64_t>();
+    k.material_ids.emplace_back(v, crypto::Sha256Hex(Binding(k, v) + "#material"));
+  }
+}
+
+}  // namespace
+
 Result<KeyRef> KmsService::Load(const std::string& account, const std::string& key_id) {
   auto entry = std::make_shared<KeyEntry>();
   bool found = false;
@@ -174,6 +189,7 @@ Result<KeyRef> KmsService::Load(const std::string& account, const std::string& k
   entry->key_id = key_id;
   entry->arn = std::string(Str(entry->metadata(), "Arn"));
   entry->id = std::string(Str(entry->metadata(), "KeyId"));
+  MakeMaterialIds(*entry);
   auto pol = policy::ParsePolicy(Str(entry->doc, "Policy"), policy::PolicyType::kKeyPolicy,
                                  entry->arn);
   // A key policy that no longer parses denies everyone, the account root too.
@@ -222,6 +238,7 @@ Result<KeyRef> KmsService::WithPrimaryMaterial(const KeyRef& replica, const std:
       merged->doc.erase(member);
     }
   }
+  merged->material_ids = primary->material_ids;  // bound without a Region: the same ids
   return KeyRef(merged);
 }
 
@@ -273,8 +290,12 @@ void NoteKey(const Call& call, const KeyEntry& k) {
 }
 
 std::string MaterialId(const KeyEntry& k, int64_t version) {
+  for (const auto& [v, id] : k.material_ids) {
+    if (v == version) return id;
+  }
   return crypto::Sha256Hex(Binding(k, version) + "#material");
 }
+
 
 void NoteMaterial(const Call& call, std::string_view member, const KeyEntry& k, int64_t version) {
   if (call.record) call.record->additional[member] = MaterialId(k, version);

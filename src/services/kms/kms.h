@@ -47,6 +47,9 @@ namespace json = boost::json;
 struct KeyEntry {
   std::string account, key_id, arn;
   std::string id;  // the key id callers see (key_id without "@<region>")
+  // MaterialId of each material version, made once when the key is loaded (a SHA-256 per call
+  // cost ~8k instructions).
+  std::vector<std::pair<int64_t, std::string>> material_ids;
   json::object doc;
   std::shared_ptr<const policy::Policy> policy;  // compiled key policy (denies all if it does not parse)
   std::vector<json::object> grants;
