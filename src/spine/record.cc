@@ -177,7 +177,16 @@ void Parts(const CallFacts& f, const store::EventView& r, RecordBuffers& b, stor
   b.elements.clear();
   b.additional.clear();
   b.identity.clear();
+  x.request_params = x.response_elements = x.additional_json = x.identity_json = {};
   if (!f.service || !f.operation) return;
+  auto empty = [](const json::value* doc) {
+    return !doc || (doc->is_object() && doc->as_object().empty());
+  };
+  bool ok = !f.error && f.output;
+  bool logs = ok && LogsResponse(f.operation->name, r.read_only) && !empty(f.output);
+  bool plain = !f.notes || f.notes->empty();
+  bool rules = HasRules(f.service->id, f.operation->name);
+  if (empty(f.input) && !logs && plain && !rules) return;  // GetCallerIdentity: nothing to write
   alignas(16) unsigned char arena[8192];
   json::monotonic_resource mr(arena, sizeof arena);
   json::storage_ptr sp(&mr);
@@ -190,15 +199,10 @@ void Parts(const CallFacts& f, const store::EventView& r, RecordBuffers& b, stor
     style.response = response;
     return TrailView(*f.service, shape, *doc, sp, style);
   };
-  bool ok = !f.error && f.output;
   json::value params = view(f.operation->input, f.input, false);
-  json::value elements =
-      view(f.operation->output, ok && LogsResponse(f.operation->name, r.read_only) ? f.output : nullptr,
-           true);
+  json::value elements = view(f.operation->output, logs ? f.output : nullptr, true);
   json::object additional(sp);
-  bool plain = !f.notes || f.notes->empty();
-  if (!plain || f.service->id == "kms" || f.service->id == "sts" ||
-      f.operation->name == "CreateRole") {
+  if (!plain || rules) {
     RecordShape shape{f.service->id, f.operation->name, f.region, f.host_header, ok,
                       f.principal, f.notes, &b.resources};
     ShapeRecord(shape, params, elements, additional);

@@ -114,6 +114,11 @@ bool LogsResponse(std::string_view op, bool read_only) {
   return !read_only || StartsWith(op, "AssumeRole");
 }
 
+bool HasRules(std::string_view service, std::string_view op) {
+  return service == "kms" || (service == "sts" && StartsWith(op, "AssumeRole")) ||
+         (service == "iam" && op == "CreateRole");
+}
+
 void ShapeRecord(const RecordShape& in, json::value& params, json::value& elements,
                  json::object& additional) {
   if (const services::RecordNotes* n = in.notes) {

@@ -23,6 +23,9 @@ bool IsReadOnly(std::string_view operation);
 // and for the role assumptions (without their secrets).
 bool LogsResponse(std::string_view operation, bool read_only);
 
+// Whether ShapeRecord has rules for the operation (beyond applying a handler's notes).
+bool HasRules(std::string_view service, std::string_view operation);
+
 struct RecordShape {
   std::string_view service, operation, region, host;
   bool ok = false;  // the call succeeded
