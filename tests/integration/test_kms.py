@@ -693,6 +693,8 @@ def test_multi_region_keys_replicate_and_move_their_primary(fast):
         "AlreadyExistsException"
     assert err(lambda: west.replicate_key(KeyId=kid, ReplicaRegion="eu-west-1")) == \
         "UnsupportedOperationException"  # only the primary replicates
+    assert err(lambda: east.replicate_key(KeyId=kid, ReplicaRegion="xx-nowhere-9")) == \
+        "UnsupportedOperationException"  # a Region KMS is not in
     plain = east.create_key()["KeyMetadata"]
     assert err(lambda: east.replicate_key(KeyId=plain["KeyId"], ReplicaRegion="us-west-2")) == \
         "UnsupportedOperationException"

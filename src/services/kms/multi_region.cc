@@ -10,6 +10,7 @@
 #include <cmath>
 
 #include "common/strings.h"
+#include "protocol/model.h"
 #include "services/kms/kms.h"
 
 namespace rampart::services::kms {
@@ -68,20 +69,6 @@ Status WriteFamily(store::EntityTx& tx, const std::string& account, const Family
   return {};
 }
 
-// AWS Region names: letters and digits in dash-separated parts ("us-east-1", "us-gov-west-1").
-bool RegionShaped(std::string_view r) {
-  auto parts = Split(r, '-');
-  if (parts.size() < 3 || r.size() > 32) return false;
-  for (std::string_view p : parts) {
-    if (p.empty() || !std::all_of(p.begin(), p.end(), [](char c) {
-          return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
-        })) {
-      return false;
-    }
-  }
-  return true;
-}
-
 // The primary key a family operation names, in the caller's Region.
 Result<KeyRef> PrimaryKey(KmsService& svc, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, svc.Find(call, Str(in, "KeyId")));
@@ -100,11 +87,11 @@ Result<KeyRef> PrimaryKey(KmsService& svc, const Call& call, const json::object&
 
 Result<json::value> ReplicateKey(KmsService& svc, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, PrimaryKey(svc, call, in));
+  // The model's pattern (^([a-z]+-){2,3}\d+$) was checked with the input; the Region must be
+  // one KMS is in (model::KnownRegions, the Regions a request may be signed for).
   std::string region(Str(in, "ReplicaRegion"));
-  if (!RegionShaped(region)) {
-    return Validation("1 validation error detected: Value '" + region +
-                      "' at 'replicaRegion' failed to satisfy constraint: Member must satisfy "
-                      "regular expression pattern: ^([a-z]+-){2,3}\\d+$");
+  if (!model::IsKnownRegion(region)) {
+    return Unsupported("KMS is not available in the Region " + region + ".");
   }
   Family f = FamilyOf(k->metadata());
   if (region == f.primary_region ||
