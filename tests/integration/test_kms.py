@@ -15,6 +15,17 @@ import pytest
 from conftest import Server
 
 
+def wait_gone(describe, seconds):
+    """Polls `describe` until it raises (the key was deleted) or `seconds` pass."""
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            describe()
+            time.sleep(0.1)
+        except botocore.exceptions.ClientError:
+            return
+
+
 def err(call):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         call()
@@ -185,13 +196,7 @@ def test_pending_deletion_refuses_use_then_key_is_deleted(make_server):
     assert kms.describe_key(KeyId=key)["KeyMetadata"]["KeyState"] == "Disabled"
     kms.enable_key(KeyId=key)
     kms.schedule_key_deletion(KeyId=key, PendingWindowInDays=7)  # 1.4 s on this server
-    deadline = time.time() + 15
-    while time.time() < deadline:
-        try:
-            kms.describe_key(KeyId=key)
-            time.sleep(0.2)
-        except botocore.exceptions.ClientError:
-            break
+    wait_gone(lambda: kms.describe_key(KeyId=key), 15)
     assert err(lambda: kms.describe_key(KeyId=key)) == "NotFoundException"
     assert err(lambda: kms.decrypt(CiphertextBlob=blob)) == "NotFoundException"
     assert "alias/doomed" not in [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
@@ -714,13 +719,7 @@ def test_multi_region_keys_replicate_and_move_their_primary(fast):
     out = west.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
     assert out["KeyState"] == "PendingReplicaDeletion" and "DeletionDate" not in out
     east.schedule_key_deletion(KeyId=kid, PendingWindowInDays=7)
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        try:
-            east.describe_key(KeyId=kid)
-            time.sleep(0.1)
-        except botocore.exceptions.ClientError:
-            break
+    wait_gone(lambda: east.describe_key(KeyId=kid), 10)
     assert err(lambda: east.describe_key(KeyId=kid)) == "NotFoundException"
     state = west.describe_key(KeyId=kid)["KeyMetadata"]
     assert state["KeyState"] in ("PendingDeletion",) and state["MultiRegionConfiguration"]["ReplicaKeys"] == []

@@ -321,18 +321,23 @@ def _record_frames(data):
     return out
 
 
+def _damage_tenth_record(data_dir):
+    """Flips a bit inside the 10th record frame of a stopped server's event log."""
+    log = os.path.join(data_dir, "events", "events.log")
+    data = bytearray(open(log, "rb").read())
+    frames = _record_frames(data)
+    assert len(frames) >= 40
+    data[frames[9] + 12] ^= 0x40
+    open(log, "wb").write(bytes(data))
+
+
 def test_a_damaged_record_in_the_middle_costs_one_record_and_is_reported(make_server):
     s = make_server()
     sts = s.client("sts")
     for _ in range(40):
         sts.get_caller_identity()
     assert s.stop() == 0
-    log = os.path.join(s.data_dir, "events", "events.log")
-    data = bytearray(open(log, "rb").read())
-    frames = _record_frames(data)
-    assert len(frames) >= 40
-    data[frames[9] + 12] ^= 0x40
-    open(log, "wb").write(bytes(data))
+    _damage_tenth_record(s.data_dir)
 
     s2 = Server(data_dir=s.data_dir).start()
     try:
@@ -374,12 +379,7 @@ def test_an_event_history_gap_reaches_the_trail_files_and_they_still_validate(ma
     for _ in range(40):
         sts.get_caller_identity()
     assert s.stop() == 0
-    log = os.path.join(s.data_dir, "events", "events.log")
-    data = bytearray(open(log, "rb").read())
-    frames = _record_frames(data)
-    assert len(frames) >= 40
-    data[frames[9] + 12] ^= 0x40
-    open(log, "wb").write(bytes(data))
+    _damage_tenth_record(s.data_dir)
 
     s2 = Server(*opts, data_dir=s.data_dir).start()
     try:

@@ -39,6 +39,12 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
 
 bool IsMultiRegionId(std::string_view id) { return StartsWith(id, "mrk-"); }
 
+bool KeyIdShaped(std::string_view id) {
+  if (id.size() != 36) return false;
+  if (IsMultiRegionId(id)) return true;
+  return id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-';
+}
+
 std::string StorageId(std::string_view id, std::string_view region) {
   if (!IsMultiRegionId(id) || id.find('@') != std::string_view::npos) return std::string(id);
   return std::string(id) + "@" + std::string(region);
@@ -364,10 +370,7 @@ Result<KeyRef> KmsService::FindUncached(const Call& call, std::string_view key_i
     }
   } else {
     id = std::string(key_id);
-    // A key id is a UUID or a multi-Region "mrk-" id; anything else is no id at all.
-    bool uuid = id.size() == 36 && id[8] == '-' && id[13] == '-' && id[18] == '-' && id[23] == '-';
-    bool mrk = IsMultiRegionId(id) && id.size() == 36;
-    if (!uuid && !mrk) return NotFound("Invalid keyId " + id);
+    if (!KeyIdShaped(id)) return NotFound("Invalid keyId " + id);
   }
   id = StorageId(id, region);
   RAMPART_ASSIGN_OR_RETURN(KeyRef k, Get(account, id, call.now_epoch_seconds));

@@ -65,7 +65,6 @@ std::string Aad(std::string_view header, const Context& ctx) {
   return aad;
 }
 
-bool KeyIdShaped(std::string_view id) { return id.size() == 36; }
 
 Result<std::string> SymmetricEncrypt(KmsService& svc, const KeyEntry& k, std::string_view plaintext,
                                      const Context& ctx) {
@@ -459,7 +458,6 @@ std::optional<std::pair<std::string, std::string>> BlobKey(std::string_view blob
   if (blob[1] == kFormatMultiRegion) return std::make_pair(std::move(account), "mrk-" + hex);
   std::string id = hex.substr(0, 8) + "-" + hex.substr(8, 4) + "-" + hex.substr(12, 4) + "-" +
                    hex.substr(16, 4) + "-" + hex.substr(20);
-  if (!KeyIdShaped(id)) return std::nullopt;
   return std::make_pair(std::move(account), std::move(id));
 }
 

@@ -123,6 +123,8 @@ std::string KeyArn(std::string_view region, std::string_view account, std::strin
 // Where a key id is stored: "mrk-..." ids in `region` ("<id>@<region>"), others as they are.
 std::string StorageId(std::string_view id, std::string_view region);
 bool IsMultiRegionId(std::string_view id);
+// A key id as KMS writes one: a UUID, or "mrk-" and 32 hex digits.
+bool KeyIdShaped(std::string_view id);
 // The binding of material `version` for a key with this metadata (KeyStore): "<ARN>#<version>",
 // for multi-Region keys "arn:aws:kms::<account>:key/<id>#<version>" (the same in every Region).
 std::string MaterialBinding(const json::object& metadata, int64_t version);
