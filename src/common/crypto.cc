@@ -276,13 +276,13 @@ EVP_CIPHER_CTX* ThreadCtx(bool encrypt) {
 }
 }  // namespace
 
-Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
-                             std::string_view aad) {
+Status AeadSealTo(std::string_view key, std::string_view nonce, std::string_view plaintext,
+                  std::string_view aad, std::string& out) {
   if (key.size() != 32) return Error::Internal("AEAD key must be 32 bytes");
+  if (nonce.size() != kNonce) return Error::Internal("AEAD nonce must be 12 bytes");
   EVP_CIPHER_CTX* ctx = ThreadCtx(true);
-  std::string nonce = RandomBytes(kNonce);
-  std::string out = nonce;
-  out.resize(kNonce + plaintext.size() + kTag);
+  size_t at = out.size();
+  out.resize(at + plaintext.size() + kTag);
   int len = 0;
   auto* k = reinterpret_cast<const unsigned char*>(key.data());
   auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
@@ -290,41 +290,93 @@ Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
       (!aad.empty() && EVP_EncryptUpdate(ctx, nullptr, &len,
                                          reinterpret_cast<const unsigned char*>(aad.data()),
                                          static_cast<int>(aad.size())) != 1) ||
-      EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()) + kNonce, &len,
+      EVP_EncryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()) + at, &len,
                         reinterpret_cast<const unsigned char*>(plaintext.data()),
                         static_cast<int>(plaintext.size())) != 1 ||
       EVP_EncryptFinal_ex(ctx, nullptr, &len) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTag,
-                          out.data() + kNonce + plaintext.size()) != 1) {
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, kTag, out.data() + at + plaintext.size()) !=
+          1) {
+    out.resize(at);
     return Error::Internal("AES-GCM encryption failed");
   }
+  return {};
+}
+
+Status AeadOpenTo(std::string_view key, std::string_view nonce, std::string_view sealed,
+                  std::string_view aad, std::string& out) {
+  if (key.size() != 32) return Error::Internal("AEAD key must be 32 bytes");
+  if (nonce.size() != kNonce) return Error::Internal("AEAD nonce must be 12 bytes");
+  if (sealed.size() < kTag) return Error::Internal("sealed data is truncated");
+  size_t ct_len = sealed.size() - kTag;
+  EVP_CIPHER_CTX* ctx = ThreadCtx(false);
+  size_t at = out.size();
+  out.resize(at + ct_len);
+  int len = 0;
+  auto* k = reinterpret_cast<const unsigned char*>(key.data());
+  auto* iv = reinterpret_cast<const unsigned char*>(nonce.data());
+  unsigned char tag[kTag];
+  std::memcpy(tag, sealed.data() + ct_len, kTag);
+  if (EVP_DecryptInit_ex(ctx, AesGcm(), nullptr, k, iv) != 1 ||
+      (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &len,
+                                         reinterpret_cast<const unsigned char*>(aad.data()),
+                                         static_cast<int>(aad.size())) != 1) ||
+      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()) + at, &len,
+                        reinterpret_cast<const unsigned char*>(sealed.data()),
+                        static_cast<int>(ct_len)) != 1 ||
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag) != 1 ||
+      EVP_DecryptFinal_ex(ctx, nullptr, &len) != 1) {
+    out.resize(at);
+    return Error::Internal("AES-GCM authentication failed");
+  }
+  return {};
+}
+
+Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
+                             std::string_view aad) {
+  std::string nonce = RandomBytes(kNonce);
+  std::string out = nonce;
+  RAMPART_RETURN_IF_ERROR(AeadSealTo(key, nonce, plaintext, aad, out));
   return out;
 }
 
 Result<std::string> AeadOpen(std::string_view key, std::string_view sealed,
                              std::string_view aad) {
-  if (key.size() != 32) return Error::Internal("AEAD key must be 32 bytes");
   if (sealed.size() < kNonce + kTag) return Error::Internal("sealed data is truncated");
-  size_t ct_len = sealed.size() - kNonce - kTag;
-  EVP_CIPHER_CTX* ctx = ThreadCtx(false);
-  std::string out(ct_len, '\0');
-  int len = 0;
-  auto* k = reinterpret_cast<const unsigned char*>(key.data());
-  auto* iv = reinterpret_cast<const unsigned char*>(sealed.data());
-  unsigned char tag[kTag];
-  std::memcpy(tag, sealed.data() + kNonce + ct_len, kTag);
-  if (EVP_DecryptInit_ex(ctx, AesGcm(), nullptr, k, iv) != 1 ||
-      (!aad.empty() && EVP_DecryptUpdate(ctx, nullptr, &len,
-                                         reinterpret_cast<const unsigned char*>(aad.data()),
-                                         static_cast<int>(aad.size())) != 1) ||
-      EVP_DecryptUpdate(ctx, reinterpret_cast<unsigned char*>(out.data()), &len,
-                        reinterpret_cast<const unsigned char*>(sealed.data()) + kNonce,
-                        static_cast<int>(ct_len)) != 1 ||
-      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, kTag, tag) != 1 ||
-      EVP_DecryptFinal_ex(ctx, nullptr, &len) != 1) {
-    return Error::Internal("AES-GCM authentication failed");
+  std::string out;
+  RAMPART_RETURN_IF_ERROR(
+      AeadOpenTo(key, sealed.substr(0, kNonce), sealed.substr(kNonce), aad, out));
+  return out;
+}
+
+std::optional<std::string> HexDecode(std::string_view hex) {
+  if (hex.size() % 2) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out(hex.size() / 2, '\0');
+  for (size_t i = 0; i < out.size(); ++i) {
+    int hi = nibble(hex[2 * i]), lo = nibble(hex[2 * i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out[i] = static_cast<char>(hi << 4 | lo);
   }
   return out;
+}
+
+std::string Md5(std::string_view data) {
+  unsigned char d[16];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_md5(), nullptr);
+  return std::string(reinterpret_cast<char*>(d), 16);
+}
+
+std::string Sha1(std::string_view data) {
+  unsigned char d[20];
+  unsigned int n = 0;
+  EVP_Digest(data.data(), data.size(), d, &n, EVP_sha1(), nullptr);
+  return std::string(reinterpret_cast<char*>(d), 20);
 }
 
 }  // namespace rampart::crypto

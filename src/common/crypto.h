@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,6 +32,8 @@ inline std::string HexEncode(std::string_view s) {
   return HexEncode(reinterpret_cast<const uint8_t*>(s.data()), s.size());
 }
 std::string Sha256Hex(std::string_view data);
+// Lower- or upper-case hex to bytes; nullopt for an odd length or a non-hex character.
+std::optional<std::string> HexDecode(std::string_view hex);
 
 // Constant-time equality; lengths are not secret.
 bool ConstantTimeEquals(std::string_view a, std::string_view b);
@@ -54,5 +57,15 @@ Result<std::string> AeadSeal(std::string_view key, std::string_view plaintext,
                              std::string_view aad = {});
 Result<std::string> AeadOpen(std::string_view key, std::string_view sealed,
                              std::string_view aad = {});
+// The same with a nonce the caller chose (12 bytes; never reuse one under a key): appends
+// ciphertext || tag (Seal) or the plaintext (Open) to `out`; on error `out` is unchanged.
+Status AeadSealTo(std::string_view key, std::string_view nonce, std::string_view plaintext,
+                  std::string_view aad, std::string& out);
+Status AeadOpenTo(std::string_view key, std::string_view nonce, std::string_view sealed,
+                  std::string_view aad, std::string& out);
+
+// Raw digests (16 and 20 bytes): S3's Content-MD5 and ETags, and its SHA-1 checksum.
+std::string Md5(std::string_view data);
+std::string Sha1(std::string_view data);
 
 }  // namespace rampart::crypto

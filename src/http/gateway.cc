@@ -16,6 +16,8 @@
 #include "common/strings.h"
 #include "protocol/codec.h"
 #include "spine/record.h"
+#include "spine/record_rules.h"
+#include "http/sigv4/chunked.h"
 
 namespace rampart::http {
 
@@ -186,6 +188,70 @@ bool HasQuerySignature(std::string_view query) {
   return false;
 }
 
+// An S3 body sent aws-chunked (x-amz-content-sha256: STREAMING-...): decoded into `out`, its
+// chunk signatures checked with `signer` (null before enforcement in --dev: only unsigned
+// streams decode then), its trailers (x-amz-checksum-*) added to the request's headers, and
+// "aws-chunked" taken out of Content-Encoding (S3 does not store it).
+Status Dechunk(Request& req, const sigv4::ChunkSigner* signer, std::string& out) {
+  auto mode = sigv4::StreamingMode(FindHeader(req.headers, "x-amz-content-sha256"));
+  if (!mode) return {};
+  std::string_view decoded = FindHeader(req.headers, "x-amz-decoded-content-length");
+  uint64_t length = 0;
+  if (decoded.empty() || decoded.size() > 19 ||
+      decoded.find_first_not_of("0123456789") != std::string_view::npos) {
+    return Error{"MissingContentLength", "You must provide the Content-Length HTTP header.", 411,
+                 true};
+  }
+  length = std::stoull(std::string(decoded));
+  if (*mode != sigv4::ChunkedMode::kUnsignedTrailer && !signer) {
+    return Error{"NotImplemented",
+                 "Signed aws-chunked uploads need an enforced signature (not --dev before "
+                 "enforcement)",
+                 501, true};
+  }
+  RAMPART_ASSIGN_OR_RETURN(sigv4::DecodedChunks chunks,
+                           sigv4::DecodeChunked(req.body, *mode, signer, length));
+  std::string_view announced = FindHeader(req.headers, "x-amz-trailer");
+  for (auto& [name, value] : chunks.trailers) {
+    if (!IEquals(Trim(announced), name)) {
+      return Error{"MalformedTrailerError",
+                   "The request contained trailing data that was not well-formed or did not "
+                   "conform to our published schema.",
+                   400, true};
+    }
+    if (!HasHeader(req.headers, name)) req.headers.push_back({name, value});
+  }
+  for (HttpHeader& h : req.headers) {
+    if (!IEquals(h.name, "content-encoding")) continue;
+    std::string kept;
+    for (std::string_view part : Split(h.value, ',')) {
+      part = Trim(part);
+      if (part.empty() || IEquals(part, "aws-chunked")) continue;
+      if (!kept.empty()) kept += ",";
+      kept += part;
+    }
+    h.value = kept;
+  }
+  out = std::move(chunks.data);
+  return {};
+}
+
+// The bucket of a virtual-hosted-style S3 Host header ("bucket.s3.amazonaws.com",
+// "bucket.s3.eu-west-1.amazonaws.com", "bucket.s3-eu-west-1.amazonaws.com",
+// "bucket.localhost:4566"), or "" for a path-style one.
+std::string_view VirtualHostBucket(std::string_view host) {
+  if (!host.empty() && host.front() == '[') return {};  // IPv6 literal
+  host = host.substr(0, host.rfind(':') == std::string_view::npos ? host.size() : host.rfind(':'));
+  size_t at = host.find(".s3.");
+  if (at == std::string_view::npos) at = host.find(".s3-");
+  if (at == std::string_view::npos && host.size() > 10 &&
+      host.substr(host.size() - 10) == ".localhost") {
+    at = host.size() - 10;
+  }
+  if (at == std::string_view::npos || at == 0) return {};
+  return host.substr(0, at);
+}
+
 Error MissingAuth(const Exchange& ex) {
   if (ex.wire == protocol::Wire::kRestXml) {
     return {"AccessDenied", "Access Denied", 403, true};
@@ -312,7 +378,10 @@ void Gateway::Handle(Request& req, Responder respond) {
   metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
                    outcome.operation ? outcome.operation->name : "unknown", res.status, seconds);
   LogAccess(req, outcome, res.status, seconds);
-  if (!opts_.audit || !outcome.service || !outcome.operation) return respond(std::move(res));
+  if (!opts_.audit || !outcome.service || !outcome.operation ||
+      spine::IsDataEvent(outcome.service->id, outcome.operation->name)) {
+    return respond(std::move(res));
+  }
 
   // 8. Audit: the reply leaves only once its CloudTrail record is in the event log (on disk
   //    first with --audit-sync always; see Handle in gateway.h).
@@ -441,6 +510,21 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   }
   if (has_auth && cred->ok() && (*cred)->presigned) wire.presigned = true;
   const model::Service* service = protocol::RouteService(wire, scope_service);
+  // An unsigned request no other route claims is S3's (anonymous access, allowed only where a
+  // bucket policy makes the resource public).
+  if (!service && !has_auth && FindHeader(req.headers, "x-amz-target").empty()) {
+    if (!protocol::NamesQueryAction(wire)) service = model::FindService("s3");
+  }
+  // Virtual-hosted-style S3 (bucket.s3.<region>.amazonaws.com, bucket.localhost): the bucket
+  // becomes the path's first segment.
+  std::string hosted_path;
+  if (service && service->id == "s3") {
+    std::string_view bucket = VirtualHostBucket(FindHeader(req.headers, "host"));
+    if (!bucket.empty()) {
+      hosted_path = "/" + std::string(bucket) + std::string(path);
+      wire.path = hosted_path;
+    }
+  }
   Exchange ex;
   if (!service) {
     // Without a service there is no protocol to answer in; AWS's front door answers in XML.
@@ -509,6 +593,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
                     ex.operation->name == "AssumeRoleWithSAML");
   bool unsigned_op = ex.operation && ((ex.operation->flags & model::kOpUnsigned) || federated);
   services::Principal principal;
+  std::optional<sigv4::ChunkSigner> chunk_signer;  // S3 signed streaming uploads
   std::string region = opts_.default_region;
   if (has_auth && cred->ok()) {
     region = (*cred)->region;
@@ -532,6 +617,9 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
       }
       principal.access_key_id = (*cred)->access_key_id;
     }
+  } else if (!has_auth && service->id == "s3") {
+    principal.type = services::Principal::Type::kAnonymous;
+    principal.arn = "anonymous";  // the policy engine's name for an unsigned caller
   } else if (!(unsigned_op && !has_auth)) {
     if (!has_auth) return fail(MissingAuth(ex));
     if (!cred->ok()) return fail(sigv4::ToProtocolError(cred->error(), SigProtocol(ex)));
@@ -566,6 +654,11 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     vo.s3 = ex.wire == protocol::Wire::kRestXml;
     Status st = sigv4::Verify(sig_view, c, (*rc)->secret_access_key, vo, &key_cache_);
     if (!st.ok()) return fail(sigv4::ToProtocolError(st.error(), SigProtocol(ex), c.presigned));
+    if (vo.s3) {
+      chunk_signer.emplace(sigv4::ChunkSigner{
+          key_cache_.Get((*rc)->secret_access_key, c.date, c.region, c.service), c.amz_date,
+          c.scope(), c.signature});
+    }
     principal = (*rc)->principal;
     if (opts_.key_usage && !principal.session) {
       opts_.key_usage->Note(c.access_key_id, now, service->signing_name, region);
@@ -577,7 +670,13 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 3. The operation must exist (after authentication, as AWS answers unknown actions).
   if (!resolved.status.ok()) return fail(resolved.status.error());
 
-  // 4. Decode and validate.
+  // 4. Decode and validate (an aws-chunked S3 body first becomes the bytes it carries).
+  std::string dechunked;
+  if (service->id == "s3") {
+    Status st = Dechunk(req, chunk_signer ? &*chunk_signer : nullptr, dechunked);
+    if (!st.ok()) return fail(st.error());
+    if (sigv4::StreamingMode(FindHeader(req.headers, "x-amz-content-sha256"))) wire.body = dechunked;
+  }
   auto input = protocol::DecodeInput(ex, wire);
   if (!input.ok()) return fail(input.error());
   outcome.input = std::move(*input);  // same storage: a move, not a copy

@@ -271,13 +271,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     wire->push_back(' ');
     wire->append(reason);
     wire->append("\r\nServer: Rampart\r\n");
+    // The length is the body's, except for HEAD, where a handler names the length GET would
+    // send (S3's HeadObject): then its Content-Length stands.
+    std::string length = std::to_string(out.body.size());
     for (const auto& h : out.headers) {
       if (!SafeHeader(h.name) || !SafeHeader(h.value)) continue;
+      if (beast::iequals(h.name, "content-length")) {
+        if (head && !h.value.empty() &&
+            h.value.find_first_not_of("0123456789") == std::string::npos) {
+          length = h.value;
+        }
+        continue;
+      }
       wire->append(h.name).append(": ").append(h.value).append("\r\n");
     }
     // RFC 9110: no Content-Length on 1xx, 204 and 304.
     bool bodiless = out.status < 200 || out.status == 204 || out.status == 304;
-    if (!bodiless) wire->append("Content-Length: ").append(std::to_string(out.body.size())).append("\r\n");
+    if (!bodiless) wire->append("Content-Length: ").append(length).append("\r\n");
     if (version == 10 && keep) wire->append("Connection: keep-alive\r\n");
     if (version != 10 && !keep) wire->append("Connection: close\r\n");
     wire->append("\r\n");

@@ -113,6 +113,11 @@ const model::Service* RouteService(const WireRequest& req, std::string_view scop
   return nullptr;
 }
 
+bool NamesQueryAction(const WireRequest& req) {
+  std::string storage;
+  return !FormValue(req, "Action", storage).empty();
+}
+
 Resolved ResolveOperation(const model::Service& service, const WireRequest& req) {
   Resolved r;
   r.exchange.service = &service;

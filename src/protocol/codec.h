@@ -62,6 +62,9 @@ struct Resolved {
 };
 Resolved ResolveOperation(const model::Service& service, const WireRequest& req);
 
+// Whether the request names a query-protocol Action (in its query string or form body).
+bool NamesQueryAction(const WireRequest& req);
+
 // Decodes the input document of the resolved operation (no constraint checks beyond types).
 Result<boost::json::value> DecodeInput(const Exchange& ex, const WireRequest& req);
 

@@ -443,6 +443,8 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
       if (status >= 100 && status <= 599) r.status = static_cast<int>(status);
     }
   }
+  // A ranged GetObject answers 206 Partial Content (the model has no status member for it).
+  if (xml && svc.id == "s3" && op.name == "GetObject" && obj.contains("ContentRange")) r.status = 206;
   if (!out_shape.payload.empty()) {
     for (const Member& m : svc.StructMembers(out_shape)) {
       if (m.name != out_shape.payload) continue;

@@ -261,6 +261,10 @@ class Validator {
 
 Status ValidateInput(const Exchange& ex, const json::value& input) {
   if (!ex.operation || ex.operation->input == model::kNoShape) return {};
+  // S3 has no ValidationException: it checks its inputs itself with its own errors
+  // (InvalidArgument, InvalidBucketName, ...), and its model's patterns are documentation
+  // (x-amz-copy-source "\/.+\/.+" is sent without the leading slash by every SDK).
+  if (ex.service->id == "s3") return {};
   Validator v(*ex.service);
   v.Check(ex.operation->input, input, "", false);
   const auto& f = v.failures();

@@ -37,6 +37,7 @@
 #include "services/sts/federation.h"
 #include "services/sts/sts.h"
 #include "services/kms/kms.h"
+#include "services/s3/s3.h"
 
 namespace rampart::server {
 
@@ -46,13 +47,17 @@ struct Services {
   services::iam::IamService iam;
   services::sts::StsService sts;
   services::kms::KmsService kms;
+  std::unique_ptr<services::s3::S3Service> s3;
   std::unique_ptr<services::cloudtrail::TrailService> trails;
   std::unique_ptr<services::Dispatch> dispatch;
 };
 
-std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events) {
+std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events,
+                                        services::s3::BlobStore blobs) {
   auto s = std::make_unique<Services>(store);
+  s->s3 = std::make_unique<services::s3::S3Service>(store, std::move(blobs));
   std::vector<services::ServiceTable> tables;
+  tables.push_back(services::s3::Operations(*s->s3));
   tables.push_back(services::cloudtrail::LookupOperations(events));
   s->trails = std::make_unique<services::cloudtrail::TrailService>(store, &events);
   tables.push_back(services::cloudtrail::TrailOperations(*s->trails));
@@ -82,7 +87,11 @@ std::string CoverageReport() {
   auto events = store::OpenLogEventStore(events_dir);
   if (!events.ok()) return "error: " + events.error().message + "\n";
   std::filesystem::remove_all(events_dir);  // the open file keeps working; nothing is left
-  auto built = BuildServices(**mem, **events);
+  std::string s3_dir = TempDir("rampart-coverage-s3");
+  auto blobs = services::s3::BlobStore::Open(s3_dir);
+  if (!blobs.ok()) return "error: " + blobs.error().message + "\n";
+  auto built = BuildServices(**mem, **events, std::move(*blobs));
+  std::filesystem::remove_all(s3_dir);
   const services::Dispatch& dispatch = DispatchOf(*built);
   std::string out = fmt::format("{:<16} {:<10} {:>11} {:>6}\n", "service", "protocol",
                                 "implemented", "total");
@@ -124,6 +133,7 @@ struct Storage {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<store::EventStore> events;
   std::string trail_root;
+  std::string s3_root;  // object bytes
 };
 
 Result<Storage> OpenStorage(const ServerConfig& config) {
@@ -148,6 +158,16 @@ Result<Storage> OpenStorage(const ServerConfig& config) {
   std::string events_dir = s.dir ? s.dir->EventsDir() : TempDir("rampart-dev-events");
   RAMPART_ASSIGN_OR_RETURN(s.events, store::OpenLogEventStore(events_dir));
   if (!s.dir) std::filesystem::remove_all(events_dir);  // dev: nothing outlives us
+
+  // S3 object bytes: <data-dir>/s3 (in --dev, whose state lives in memory, <data-dir>/s3-dev,
+  // emptied at start; a temporary directory without a data directory).
+  if (s.dir && !config.dev) {
+    s.s3_root = s.dir->S3Dir();
+  } else {
+    s.s3_root = s.dir ? s.dir->path() + "/s3-dev" : TempDir("rampart-dev-s3");
+    std::error_code ec;
+    std::filesystem::remove_all(s.s3_root, ec);
+  }
 
   // Trail files go to <data-dir>/trails/<bucket>/<key> (a temporary directory without one).
   if (s.dir) {
@@ -347,7 +367,9 @@ int RunServer(const ServerConfig& config) {
   }
 
   // 5. Services, trail delivery and the request lifecycle.
-  auto built = BuildServices(store, events);
+  auto blobs = services::s3::BlobStore::Open(storage->s3_root);
+  if (!blobs.ok()) return fail(blobs.error().message);
+  auto built = BuildServices(store, events, std::move(*blobs));
   spine::DirectorySink trail_sink(storage->trail_root);
   spine::TrailDelivery trail_delivery(store, events, trail_sink, TrailOptions(config));
   const services::Dispatch& dispatch = DispatchOf(*built);
@@ -366,9 +388,11 @@ int RunServer(const ServerConfig& config) {
   gopts.key_usage = &key_usage;
   gopts.audit = config.event_recording ? &audit : nullptr;
   gopts.trusted_proxies = config.trusted_proxies;
-  gopts.reset_state = [&store, &events, &boot_config, &kms = built->kms]() -> Status {
+  gopts.reset_state = [&store, &events, &boot_config, &kms = built->kms,
+                       &s3 = *built->s3]() -> Status {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     RAMPART_RETURN_IF_ERROR(events.WipeAll());
+    s3.blobs().WipeAll();
     kms.ClearCaches();
     auto b = BootstrapAccount(store, boot_config);
     if (!b.ok()) return std::move(b).error();
@@ -397,6 +421,11 @@ int RunServer(const ServerConfig& config) {
     return services::kms::ResolveResource(kms, c, op, in);
   });
   authorizer.RegisterResolver("cloudtrail", services::cloudtrail::ResolveResource);
+  authorizer.RegisterResolver("s3", [&s3 = *built->s3](const services::Call& c,
+                                                       const model::Operation& op,
+                                                       const boost::json::object& in) {
+    return services::s3::ResolveResource(s3, c, op, in);
+  });
   // AssumeRoleWithWebIdentity / AssumeRoleWithSAML: STS verifies the token for the authorizer;
   // OIDC keys are fetched over HTTPS trusted by the provider's thumbprints.
   built->sts.set_fetch([](std::string_view url, const std::vector<std::string>& thumbprints) {

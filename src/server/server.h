@@ -8,6 +8,7 @@
 
 #include "common/result.h"
 #include "services/call.h"
+#include "services/s3/blob_store.h"
 #include "store/events.h"
 #include "store/store.h"
 
@@ -66,7 +67,8 @@ Result<Bootstrap> BootstrapAccount(store::Store& store, const ServerConfig& conf
 // The service objects and their dispatch tables, wired explicitly (no registration by static
 // initializers). Owns the service objects; the Dispatch refers to them.
 struct Services;
-std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events);
+std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& events,
+                                        services::s3::BlobStore blobs);
 const services::Dispatch& DispatchOf(const Services& s);
 
 // `rampart coverage`: implemented/total operations per served service.

@@ -170,4 +170,18 @@ void RecordResources(std::string_view svc, std::string_view op, const json::valu
   }
 }
 
+bool IsDataEvent(std::string_view service, std::string_view operation) {
+  if (service != "s3") return false;
+  static constexpr std::string_view kData[] = {
+      "AbortMultipartUpload", "CompleteMultipartUpload", "CopyObject", "CreateMultipartUpload",
+      "DeleteObject", "DeleteObjectTagging", "DeleteObjects", "GetObject", "GetObjectAcl",
+      "GetObjectAttributes", "GetObjectTagging", "HeadObject", "ListMultipartUploads",
+      "ListObjectVersions", "ListObjects", "ListObjectsV2", "ListParts", "PutObject",
+      "PutObjectAcl", "PutObjectTagging", "UploadPart", "UploadPartCopy"};
+  for (std::string_view op : kData) {
+    if (op == operation) return true;
+  }
+  return false;
+}
+
 }  // namespace rampart::spine

@@ -23,6 +23,10 @@ bool IsReadOnly(std::string_view operation);
 // and for the role assumptions (without their secrets).
 bool LogsResponse(std::string_view operation, bool read_only);
 
+// S3's object-level calls are CloudTrail *data events*: AWS does not put them in the event
+// history, and trails log them only when their event selectors ask for them.
+bool IsDataEvent(std::string_view service, std::string_view operation);
+
 // Whether ShapeRecord has rules for the operation (beyond applying a handler's notes).
 bool HasRules(std::string_view service, std::string_view operation);
 

@@ -10,6 +10,7 @@
 //   root-credentials  the default account's root key pair (AWS credentials-file format)
 //   events/           the CloudTrail event log
 //   trails/           delivered trail log and digest files
+//   s3/               S3 object bytes (encrypted; metadata is in rampart.db)
 //
 // Thread-safety: a DataDir is immutable after Open; the lock is held until it is destroyed.
 
@@ -51,6 +52,7 @@ class DataDir {
   std::string DatabasePath() const { return path_ + "/rampart.db"; }
   std::string EventsDir() const { return path_ + "/events"; }
   std::string TrailsDir() const { return path_ + "/trails"; }
+  std::string S3Dir() const { return path_ + "/s3"; }
   std::string CredentialsPath() const { return path_ + "/root-credentials"; }
   std::string LockPath() const { return path_ + "/rampart.lock"; }
 

@@ -58,6 +58,7 @@ std::shared_ptr<const policy::ContextLayer> PrincipalContext(
     const std::map<std::string, std::string>& tags) {
   auto base = std::make_shared<policy::ContextLayer>();
   base->Reserve(16);
+  if (p.type == Principal::Type::kAnonymous) return base;  // an unsigned request: no aws:Principal*
   policy::AddPrincipalKeys(parsed, *base);
   // For a role session AWS gives the role's ARN (with its path), not the session's.
   if (p.type == Principal::Type::kAssumedRole && p.session && !p.session->role_arn.empty()) {
@@ -347,12 +348,26 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   }
   // The account root may do everything its SCPs allow (Organizations comes later), unless a
   // resource-based policy has a say (a KMS key policy can deny the root, for instance).
+  // Only over its own account's resources: another account's (an S3 bucket) need that
+  // account's resource policy, as for any other caller.
   bool root = p.type == Principal::Type::kRoot;
+  const ResourceContext* own = rc ? &*rc : nullptr;
+  auto own_root = [&](const ResourceContext* x) {  // as evaluate_on below picks the account
+    bool other = x != nullptr && x != own;
+    const std::string& account =
+        other ? (x->resource_account.empty() ? p.account_id : x->resource_account)
+              : resource_account;
+    return root && account == p.account_id;
+  };
   bool any_policy = rc && rc->policy;
+  bool all_own = own_root(own);
   if (rc) {
-    for (const auto& x : rc->also) any_policy = any_policy || x.policy;
+    for (const auto& x : rc->also) {
+      any_policy = any_policy || x.policy;
+      all_own = all_own && own_root(&x);
+    }
   }
-  if (root && !any_policy) return {};
+  if (all_own && !any_policy) return {};
   // iam:PassRole where the call hands a role to a service (decided below; the root, which no
   // policy can deny before SCPs exist, was let through above unless a resource policy speaks).
   RAMPART_ASSIGN_OR_RETURN(std::vector<ResourceContext> pass_role, PassRoleChecks(iam_, req, in));
@@ -369,7 +384,6 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   if (assume) RAMPART_RETURN_IF_ERROR(VerifyPresentedMfa(req, in));
 
   // `x`: the resource context to decide against (the call's own, or one of rc->also).
-  const ResourceContext* own = rc ? &*rc : nullptr;
   auto evaluate_on = [&](const std::string& act, const ResourceContext* x) -> Status {
     bool other = x != nullptr && x != own;
     const std::string& resource = other ? x->resource : target.resource;
@@ -455,10 +469,10 @@ Status Authorizer::Authorize(const AuthzRequest& req) {
   };
   auto evaluate = [&](const std::string& act) { return evaluate_on(act, own); };
 
-  if (!root || (rc && rc->policy)) RAMPART_RETURN_IF_ERROR(evaluate(action));
+  if (!own_root(own) || (rc && rc->policy)) RAMPART_RETURN_IF_ERROR(evaluate(action));
   if (rc) {
     for (const auto& x : rc->also) {
-      if (root && !x.policy) continue;
+      if (own_root(&x) && !x.policy) continue;
       RAMPART_RETURN_IF_ERROR(evaluate_on(x.action, &x));
     }
   }

@@ -1,0 +1,217 @@
+// How S3 calls are authorized: each operation's IAM action (S3's own names), the bucket or
+// object ARN, the bucket owner's account and the bucket policy, the s3:* condition keys, and
+// Block Public Access's RestrictPublicBuckets. Decided by the Authorizer with AWS's logic.
+#include <boost/json.hpp>
+
+#include "common/strings.h"
+#include "services/s3/public_policy.h"
+#include "services/s3/s3.h"
+
+namespace rampart::services::s3 {
+
+namespace {
+
+struct ActionRule {
+  std::string_view operation;
+  std::string_view action;  // s3:<action>
+  bool object = false;      // the resource is an object (bucket/key), else the bucket
+};
+
+// S3's IAM actions where they differ from the operation name (Service Authorization Reference).
+constexpr ActionRule kRules[] = {
+    {"AbortMultipartUpload", "AbortMultipartUpload", true},
+    {"CompleteMultipartUpload", "PutObject", true},
+    {"CopyObject", "PutObject", true},
+    {"CreateMultipartUpload", "PutObject", true},
+    {"DeleteBucketEncryption", "PutEncryptionConfiguration", false},
+    {"DeleteBucketOwnershipControls", "PutBucketOwnershipControls", false},
+    {"DeleteBucketTagging", "PutBucketTagging", false},
+    {"DeleteObject", "DeleteObject", true},
+    {"DeleteObjectTagging", "DeleteObjectTagging", true},
+    {"DeleteObjects", "DeleteObject", true},
+    {"DeletePublicAccessBlock", "PutBucketPublicAccessBlock", false},
+    {"GetBucketEncryption", "GetEncryptionConfiguration", false},
+    {"GetObject", "GetObject", true},
+    {"GetObjectAcl", "GetObjectAcl", true},
+    {"GetObjectTagging", "GetObjectTagging", true},
+    {"GetPublicAccessBlock", "GetBucketPublicAccessBlock", false},
+    {"HeadBucket", "ListBucket", false},
+    {"HeadObject", "GetObject", true},
+    {"ListBuckets", "ListAllMyBuckets", false},
+    {"ListMultipartUploads", "ListBucketMultipartUploads", false},
+    {"ListObjects", "ListBucket", false},
+    {"ListObjectsV2", "ListBucket", false},
+    {"ListParts", "ListMultipartUploadParts", true},
+    {"PutBucketEncryption", "PutEncryptionConfiguration", false},
+    {"PutObject", "PutObject", true},
+    {"PutObjectAcl", "PutObjectAcl", true},
+    {"PutObjectTagging", "PutObjectTagging", true},
+    {"PutPublicAccessBlock", "PutBucketPublicAccessBlock", false},
+    {"UploadPart", "PutObject", true},
+    {"UploadPartCopy", "PutObject", true},
+};
+
+const ActionRule* RuleFor(std::string_view op) {
+  for (const ActionRule& r : kRules) {
+    if (r.operation == op) return &r;
+  }
+  return nullptr;
+}
+
+std::string BucketArn(std::string_view bucket) { return "arn:aws:s3:::" + std::string(bucket); }
+
+void Add(ResourceContext& rc, std::string key, std::string_view value) {
+  rc.context.push_back({std::move(key), {std::string(value)}});
+}
+
+// Object tags as s3:ExistingObjectTag/<key> (reads the object's metadata).
+void AddExistingTags(S3Service& s3, ResourceContext& rc, std::string_view bucket, std::string_view key) {
+  std::optional<std::string> doc;
+  Status st = s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-obj", ObjectKey(bucket, key)));
+    return {};
+  });
+  if (!st.ok() || !doc) return;
+  boost::system::error_code ec;
+  json::value v = json::parse(*doc, ec);
+  if (ec || !v.is_object()) return;
+  auto* tags = v.as_object().if_contains("Tags");
+  if (!tags || !tags->is_array()) return;
+  for (const auto& t : tags->as_array()) {
+    if (!t.is_object()) continue;
+    Add(rc, "s3:ExistingObjectTag/" + std::string(Str(t.as_object(), "Key")),
+        Str(t.as_object(), "Value"));
+  }
+}
+
+// The condition keys the request itself carries.
+void AddRequestKeys(ResourceContext& rc, std::string_view op, const json::object& in) {
+  if (op == "ListObjects" || op == "ListObjectsV2") {
+    Add(rc, "s3:prefix", Str(in, "Prefix"));
+    if (in.contains("Delimiter")) Add(rc, "s3:delimiter", Str(in, "Delimiter"));
+    if (auto m = Int(in, "MaxKeys")) Add(rc, "s3:max-keys", std::to_string(*m));
+  }
+  if (!Str(in, "ACL").empty()) Add(rc, "s3:x-amz-acl", Str(in, "ACL"));
+  if (!Str(in, "ServerSideEncryption").empty()) {
+    Add(rc, "s3:x-amz-server-side-encryption", Str(in, "ServerSideEncryption"));
+  }
+  if (!Str(in, "SSEKMSKeyId").empty()) {
+    Add(rc, "s3:x-amz-server-side-encryption-aws-kms-key-id", Str(in, "SSEKMSKeyId"));
+  }
+  if (!Str(in, "StorageClass").empty()) Add(rc, "s3:x-amz-storage-class", Str(in, "StorageClass"));
+  if (op == "CopyObject" || op == "UploadPartCopy") {
+    Add(rc, "s3:x-amz-copy-source", Str(in, "CopySource"));
+    if (!Str(in, "MetadataDirective").empty()) {
+      Add(rc, "s3:x-amz-metadata-directive", Str(in, "MetadataDirective"));
+    }
+  }
+  if (op == "PutObject" || op == "CopyObject" || op == "CreateMultipartUpload") {
+    if (auto form = ParseForm(Str(in, "Tagging"))) {
+      std::vector<std::string> keys;
+      for (const auto& [k, v] : *form) {
+        Add(rc, "s3:RequestObjectTag/" + k, v);
+        keys.push_back(k);
+      }
+      if (!keys.empty()) rc.context.push_back({"s3:RequestObjectTagKeys", keys});
+    }
+  }
+  if (auto* v = in.if_contains("VersionId"); v && v->is_string()) {
+    Add(rc, "s3:VersionId", v->as_string());
+  }
+}
+
+// Block Public Access's RestrictPublicBuckets: a public bucket policy grants only to the
+// owner's account (and AWS services); everyone else is judged without it.
+void ApplyRestrictPublic(S3Service& s3, const Bucket& b, const Call& call, ResourceContext& rc) {
+  if (!rc.policy || call.principal.account_id == b.owner()) return;
+  if (!EffectivePublicAccess(s3, b).restrict_public_buckets) return;
+  if (PolicyIsPublic(*rc.policy)) rc.policy = nullptr;
+}
+
+// The resource context of `bucket` (and `key`, for object actions) for `action`.
+Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view action,
+                               std::string_view bucket, const std::string* key) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(bucket));
+  ResourceContext rc;
+  rc.action = "s3:" + std::string(action);
+  rc.resource = key ? BucketArn(bucket) + "/" + *key : BucketArn(bucket);
+  rc.resource_account = b.owner();
+  rc.policy = s3.CompiledPolicy(b);
+  Add(rc, "s3:ResourceAccount", b.owner());
+  ApplyRestrictPublic(s3, b, call, rc);
+  return rc;
+}
+
+// CopyObject / UploadPartCopy also need s3:GetObject on the source.
+Result<ResourceContext> CopySourceTarget(S3Service& s3, const Call& call, std::string_view header) {
+  std::string_view s = header.substr(0, header.find("?versionId="));
+  auto decoded = UrlDecode(s, false);
+  if (!decoded) return InvalidArgument("Invalid copy source encoding");
+  std::string_view d = *decoded;
+  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
+  size_t slash = d.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
+    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  std::string key(d.substr(slash + 1));
+  RAMPART_ASSIGN_OR_RETURN(ResourceContext src, Target(s3, call, "GetObject", d.substr(0, slash), &key));
+  AddExistingTags(s3, src, d.substr(0, slash), key);
+  return src;
+}
+
+}  // namespace
+
+Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const model::Operation& op,
+                                        const json::object& in) {
+  const ActionRule* rule = RuleFor(op.name);
+  std::string_view action = rule ? rule->action : std::string_view(op.name);
+  bool object = rule ? rule->object : false;
+  if (op.name == "ListBuckets") {
+    ResourceContext rc;
+    rc.action = "s3:ListAllMyBuckets";
+    return rc;
+  }
+  std::string bucket(Str(in, "Bucket"));
+  if (op.name == "CreateBucket") {
+    ResourceContext rc;
+    rc.action = "s3:CreateBucket";
+    rc.resource = BucketArn(bucket);
+    AddRequestKeys(rc, op.name, in);
+    if (auto* c = in.if_contains("CreateBucketConfiguration"); c && c->is_object()) {
+      Add(rc, "s3:LocationConstraint", Str(c->as_object(), "LocationConstraint"));
+    }
+    return rc;
+  }
+  std::string key(Str(in, "Key"));
+  if (op.name == "DeleteObjects") {
+    // s3:DeleteObject on every key the request names.
+    auto* d = in.if_contains("Delete");
+    auto* objs = d && d->is_object() ? d->as_object().if_contains("Objects") : nullptr;
+    if (!objs || !objs->is_array() || objs->as_array().empty()) return MalformedXml();
+    std::vector<ResourceContext> each;
+    for (const auto& o : objs->as_array()) {
+      if (!o.is_object()) return MalformedXml();
+      std::string k(Str(o.as_object(), "Key"));
+      RAMPART_ASSIGN_OR_RETURN(ResourceContext rc, Target(s3, call, "DeleteObject", bucket, &k));
+      each.push_back(std::move(rc));
+    }
+    ResourceContext first = each.front();
+    first.also.assign(each.begin() + 1, each.end());
+    return first;
+  }
+  RAMPART_ASSIGN_OR_RETURN(ResourceContext rc,
+                           Target(s3, call, action, bucket, object ? &key : nullptr));
+  AddRequestKeys(rc, op.name, in);
+  if (object && (op.name == "GetObject" || op.name == "HeadObject" || op.name == "GetObjectTagging" ||
+                 op.name == "PutObjectTagging" || op.name == "DeleteObjectTagging" ||
+                 op.name == "GetObjectAcl" || op.name == "PutObjectAcl")) {
+    AddExistingTags(s3, rc, bucket, key);
+  }
+  if (op.name == "CopyObject" || op.name == "UploadPartCopy") {
+    RAMPART_ASSIGN_OR_RETURN(ResourceContext src, CopySourceTarget(s3, call, Str(in, "CopySource")));
+    rc.also.push_back(std::move(src));
+  }
+  return rc;
+}
+
+}  // namespace rampart::services::s3

@@ -1,0 +1,199 @@
+// S3Service state access and the helpers every handler file shares.
+#include <boost/json.hpp>
+
+#include "common/crypto.h"
+#include "services/s3/s3.h"
+
+namespace rampart::services::s3 {
+
+std::string Bucket::owner() const {
+  auto* v = doc.if_contains("Owner");
+  return v && v->is_string() ? std::string(v->as_string()) : std::string();
+}
+
+std::string Bucket::region() const {
+  auto* v = doc.if_contains("Region");
+  return v && v->is_string() ? std::string(v->as_string()) : std::string("us-east-1");
+}
+
+Error NoSuchBucket(std::string_view) {
+  return {"NoSuchBucket", "The specified bucket does not exist", 404, true};
+}
+
+Error NoSuchKey() { return {"NoSuchKey", "The specified key does not exist.", 404, true}; }
+
+Error InvalidArgument(std::string message) {
+  return {"InvalidArgument", std::move(message), 400, true};
+}
+
+Error MalformedXml() {
+  return {"MalformedXML",
+          "The XML you provided was not well-formed or did not validate against our published "
+          "schema",
+          400, true};
+}
+
+std::string_view Str(const json::object& in, std::string_view member) {
+  auto* v = in.if_contains(member);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
+std::optional<int64_t> Int(const json::object& in, std::string_view member) {
+  auto* v = in.if_contains(member);
+  if (!v) return std::nullopt;
+  if (v->is_int64()) return v->as_int64();
+  if (v->is_uint64()) return static_cast<int64_t>(v->as_uint64());
+  if (v->is_double()) return static_cast<int64_t>(v->as_double());
+  return std::nullopt;
+}
+
+std::string CanonicalUserId(std::string_view account) {
+  return crypto::Sha256Hex("rampart/s3/canonical-user/" + std::string(account));
+}
+
+json::object OwnerOf(std::string_view account) {
+  return json::object{{"ID", CanonicalUserId(account)}};
+}
+
+std::string ObjectKey(std::string_view bucket, std::string_view key) {
+  std::string k(bucket);
+  k.push_back('/');
+  k.append(key);
+  return k;
+}
+
+std::string QuotedEtag(std::string_view hex) { return "\"" + std::string(hex) + "\""; }
+
+std::vector<std::string> BlobIds(const json::object& obj) {
+  std::vector<std::string> ids;
+  auto* blobs = obj.if_contains("Blobs");
+  if (!blobs || !blobs->is_array()) return ids;
+  for (const auto& b : blobs->as_array()) {
+    if (b.is_array() && !b.as_array().empty() && b.as_array()[0].is_string()) {
+      ids.emplace_back(b.as_array()[0].as_string());
+    }
+  }
+  return ids;
+}
+
+Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
+                             uint64_t offset, uint64_t length) {
+  RAMPART_ASSIGN_OR_RETURN(std::string key, s3.BucketKey(b));
+  std::string out;
+  auto* blobs = obj.if_contains("Blobs");
+  if (!blobs || !blobs->is_array()) return out;
+  uint64_t at = 0;  // where the current blob starts in the object
+  for (const auto& entry : blobs->as_array()) {
+    if (length == 0) break;
+    if (!entry.is_array() || entry.as_array().size() != 2 || !entry.as_array()[0].is_string() ||
+        !entry.as_array()[1].is_int64()) {
+      return Error::Internal("the stored object metadata is damaged");
+    }
+    uint64_t size = static_cast<uint64_t>(entry.as_array()[1].as_int64());
+    if (offset < at + size) {
+      uint64_t from = offset - at;
+      uint64_t n = std::min(length, size - from);
+      RAMPART_ASSIGN_OR_RETURN(std::string part,
+                               s3.blobs().Read(key, entry.as_array()[0].as_string(), from, n));
+      out += part;
+      offset += n;
+      length -= n;
+    }
+    at += size;
+  }
+  return out;
+}
+
+Result<Bucket> S3Service::GetBucket(std::string_view name) {
+  std::optional<std::string> doc;
+  RAMPART_RETURN_IF_ERROR(store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-bucket", name));
+    return {};
+  }));
+  if (!doc) return NoSuchBucket(name);
+  boost::system::error_code ec;
+  json::value v = json::parse(*doc, ec);
+  if (ec || !v.is_object()) return Error::Internal("the stored bucket " + std::string(name) + " is damaged");
+  return Bucket{std::string(name), std::move(v.as_object())};
+}
+
+Status S3Service::UpdateBucket(std::string_view name,
+                               const std::function<Status(json::object&)>& fn) {
+  return store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(std::optional<std::string> doc, tx.Get(kGlobal, "s3-bucket", name));
+    if (!doc) return NoSuchBucket(name);
+    boost::system::error_code ec;
+    json::value v = json::parse(*doc, ec);
+    if (ec || !v.is_object()) return Error::Internal("the stored bucket is damaged");
+    RAMPART_RETURN_IF_ERROR(fn(v.as_object()));
+    return tx.Put(kGlobal, "s3-bucket", name, json::serialize(v));
+  });
+}
+
+Result<std::string> S3Service::BucketKey(const Bucket& b) {
+  return store_.Open("s3/bucket-key/" + b.name, Str(b.doc, "Key"), "SSE-S3 key of bucket " + b.name);
+}
+
+std::shared_ptr<const policy::Policy> S3Service::CompiledPolicy(const Bucket& b) {
+  std::string_view text = Str(b.doc, "Policy");
+  if (text.empty()) return nullptr;
+  std::lock_guard lock(mu_);
+  std::string key = b.name + "\n" + std::string(text);
+  if (auto it = policies_.find(key); it != policies_.end()) return it->second;
+  auto parsed = policy::ParsePolicy(text, policy::PolicyType::kResource, "bucket policy");
+  std::shared_ptr<const policy::Policy> p;
+  if (parsed.ok()) {
+    p = std::make_shared<const policy::Policy>(std::move(*parsed));
+  } else {
+    // Stored policies were validated when written; one that no longer parses denies all.
+    auto deny = policy::ParsePolicy(
+        R"({"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"*","Resource":"*"}]})",
+        policy::PolicyType::kResource, "bucket policy");
+    if (deny.ok()) p = std::make_shared<const policy::Policy>(std::move(*deny));
+  }
+  if (policies_.size() > 10000) policies_.clear();
+  policies_[key] = p;
+  return p;
+}
+
+Result<json::object> S3Service::AccountPublicAccessBlock(std::string_view account) {
+  std::optional<std::string> doc;
+  RAMPART_RETURN_IF_ERROR(store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(account, "s3-account-pab", "config"));
+    return {};
+  }));
+  if (!doc) return json::object();
+  boost::system::error_code ec;
+  json::value v = json::parse(*doc, ec);
+  if (ec || !v.is_object()) return json::object();
+  return std::move(v.as_object());
+}
+
+PublicAccess EffectivePublicAccess(S3Service& s3, const Bucket& b) {
+  PublicAccess pa;
+  auto apply = [&pa](const json::object& c) {
+    auto flag = [&c](std::string_view k) {
+      auto* v = c.if_contains(k);
+      return v && v->is_bool() && v->as_bool();
+    };
+    pa.block_public_acls |= flag("BlockPublicAcls");
+    pa.ignore_public_acls |= flag("IgnorePublicAcls");
+    pa.block_public_policy |= flag("BlockPublicPolicy");
+    pa.restrict_public_buckets |= flag("RestrictPublicBuckets");
+  };
+  if (auto* c = b.doc.if_contains("PublicAccessBlock"); c && c->is_object()) apply(c->as_object());
+  auto account = s3.AccountPublicAccessBlock(b.owner());
+  if (account.ok()) apply(*account);
+  return pa;
+}
+
+ServiceTable Operations(S3Service& s3) {
+  ServiceTable t{"s3", {}};
+  AddBucketOperations(t.operations, s3);
+  AddObjectOperations(t.operations, s3);
+  AddListingOperations(t.operations, s3);
+  AddMultipartOperations(t.operations, s3);
+  return t;
+}
+
+}  // namespace rampart::services::s3

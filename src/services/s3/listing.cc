@@ -1,0 +1,209 @@
+// ListBuckets, ListObjects (v1) and ListObjectsV2: keys in UTF-8 binary order, prefixes,
+// delimiters rolled up into CommonPrefixes, paging by marker, start-after or continuation token.
+#include <boost/json.hpp>
+
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "services/s3/s3.h"
+
+namespace rampart::services::s3 {
+
+namespace {
+
+constexpr int64_t kMaxKeys = 1000;
+
+struct ListRequest {
+  std::string bucket, prefix, delimiter;
+  std::string after;  // list keys strictly after this one
+  int64_t max_keys = kMaxKeys;
+  bool owner = false;
+  bool url = false;  // encoding-type=url
+};
+
+struct ListPage {
+  json::array contents, prefixes;
+  bool truncated = false;
+  std::string last;  // the last key or common prefix returned (the next page starts after it)
+  bool last_is_prefix = false;
+};
+
+std::string Encode(const ListRequest& r, std::string_view s) {
+  return r.url ? UrlEncode(s, true) : std::string(s);
+}
+
+// Reads one page of the listing `r` describes.
+Result<ListPage> ListPageOf(S3Service& s3, const ListRequest& r) {
+  ListPage page;
+  std::string base = r.bucket + "/";
+  std::string after = r.after.empty() ? "" : base + r.after;
+  // A marker that is itself a common prefix ("photos/" with delimiter "/") starts past it.
+  if (!r.delimiter.empty() && !r.after.empty() && StartsWith(r.after, r.prefix)) {
+    size_t d = r.after.find(r.delimiter, r.prefix.size());
+    if (d != std::string::npos && d + r.delimiter.size() == r.after.size()) after += "\xff";
+  }
+  if (!after.empty() && after < base + r.prefix) after.clear();
+  int64_t count = 0;
+  std::string last_prefix;
+  if (r.max_keys == 0) return page;
+  while (true) {
+    std::vector<store::EntityRow> rows;
+    RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(rows, tx.List(kGlobal, "s3-obj", base + r.prefix, after, 1000));
+      return {};
+    }));
+    if (rows.empty()) return page;
+    for (const auto& row : rows) {
+      std::string_view key = std::string_view(row.key).substr(base.size());
+      after = row.key;
+      if (!r.delimiter.empty()) {
+        size_t d = key.find(r.delimiter, r.prefix.size());
+        if (d != std::string_view::npos) {
+          std::string cp(key.substr(0, d + r.delimiter.size()));
+          if (cp == last_prefix) continue;
+          if (count == r.max_keys) {
+            page.truncated = true;
+            return page;
+          }
+          last_prefix = cp;
+          page.prefixes.push_back(json::object{{"Prefix", Encode(r, cp)}});
+          page.last = cp;
+          page.last_is_prefix = true;
+          ++count;
+          after = base + cp + "\xff";  // past every key under this prefix (UTF-8 has no 0xff)
+          break;                       // re-read from there
+        }
+      }
+      if (count == r.max_keys) {
+        page.truncated = true;
+        return page;
+      }
+      json::value v = json::parse(row.doc);
+      if (!v.is_object()) continue;
+      const json::object& o = v.as_object();
+      json::object entry{{"Key", Encode(r, key)},
+                         {"LastModified", o.contains("LastModified") ? o.at("LastModified") : json::value(0.0)},
+                         {"ETag", QuotedEtag(Str(o, "ETag"))},
+                         {"Size", Int(o, "Size").value_or(0)},
+                         {"StorageClass", "STANDARD"}};
+      if (auto* c = o.if_contains("Checksums"); c && c->is_object() && !c->as_object().empty()) {
+        json::array algos;
+        for (const auto& kv : c->as_object()) algos.push_back(json::string(kv.key()));
+        entry["ChecksumAlgorithm"] = std::move(algos);
+      }
+      if (r.owner) entry["Owner"] = OwnerOf(Str(o, "Owner"));
+      page.contents.push_back(std::move(entry));
+      page.last = std::string(key);
+      page.last_is_prefix = false;
+      ++count;
+    }
+  }
+}
+
+Result<ListRequest> CommonRequest(S3Service& s3, const json::object& in) {
+  ListRequest r;
+  r.bucket = Str(in, "Bucket");
+  RAMPART_RETURN_IF_ERROR(s3.GetBucket(r.bucket));
+  r.prefix = Str(in, "Prefix");
+  r.delimiter = Str(in, "Delimiter");
+  if (auto m = Int(in, "MaxKeys")) {
+    if (*m < 0) return InvalidArgument("Argument maxKeys must be an integer between 0 and 2147483647");
+    r.max_keys = std::min(*m, kMaxKeys);
+  }
+  std::string_view enc = Str(in, "EncodingType");
+  if (!enc.empty() && enc != "url") return InvalidArgument("Invalid Encoding Method specified in Request");
+  r.url = enc == "url";
+  return r;
+}
+
+void Common(const ListRequest& r, const json::object& in, json::object& out) {
+  out["Name"] = r.bucket;
+  out["Prefix"] = Encode(r, r.prefix);
+  out["MaxKeys"] = Int(in, "MaxKeys").value_or(kMaxKeys);
+  if (!r.delimiter.empty()) out["Delimiter"] = Encode(r, r.delimiter);
+  if (r.url) out["EncodingType"] = "url";
+}
+
+Result<json::value> ListObjectsV2(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(ListRequest r, CommonRequest(s3, in));
+  std::string_view token = Str(in, "ContinuationToken");
+  std::string_view start_after = Str(in, "StartAfter");
+  r.after = std::string(start_after);
+  if (in.contains("ContinuationToken")) {
+    auto decoded = crypto::Base64Decode(token);
+    if (token.empty() || !decoded.ok() || !StartsWith(*decoded, "1\n")) {
+      return InvalidArgument("The continuation token provided is incorrect");
+    }
+    r.after = decoded->substr(2);
+  }
+  auto* fo = in.if_contains("FetchOwner");
+  r.owner = fo && fo->is_bool() && fo->as_bool();
+  RAMPART_ASSIGN_OR_RETURN(ListPage page, ListPageOf(s3, r));
+  json::object out;
+  Common(r, in, out);
+  out["KeyCount"] = static_cast<int64_t>(page.contents.size() + page.prefixes.size());
+  out["IsTruncated"] = page.truncated;
+  if (!page.contents.empty()) out["Contents"] = std::move(page.contents);
+  if (!page.prefixes.empty()) out["CommonPrefixes"] = std::move(page.prefixes);
+  if (in.contains("ContinuationToken")) out["ContinuationToken"] = token;
+  if (!start_after.empty()) out["StartAfter"] = Encode(r, start_after);
+  if (page.truncated) {
+    std::string next = page.last;
+    if (page.last_is_prefix) next += "\xff";  // past every key under the common prefix
+    out["NextContinuationToken"] = crypto::Base64Encode("1\n" + next);
+  }
+  return json::value(std::move(out));
+}
+
+Result<json::value> ListObjects(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(ListRequest r, CommonRequest(s3, in));
+  std::string_view marker = Str(in, "Marker");
+  r.after = std::string(marker);
+  r.owner = true;
+  RAMPART_ASSIGN_OR_RETURN(ListPage page, ListPageOf(s3, r));
+  json::object out;
+  Common(r, in, out);
+  out["Marker"] = Encode(r, marker);
+  out["IsTruncated"] = page.truncated;
+  if (!page.contents.empty()) out["Contents"] = std::move(page.contents);
+  if (!page.prefixes.empty()) out["CommonPrefixes"] = std::move(page.prefixes);
+  // NextMarker only with a delimiter; without one the client continues from the last key.
+  if (page.truncated && !r.delimiter.empty()) out["NextMarker"] = Encode(r, page.last);
+  // A v1 marker that is a common prefix also skips the keys under it, as S3 does.
+  return json::value(std::move(out));
+}
+
+Result<json::value> ListBuckets(S3Service& s3, const Call& call, const json::object&) {
+  const std::string& account = call.principal.account_id;
+  json::array buckets;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    std::string after;
+    while (true) {
+      RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(account, "s3-owned", "", after, 1000));
+      if (rows.empty()) return {};
+      for (const auto& row : rows) {
+        after = row.key;
+        RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(kGlobal, "s3-bucket", row.key));
+        if (!doc) continue;
+        json::value v = json::parse(*doc);
+        if (!v.is_object()) continue;
+        auto* created = v.as_object().if_contains("Created");
+        buckets.push_back(json::object{{"Name", row.key},
+                                       {"CreationDate", created ? *created : json::value(0.0)}});
+      }
+    }
+  }));
+  return json::value(json::object{{"Buckets", std::move(buckets)}, {"Owner", OwnerOf(account)}});
+}
+
+}  // namespace
+
+void AddListingOperations(std::vector<OperationEntry>& out, S3Service& s3) {
+  static constexpr std::pair<std::string_view, ObjectHandler<S3Service>> kOps[] = {
+      {"ListBuckets", ListBuckets},
+      {"ListObjects", ListObjects},
+      {"ListObjectsV2", ListObjectsV2},
+  };
+  AddOperations(out, s3, kOps);
+}
+
+}  // namespace rampart::services::s3

@@ -1,0 +1,620 @@
+// Object operations: Put/Get/Head/Delete/DeleteObjects/Copy, ranges, conditional requests,
+// metadata, checksums, tags, ACLs (disabled: BucketOwnerEnforced).
+#include <zlib.h>
+
+#include <boost/json.hpp>
+#include <cmath>
+
+#include "common/crc32c.h"
+#include "common/crypto.h"
+#include "common/strings.h"
+#include "services/s3/s3.h"
+
+namespace rampart::services::s3 {
+
+namespace {
+
+constexpr uint64_t kMaxObject = 5ULL * 1024 * 1024 * 1024;  // PutObject's 5 GiB
+constexpr std::string_view kHeaderMembers[] = {"ContentType",  "ContentEncoding",
+                                               "ContentDisposition", "ContentLanguage",
+                                               "CacheControl", "Expires",
+                                               "WebsiteRedirectLocation"};
+
+std::string Be32(uint32_t v) {
+  std::string s(4, '\0');
+  for (int i = 0; i < 4; ++i) s[i] = static_cast<char>((v >> (24 - 8 * i)) & 0xff);
+  return s;
+}
+
+// The checksum S3 computes for `algo` (base64 of the digest), "" for an unknown algorithm.
+std::string ChecksumOf(std::string_view algo, std::string_view data) {
+  if (algo == "CRC32") {
+    uLong c = crc32(0L, Z_NULL, 0);
+    size_t at = 0;
+    while (at < data.size()) {  // zlib takes a uInt length
+      size_t n = std::min<size_t>(data.size() - at, 1u << 30);
+      c = crc32(c, reinterpret_cast<const Bytef*>(data.data() + at), static_cast<uInt>(n));
+      at += n;
+    }
+    return crypto::Base64Encode(Be32(static_cast<uint32_t>(c)));
+  }
+  if (algo == "CRC32C") return crypto::Base64Encode(Be32(Crc32c(data)));
+  if (algo == "SHA1") return crypto::Base64Encode(crypto::Sha1(data));
+  if (algo == "SHA256") {
+    auto d = crypto::Sha256(data);
+    return crypto::Base64Encode(std::string_view(reinterpret_cast<const char*>(d.data()), d.size()));
+  }
+  return {};
+}
+
+constexpr std::string_view kAlgorithms[] = {"CRC32", "CRC32C", "SHA1", "SHA256"};
+
+}  // namespace
+
+// Verifies Content-MD5 and x-amz-checksum-* of `data`; returns the checksums to keep
+// (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
+Result<json::object> VerifyIntegrity(const json::object& in, std::string_view data) {
+  std::string_view md5 = Str(in, "ContentMD5");
+  if (!md5.empty()) {
+    auto raw = crypto::Base64Decode(md5);
+    if (!raw.ok() || raw->size() != 16) {
+      return Error{"InvalidDigest", "The Content-MD5 you specified was invalid.", 400, true};
+    }
+    if (*raw != crypto::Md5(data)) {
+      return Error{"BadDigest", "The Content-MD5 you specified did not match what we received.",
+                   400, true};
+    }
+  }
+  json::object kept;
+  std::string_view wanted = Str(in, "ChecksumAlgorithm");
+  for (std::string_view algo : kAlgorithms) {
+    std::string member = "Checksum" + std::string(algo);
+    std::string_view given = Str(in, member);
+    if (given.empty() && algo != wanted) continue;
+    std::string actual = ChecksumOf(algo, data);
+    if (!given.empty() && given != actual) {
+      auto raw = crypto::Base64Decode(given);
+      if (!raw.ok()) {
+        return InvalidArgument("Value for x-amz-checksum-" + ToLower(algo) +
+                               " header is invalid.");
+      }
+      return Error{"BadDigest",
+                   "The " + std::string(algo) + " you specified did not match the calculated checksum.",
+                   400, true};
+    }
+    kept[algo] = actual;
+  }
+  if (!wanted.empty() && !kept.contains(wanted)) {
+    return InvalidArgument("Checksum algorithm " + std::string(wanted) + " is not supported");
+  }
+  return kept;
+}
+
+namespace {
+
+Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::string_view key) {
+  std::optional<std::string> doc;
+  bool bucket_exists = true;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-obj", ObjectKey(bucket, key)));
+    if (!doc) {
+      RAMPART_ASSIGN_OR_RETURN(auto b, tx.Get(kGlobal, "s3-bucket", bucket));
+      bucket_exists = b.has_value();
+    }
+    return {};
+  }));
+  if (!doc) return bucket_exists ? NoSuchKey() : NoSuchBucket(bucket);
+  boost::system::error_code ec;
+  json::value v = json::parse(*doc, ec);
+  if (ec || !v.is_object()) return Error::Internal("the stored object metadata is damaged");
+  return std::move(v.as_object());
+}
+
+}  // namespace
+
+Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
+                   const json::object& meta) {
+  std::vector<std::string> old_blobs;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto bucket_doc, tx.Get(kGlobal, "s3-bucket", bucket));
+    if (!bucket_doc) return NoSuchBucket(bucket);
+    std::string k = ObjectKey(bucket, key);
+    RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", k));
+    if (old) {
+      json::value ov = json::parse(*old);
+      if (ov.is_object()) old_blobs = BlobIds(ov.as_object());
+    }
+    return tx.Put(kGlobal, "s3-obj", k, json::serialize(meta));
+  }));
+  for (const auto& id : old_blobs) s3.blobs().Remove(id);
+  return {};
+}
+
+namespace {
+
+// Stores `data` as the object `key` of bucket `b` with metadata `meta`; replaces (and frees)
+// any object of that key. Returns the metadata stored.
+Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_view key,
+                                 std::string_view data, json::object meta) {
+  RAMPART_ASSIGN_OR_RETURN(std::string bucket_key, s3.BucketKey(b));
+  RAMPART_ASSIGN_OR_RETURN(std::string blob, s3.blobs().Write(bucket_key, data));
+  meta["Owner"] = b.owner();  // BucketOwnerEnforced: the bucket owner owns every object
+  meta["Blobs"] = json::array{json::array{blob, static_cast<int64_t>(data.size())}};
+  meta["Size"] = static_cast<int64_t>(data.size());
+  if (!meta.contains("ETag")) meta["ETag"] = crypto::HexEncode(crypto::Md5(data));
+  Status st = PutMetadata(s3, b.name, key, meta);
+  if (!st.ok()) {
+    s3.blobs().Remove(blob);
+    return st.error();
+  }
+  return meta;
+}
+
+Status CheckObjectAcl(const json::object& in) {
+  std::string_view acl = Str(in, "ACL");
+  if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
+    return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
+  }
+  for (const char* g : {"GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP"}) {
+    if (!Str(in, g).empty()) {
+      return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
+    }
+  }
+  return {};
+}
+
+Status CheckServerSideEncryption(const json::object& in) {
+  std::string_view sse = Str(in, "ServerSideEncryption");
+  if (!sse.empty() && sse != "AES256") {
+    if (sse == "aws:kms" || sse == "aws:kms:dsse") {
+      return Error{"NotImplemented", "SSE-KMS is not implemented in Rampart yet; use AES256", 501,
+                   true};
+    }
+    return InvalidArgument("The encryption method specified is not supported");
+  }
+  if (!Str(in, "SSECustomerAlgorithm").empty() || !Str(in, "SSECustomerKey").empty()) {
+    return Error{"NotImplemented", "SSE-C is not implemented in Rampart yet", 501, true};
+  }
+  return {};
+}
+
+// Object tags from the x-amz-tagging header (URL query form).
+Result<json::array> TagsFromHeader(std::string_view header) {
+  json::array tags;
+  if (header.empty()) return tags;
+  auto form = ParseForm(header);
+  if (!form) return InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
+  for (const auto& [k, v] : *form) {
+    for (const auto& t : tags) {
+      if (Str(t.as_object(), "Key") == k) {
+        return InvalidArgument("The header 'x-amz-tagging' shall be encoded as UTF-8 then URLEncoded URL query parameters without tag name duplicates.");
+      }
+    }
+    tags.push_back(json::object{{"Key", k}, {"Value", v}});
+  }
+  if (tags.size() > 10) {
+    return Error{"BadRequest", "Object tags cannot be greater than 10", 400, true};
+  }
+  return tags;
+}
+
+json::object MetaFromInput(const json::object& in, const Call& call) {
+  json::object meta;
+  for (std::string_view m : kHeaderMembers) {
+    auto* v = in.if_contains(m);
+    if (v && !(v->is_string() && v->as_string().empty())) meta[m] = *v;
+  }
+  if (!meta.contains("ContentType")) meta["ContentType"] = "binary/octet-stream";
+  if (auto* v = in.if_contains("Metadata"); v && v->is_object()) meta["Metadata"] = *v;
+  meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
+  meta["Owner"] = call.principal.account_id;
+  return meta;
+}
+
+Result<json::value> PutObject(S3Service& s3, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
+  RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
+  std::string_view data = Str(in, "Body");
+  if (data.size() > kMaxObject) {
+    return Error{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400, true};
+  }
+  RAMPART_ASSIGN_OR_RETURN(json::object checksums, VerifyIntegrity(in, data));
+  RAMPART_ASSIGN_OR_RETURN(json::array tags, TagsFromHeader(Str(in, "Tagging")));
+  json::object meta = MetaFromInput(in, call);
+  if (!checksums.empty()) meta["Checksums"] = checksums;
+  if (!tags.empty()) meta["Tags"] = tags;
+  RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, b, Str(in, "Key"), data, meta));
+  json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}, {"ServerSideEncryption", "AES256"}};
+  for (const auto& [algo, value] : checksums) out["Checksum" + std::string(algo)] = value;
+  return json::value(std::move(out));
+}
+
+// ---- reads ----
+
+double Seconds(const json::object& o, std::string_view k) {
+  auto* v = o.if_contains(k);
+  if (!v) return 0;
+  return v->is_double() ? v->as_double() : v->is_int64() ? static_cast<double>(v->as_int64()) : 0;
+}
+
+bool EtagMatches(std::string_view condition, std::string_view etag) {
+  for (std::string_view part : Split(condition, ',')) {
+    part = Trim(part);
+    if (part == "*") return true;
+    if (part.size() >= 2 && part.front() == '"' && part.back() == '"') {
+      part = part.substr(1, part.size() - 2);
+    }
+    if (part == etag) return true;
+  }
+  return false;
+}
+
+// If-Match / If-None-Match / If-(Un)Modified-Since, in the precedence RFC 9110 and S3 give them.
+Status CheckConditions(const json::object& in, const json::object& obj) {
+  std::string_view etag = Str(obj, "ETag");
+  double modified = std::floor(Seconds(obj, "LastModified"));
+  Error failed{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
+               412, true};
+  Error not_modified{"NotModified", "Not Modified", 304, true};
+  bool has_match = in.contains("IfMatch");
+  if (has_match && !EtagMatches(Str(in, "IfMatch"), etag)) return failed;
+  if (!has_match && in.contains("IfUnmodifiedSince") && modified > Seconds(in, "IfUnmodifiedSince")) {
+    return failed;
+  }
+  bool has_none = in.contains("IfNoneMatch");
+  if (has_none && EtagMatches(Str(in, "IfNoneMatch"), etag)) return not_modified;
+  if (!has_none && in.contains("IfModifiedSince") && modified <= Seconds(in, "IfModifiedSince")) {
+    return not_modified;
+  }
+  return {};
+}
+
+struct Range {
+  uint64_t first = 0, length = 0;
+  bool partial = false;
+};
+
+// "bytes=a-b", "bytes=a-", "bytes=-n"; anything else is ignored (the whole object), as S3 does.
+Result<Range> ParseRange(std::string_view header, uint64_t size) {
+  Range r{0, size, false};
+  if (header.empty() || !StartsWith(header, "bytes=")) return r;
+  std::string_view spec = header.substr(6);
+  size_t dash = spec.find('-');
+  if (dash == std::string_view::npos || spec.find(',') != std::string_view::npos) return r;
+  auto num = [](std::string_view s) -> std::optional<uint64_t> {
+    if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos) {
+      return std::nullopt;
+    }
+    return std::stoull(std::string(s));
+  };
+  auto a = num(spec.substr(0, dash));
+  auto b = num(spec.substr(dash + 1));
+  Error unsatisfiable{"InvalidRange", "The requested range is not satisfiable", 416, true};
+  if (!a && b) {  // suffix: the last n bytes
+    if (*b == 0) return unsatisfiable;
+    uint64_t n = std::min(*b, size);
+    return Range{size - n, n, true};
+  }
+  if (!a) return r;
+  if (b && *b < *a) return r;
+  if (*a >= size) return unsatisfiable;
+  uint64_t last = b ? std::min(*b, size - 1) : size - 1;
+  return Range{*a, last - *a + 1, true};
+}
+
+json::object ObjectHeaders(const json::object& in, const json::object& obj) {
+  json::object out;
+  for (std::string_view m : kHeaderMembers) {
+    if (auto* v = obj.if_contains(m)) out[m] = *v;
+  }
+  if (auto* v = obj.if_contains("Metadata")) out["Metadata"] = *v;
+  out["ETag"] = QuotedEtag(Str(obj, "ETag"));
+  out["LastModified"] = Seconds(obj, "LastModified");
+  out["AcceptRanges"] = "bytes";
+  out["ServerSideEncryption"] = "AES256";
+  if (auto* t = obj.if_contains("Tags"); t && t->is_array() && !t->as_array().empty()) {
+    out["TagCount"] = static_cast<int64_t>(t->as_array().size());
+  }
+  if (auto* p = obj.if_contains("PartsCount")) out["PartsCount"] = *p;
+  if (Str(in, "ChecksumMode") == "ENABLED") {
+    if (auto* c = obj.if_contains("Checksums"); c && c->is_object()) {
+      for (const auto& [algo, value] : c->as_object()) out["Checksum" + std::string(algo)] = value;
+    }
+  }
+  // response-* query parameters override the stored headers on GET.
+  static constexpr std::pair<std::string_view, std::string_view> kOverrides[] = {
+      {"ResponseCacheControl", "CacheControl"},
+      {"ResponseContentDisposition", "ContentDisposition"},
+      {"ResponseContentEncoding", "ContentEncoding"},
+      {"ResponseContentLanguage", "ContentLanguage"},
+      {"ResponseContentType", "ContentType"},
+      {"ResponseExpires", "Expires"}};
+  for (const auto& [from, to] : kOverrides) {
+    if (auto* v = in.if_contains(from)) out[to] = *v;
+  }
+  return out;
+}
+
+Status CheckReadable(const json::object& in) {
+  if (!Str(in, "SSECustomerAlgorithm").empty() || !Str(in, "SSECustomerKey").empty()) {
+    return Error{"NotImplemented", "SSE-C is not implemented in Rampart yet", 501, true};
+  }
+  if (in.contains("PartNumber")) {
+    return Error{"NotImplemented", "Reading one part of an object is not implemented in Rampart yet",
+                 501, true};
+  }
+  std::string_view version = Str(in, "VersionId");
+  if (!version.empty() && version != "null") {
+    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
+  }
+  return {};
+}
+
+Result<json::value> GetObject(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_RETURN_IF_ERROR(CheckReadable(in));
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
+  uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
+  RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
+  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, b, obj, range.first, range.length));
+  json::object out = ObjectHeaders(in, obj);
+  out["ContentLength"] = static_cast<int64_t>(data.size());
+  if (range.partial) {
+    out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
+                          std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
+  }
+  out["Body"] = std::move(data);
+  return json::value(std::move(out));
+}
+
+Result<json::value> HeadObject(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_RETURN_IF_ERROR(CheckReadable(in));
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
+  uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
+  RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
+  json::object out = ObjectHeaders(in, obj);
+  out["ContentLength"] = static_cast<int64_t>(range.length);
+  if (range.partial) {
+    out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
+                          std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
+  }
+  return json::value(std::move(out));
+}
+
+// ---- deletes ----
+
+// Deletes one object; absent keys are not an error (S3 answers 204 either way).
+Status DeleteOne(S3Service& s3, std::string_view bucket, std::string_view key) {
+  std::vector<std::string> blobs;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    std::string k = ObjectKey(bucket, key);
+    RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", k));
+    if (!old) return {};
+    json::value ov = json::parse(*old);
+    if (ov.is_object()) blobs = BlobIds(ov.as_object());
+    return tx.Delete(kGlobal, "s3-obj", k);
+  }));
+  for (const auto& id : blobs) s3.blobs().Remove(id);
+  return {};
+}
+
+Result<json::value> DeleteObject(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  std::string_view version = Str(in, "VersionId");
+  if (!version.empty() && version != "null") {
+    return InvalidArgument("Invalid version id specified");
+  }
+  RAMPART_RETURN_IF_ERROR(DeleteOne(s3, b.name, Str(in, "Key")));
+  return json::value(json::object());
+}
+
+Result<json::value> DeleteObjects(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  auto* d = in.if_contains("Delete");
+  if (!d || !d->is_object()) return MalformedXml();
+  auto* objects = d->as_object().if_contains("Objects");
+  if (!objects || !objects->is_array() || objects->as_array().empty() ||
+      objects->as_array().size() > 1000) {
+    return MalformedXml();
+  }
+  auto* q = d->as_object().if_contains("Quiet");
+  bool quiet = q && q->is_bool() && q->as_bool();
+  json::array deleted, errors;
+  for (const auto& o : objects->as_array()) {
+    if (!o.is_object()) return MalformedXml();
+    std::string key(Str(o.as_object(), "Key"));
+    std::string_view version = Str(o.as_object(), "VersionId");
+    if (!version.empty() && version != "null") {
+      errors.push_back(json::object{{"Key", key}, {"VersionId", version}, {"Code", "NoSuchVersion"},
+                                    {"Message", "The specified version does not exist."}});
+      continue;
+    }
+    Status st = DeleteOne(s3, b.name, key);
+    if (!st.ok()) {
+      errors.push_back(json::object{{"Key", key}, {"Code", "InternalError"},
+                                    {"Message", "We encountered an internal error. Please try again."}});
+    } else if (!quiet) {
+      deleted.push_back(json::object{{"Key", key}});
+    }
+  }
+  json::object out;
+  if (!deleted.empty()) out["Deleted"] = std::move(deleted);
+  if (!errors.empty()) out["Errors"] = std::move(errors);
+  return json::value(std::move(out));
+}
+
+// ---- copy ----
+
+struct CopySource {
+  std::string bucket, key;
+};
+
+Result<CopySource> ParseCopySource(std::string_view header) {
+  std::string_view s = header;
+  size_t q = s.find("?versionId=");
+  std::string_view version = q == std::string_view::npos ? "" : s.substr(q + 11);
+  s = s.substr(0, q);
+  auto decoded = UrlDecode(s, false);
+  if (!decoded) return InvalidArgument("Invalid copy source encoding");
+  std::string_view d = *decoded;
+  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
+  size_t slash = d.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
+    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  if (!version.empty() && version != "null") {
+    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
+  }
+  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
+}
+
+Status CheckCopyConditions(const json::object& in, const json::object& src) {
+  json::object conds;
+  static constexpr std::pair<std::string_view, std::string_view> kMap[] = {
+      {"CopySourceIfMatch", "IfMatch"},
+      {"CopySourceIfNoneMatch", "IfNoneMatch"},
+      {"CopySourceIfModifiedSince", "IfModifiedSince"},
+      {"CopySourceIfUnmodifiedSince", "IfUnmodifiedSince"}};
+  for (const auto& [from, to] : kMap) {
+    if (auto* v = in.if_contains(from)) conds[to] = *v;
+  }
+  Status st = CheckConditions(conds, src);
+  if (!st.ok() && st.error().http_status == 304) {
+    return Error{"PreconditionFailed",
+                 "At least one of the pre-conditions you specified did not hold", 412, true};
+  }
+  return st;
+}
+
+Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket dest, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
+  RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
+  RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
+  RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
+  RAMPART_ASSIGN_OR_RETURN(json::object sobj, LoadObject(s3, sb.name, src.key));
+  RAMPART_RETURN_IF_ERROR(CheckCopyConditions(in, sobj));
+  std::string_view directive = Str(in, "MetadataDirective");
+  std::string_view tagging = Str(in, "TaggingDirective");
+  bool replace = directive == "REPLACE";
+  if (src.bucket == dest.name && src.key == Str(in, "Key") && !replace &&
+      Str(in, "ServerSideEncryption").empty()) {
+    return Error{"InvalidRequest",
+                 "This copy request is illegal because it is trying to copy an object to itself "
+                 "without changing the object's metadata, storage class, website redirect "
+                 "location or encryption attributes.",
+                 400, true};
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, sb, sobj, 0, UINT64_MAX));
+  json::object meta = replace ? MetaFromInput(in, call) : sobj;
+  meta.erase("Blobs");
+  meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
+  meta["Owner"] = call.principal.account_id;
+  meta["ETag"] = crypto::HexEncode(crypto::Md5(data));
+  meta.erase("PartsCount");
+  if (tagging == "REPLACE") {
+    RAMPART_ASSIGN_OR_RETURN(json::array tags, TagsFromHeader(Str(in, "Tagging")));
+    meta.erase("Tags");
+    if (!tags.empty()) meta["Tags"] = tags;
+  }
+  std::string_view algo = Str(in, "ChecksumAlgorithm");
+  if (!algo.empty()) meta["Checksums"] = json::object{{algo, ChecksumOf(algo, data)}};
+  RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, dest, Str(in, "Key"), data, meta));
+  json::object result{{"ETag", QuotedEtag(Str(stored, "ETag"))},
+                      {"LastModified", Seconds(stored, "LastModified")}};
+  return json::value(json::object{{"CopyObjectResult", result}, {"ServerSideEncryption", "AES256"}});
+}
+
+// ---- tags and ACLs ----
+
+Result<json::value> PutObjectTagging(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  auto* t = in.if_contains("Tagging");
+  if (!t || !t->is_object()) return MalformedXml();
+  auto* ts = t->as_object().if_contains("TagSet");
+  json::array tags = ts && ts->is_array() ? ts->as_array() : json::array();
+  if (tags.size() > 10) return Error{"BadRequest", "Object tags cannot be greater than 10", 400, true};
+  for (size_t i = 0; i < tags.size(); ++i) {
+    if (!tags[i].is_object()) return MalformedXml();
+    std::string_view k = Str(tags[i].as_object(), "Key");
+    if (k.empty() || k.size() > 128 || Str(tags[i].as_object(), "Value").size() > 256) {
+      return Error{"InvalidTag", "The TagKey you have provided is invalid", 400, true};
+    }
+    for (size_t j = 0; j < i; ++j) {
+      if (Str(tags[j].as_object(), "Key") == k) {
+        return Error{"InvalidTag", "Cannot provide multiple Tags with the same key", 400, true};
+      }
+    }
+  }
+  std::string k = ObjectKey(b.name, Str(in, "Key"));
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(kGlobal, "s3-obj", k));
+    if (!doc) return NoSuchKey();
+    json::value v = json::parse(*doc);
+    if (!v.is_object()) return Error::Internal("the stored object metadata is damaged");
+    v.as_object().erase("Tags");
+    if (!tags.empty()) v.as_object()["Tags"] = tags;
+    return tx.Put(kGlobal, "s3-obj", k, json::serialize(v));
+  }));
+  return json::value(json::object());
+}
+
+Result<json::value> GetObjectTagging(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, Str(in, "Bucket"), Str(in, "Key")));
+  auto* t = obj.if_contains("Tags");
+  return json::value(json::object{{"TagSet", t && t->is_array() ? *t : json::array()}});
+}
+
+Result<json::value> DeleteObjectTagging(S3Service& s3, const Call&, const json::object& in) {
+  std::string k = ObjectKey(Str(in, "Bucket"), Str(in, "Key"));
+  RAMPART_RETURN_IF_ERROR(s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(kGlobal, "s3-obj", k));
+    if (!doc) return NoSuchKey();
+    json::value v = json::parse(*doc);
+    if (!v.is_object()) return Error::Internal("the stored object metadata is damaged");
+    v.as_object().erase("Tags");
+    return tx.Put(kGlobal, "s3-obj", k, json::serialize(v));
+  }));
+  return json::value(json::object());
+}
+
+Result<json::value> GetObjectAcl(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  return json::value(BucketOwnerAcl(b.owner()));  // BucketOwnerEnforced: the bucket owner owns it
+}
+
+Result<json::value> PutObjectAcl(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, Str(in, "Bucket"), Str(in, "Key")));
+  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
+  if (in.contains("AccessControlPolicy")) {
+    return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
+  }
+  return json::value(json::object());
+}
+
+}  // namespace
+
+void AddObjectOperations(std::vector<OperationEntry>& out, S3Service& s3) {
+  static constexpr std::pair<std::string_view, ObjectHandler<S3Service>> kOps[] = {
+      {"PutObject", PutObject},
+      {"GetObject", GetObject},
+      {"HeadObject", HeadObject},
+      {"DeleteObject", DeleteObject},
+      {"DeleteObjects", DeleteObjects},
+      {"CopyObject", CopyObject},
+      {"PutObjectTagging", PutObjectTagging},
+      {"GetObjectTagging", GetObjectTagging},
+      {"DeleteObjectTagging", DeleteObjectTagging},
+      {"GetObjectAcl", GetObjectAcl},
+      {"PutObjectAcl", PutObjectAcl},
+  };
+  AddOperations(out, s3, kOps);
+}
+
+}  // namespace rampart::services::s3

@@ -1,0 +1,117 @@
+#pragma once
+// S3: buckets and objects, with bucket policies, Block Public Access and SSE-S3 at rest.
+// docs/S3.md describes the behaviour and what is not served yet.
+//
+// Authorization happens before the handlers run: ResolveResource (registered with the
+// Authorizer for "s3") maps the operation to S3's IAM action (ListObjectsV2 -> s3:ListBucket),
+// names the bucket or object ARN, the bucket owner's account and the bucket policy, and adds the
+// s3:* condition keys. Block Public Access is applied there too.
+//
+// Storage (entity store; bucket names are global, so buckets and objects live under the
+// pseudo-account kGlobal):
+//   s3-bucket [name]                 {"Owner", "Region", "Created", "Key" (sealed SSE-S3 key),
+//                                     "Policy", "PublicAccessBlock", "Tags", "Encryption", ...}
+//   s3-owned  [name] (owner account) {} : ListBuckets
+//   s3-obj    [bucket/key]           object metadata {"Blobs", "Size", "ETag", "LastModified", ...}
+//   s3-mpu    [bucket/upload id]     {"Key", "Initiated", "Owner", object headers}
+//   s3-part   [upload id/00001]      {"Blob", "Size", "ETag", "LastModified"}
+// Object bytes are in the BlobStore (blob_store.h), encrypted under the bucket's key.
+//
+// Thread-safe: state is in the store; S3Service caches compiled bucket policies.
+
+#include <boost/json.hpp>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include "policy/policy.h"
+#include "services/call.h"
+#include "services/identity/authorizer.h"
+#include "services/s3/blob_store.h"
+#include "store/store.h"
+
+namespace rampart::services::s3 {
+
+namespace json = boost::json;
+
+inline constexpr std::string_view kGlobal = "s3";  // the pseudo-account of the bucket namespace
+
+// One bucket as stored.
+struct Bucket {
+  std::string name;
+  json::object doc;
+  std::string owner() const;
+  std::string region() const;
+};
+
+class S3Service {
+ public:
+  S3Service(store::Store& store, BlobStore blobs) : store_(store), blobs_(std::move(blobs)) {}
+  store::Store& store() { return store_; }
+  const BlobStore& blobs() const { return blobs_; }
+
+  // The bucket, or NoSuchBucket.
+  Result<Bucket> GetBucket(std::string_view name);
+  // Loads the bucket in a transaction, lets `fn` change its document, saves it.
+  Status UpdateBucket(std::string_view name, const std::function<Status(json::object&)>& fn);
+  // The bucket's SSE-S3 key (32 bytes), unsealed.
+  Result<std::string> BucketKey(const Bucket& b);
+  // The bucket policy compiled (null if none); cached by policy text.
+  std::shared_ptr<const policy::Policy> CompiledPolicy(const Bucket& b);
+  // The account-level Block Public Access configuration (s3control), or an empty object.
+  Result<json::object> AccountPublicAccessBlock(std::string_view account);
+
+ private:
+  store::Store& store_;
+  BlobStore blobs_;
+  std::mutex mu_;
+  std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> policies_;  // by text
+};
+
+// ---- errors as S3 writes them ----
+Error NoSuchBucket(std::string_view bucket);
+Error NoSuchKey();
+Error InvalidArgument(std::string message);
+Error MalformedXml();
+
+// ---- helpers shared by the handler files ----
+std::string_view Str(const json::object& in, std::string_view member);  // "" if absent
+std::optional<int64_t> Int(const json::object& in, std::string_view member);
+std::string CanonicalUserId(std::string_view account);  // 64 hex, stable per account
+json::object OwnerOf(std::string_view account);          // {"ID": canonical id}
+std::string ObjectKey(std::string_view bucket, std::string_view key);  // "bucket/key"
+std::string QuotedEtag(std::string_view hex);
+json::object BucketOwnerAcl(std::string_view account);
+// An object's bytes are one blob (PutObject, CopyObject) or its parts' blobs in order
+// (CompleteMultipartUpload: no copy): "Blobs": [[id, size], ...].
+std::vector<std::string> BlobIds(const json::object& obj);
+// [offset, offset + length) of the object's bytes (length clipped to the size).
+Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
+                             uint64_t offset, uint64_t length);  // owner FULL_CONTROL (ACLs disabled)
+// Verifies Content-MD5 and x-amz-checksum-* of `data` (PutObject, UploadPart); returns the
+// checksums to keep (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
+// Writes an object's metadata (replacing any object of that key, whose blobs are freed).
+Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
+                   const json::object& meta);
+Result<json::object> VerifyIntegrity(const json::object& in, std::string_view data);
+// Block Public Access as it applies to a bucket: the bucket's settings OR the account's.
+struct PublicAccess {
+  bool block_public_acls = false, ignore_public_acls = false;
+  bool block_public_policy = false, restrict_public_buckets = false;
+};
+PublicAccess EffectivePublicAccess(S3Service& s3, const Bucket& b);
+
+// Dispatch tables of the handler files (buckets.cc, objects.cc, listing.cc, multipart.cc).
+void AddBucketOperations(std::vector<OperationEntry>& out, S3Service& s3);
+void AddObjectOperations(std::vector<OperationEntry>& out, S3Service& s3);
+void AddListingOperations(std::vector<OperationEntry>& out, S3Service& s3);
+void AddMultipartOperations(std::vector<OperationEntry>& out, S3Service& s3);
+ServiceTable Operations(S3Service& s3);
+
+// The Authorizer's resolver for "s3" (authz.cc).
+Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call,
+                                        const model::Operation& op, const json::object& in);
+
+}  // namespace rampart::services::s3
