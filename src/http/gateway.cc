@@ -252,6 +252,17 @@ std::string_view VirtualHostBucket(std::string_view host) {
   return host.substr(0, at);
 }
 
+// A presigned URL of the retired Signature Version 2 (AWSAccessKeyId, Signature, Expires).
+bool SignatureV2Query(std::string_view query) {
+  bool key = false, signature = false;
+  for (std::string_view p : Split(query, '&')) {
+    std::string_view name = p.substr(0, p.find('='));
+    key = key || name == "AWSAccessKeyId";
+    signature = signature || name == "Signature";
+  }
+  return key && signature;
+}
+
 Error MissingAuth(const Exchange& ex) {
   if (ex.wire == protocol::Wire::kRestXml) {
     return {"AccessDenied", "Access Denied", 403, true};
@@ -617,6 +628,11 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
       }
       principal.access_key_id = (*cred)->access_key_id;
     }
+  } else if (!has_auth && service->id == "s3" && SignatureV2Query(query)) {
+    return fail(Error{"InvalidRequest",
+                      "The authorization mechanism you have provided is not supported. Please "
+                      "use AWS4-HMAC-SHA256.",
+                      400, true});
   } else if (!has_auth && service->id == "s3") {
     principal.type = services::Principal::Type::kAnonymous;
     principal.arn = "anonymous";  // the policy engine's name for an unsigned caller

@@ -27,8 +27,21 @@ struct ListPage {
   bool last_is_prefix = false;
 };
 
+// encoding-type=url: form encoding as S3 writes it (a space is "+"; SDKs decode with
+// unquote_plus).
 std::string Encode(const ListRequest& r, std::string_view s) {
-  return r.url ? UrlEncode(s, true) : std::string(s);
+  if (!r.url) return std::string(s);
+  std::string e = UrlEncode(s, true);
+  std::string out;
+  for (size_t i = 0; i < e.size(); ++i) {
+    if (e.compare(i, 3, "%20") == 0) {
+      out.push_back('+');
+      i += 2;
+    } else {
+      out.push_back(e[i]);
+    }
+  }
+  return out;
 }
 
 // Reads one page of the listing `r` describes.

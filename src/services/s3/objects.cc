@@ -303,7 +303,9 @@ Result<Range> ParseRange(std::string_view header, uint64_t size) {
   return Range{*a, last - *a + 1, true};
 }
 
-json::object ObjectHeaders(const json::object& in, const json::object& obj) {
+// The headers GET and HEAD answer with; the object's checksums only for the whole object (a
+// range's bytes would not match them, and S3 leaves them out).
+json::object ObjectHeaders(const json::object& in, const json::object& obj, bool whole) {
   json::object out;
   for (std::string_view m : kHeaderMembers) {
     if (auto* v = obj.if_contains(m)) out[m] = *v;
@@ -317,7 +319,7 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj) {
     out["TagCount"] = static_cast<int64_t>(t->as_array().size());
   }
   if (auto* p = obj.if_contains("PartsCount")) out["PartsCount"] = *p;
-  if (Str(in, "ChecksumMode") == "ENABLED") {
+  if (whole && Str(in, "ChecksumMode") == "ENABLED") {
     if (auto* c = obj.if_contains("Checksums"); c && c->is_object()) {
       for (const auto& [algo, value] : c->as_object()) out["Checksum" + std::string(algo)] = value;
     }
@@ -359,7 +361,7 @@ Result<json::value> GetObject(S3Service& s3, const Call&, const json::object& in
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
   RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, b, obj, range.first, range.length));
-  json::object out = ObjectHeaders(in, obj);
+  json::object out = ObjectHeaders(in, obj, !range.partial);
   out["ContentLength"] = static_cast<int64_t>(data.size());
   if (range.partial) {
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
@@ -376,7 +378,7 @@ Result<json::value> HeadObject(S3Service& s3, const Call&, const json::object& i
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
-  json::object out = ObjectHeaders(in, obj);
+  json::object out = ObjectHeaders(in, obj, !range.partial);
   out["ContentLength"] = static_cast<int64_t>(range.length);
   if (range.partial) {
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
