@@ -293,6 +293,11 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     wire->append("\r\n");
     if (!bodiless && !head) wire->append(out.body);  // HEAD: the length of what GET would send
     ++requests_served_;
+    // The answer gets its own time to leave, at a minimum rate of 1 MiB/s on top of the request
+    // timeout: the request's clock (started at its head) must not cut a large body mid-write
+    // under a 200 status line, and a client that stops reading is still bounded.
+    Layer().expires_after(std::chrono::seconds(impl_->opts.request_timeout_seconds) +
+                          std::chrono::seconds(wire->size() >> 20));
     net::async_write(stream_, net::buffer(*wire),
                      [self = this->shared_from_this(), wire, keep](beast::error_code ec, size_t) {
                        self->Finish(ec || !keep);

@@ -30,6 +30,7 @@
 #include "services/cloudtrail/lookup.h"
 #include "services/cloudtrail/trails.h"
 #include "spine/trail_delivery.h"
+#include "spine/trail_s3_sink.h"
 #include "services/iam/common.h"
 #include "spine/audit.h"
 #include "server/event_log_damage.h"
@@ -370,7 +371,19 @@ int RunServer(const ServerConfig& config) {
   auto blobs = services::s3::BlobStore::Open(storage->s3_root);
   if (!blobs.ok()) return fail(blobs.error().message);
   auto built = BuildServices(store, events, std::move(*blobs));
-  spine::DirectorySink trail_sink(storage->trail_root);
+  // Trails whose bucket is a Rampart S3 bucket deliver into it; others to the data directory.
+  spine::DirectorySink trail_directory(storage->trail_root);
+  spine::S3TrailSink trail_sink(*built->s3, trail_directory,
+                                [] { return static_cast<int64_t>(std::time(nullptr)); });
+  built->trails->set_bucket_check([&s3 = *built->s3](std::string_view bucket,
+                                                     std::string_view prefix,
+                                                     std::string_view arn,
+                                                     std::string_view account) -> Status {
+    std::string key = prefix.empty() ? "" : std::string(prefix) + "/";
+    key += "AWSLogs/" + std::string(account) + "/CloudTrail/check";
+    return services::s3::ServiceMayDeliver(s3, {"cloudtrail.amazonaws.com", arn, account}, bucket,
+                                           key);
+  });
   spine::TrailDelivery trail_delivery(store, events, trail_sink, TrailOptions(config));
   const services::Dispatch& dispatch = DispatchOf(*built);
   services::CredentialResolver credentials(store);

@@ -250,7 +250,7 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         std::string key = LogFileKey(trail.key_prefix, trail.account_id, region, now_ms,
                                      RandomAlnum(16), insight);
         auto gz = Gzip(body);
-        Status put = gz.ok() ? sink_.Put(trail.bucket, key, *gz, {}) : Status(gz.error());
+        Status put = gz.ok() ? sink_.PutForTrail(trail.arn, trail.account_id, trail.bucket, key, *gz, {}) : Status(gz.error());
         if (!put.ok()) {
           error = put.error().message;
           break;
@@ -351,8 +351,9 @@ Status TrailDelivery::DeliverTrail(const TrailConfig& trail, int64_t now_ms, boo
         std::string sig_hex = crypto::HexEncode(*sig);
         auto gz = Gzip(body);
         Status put =
-            gz.ok() ? sink_.Put(trail.bucket, digest_key, *gz,
-                                {{"signature", sig_hex}, {"signature-algorithm", "SHA256withRSA"}})
+            gz.ok() ? sink_.PutForTrail(trail.arn, trail.account_id, trail.bucket, digest_key, *gz,
+                                        {{"signature", sig_hex},
+                                         {"signature-algorithm", "SHA256withRSA"}})
                     : Status(gz.error());
         if (!put.ok()) {
           error = put.error().message;

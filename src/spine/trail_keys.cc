@@ -67,6 +67,18 @@ std::string Md5Hex(std::string_view data) {
   return crypto::HexEncode(md, n);
 }
 
+Result<std::string> RsaPkcs1Der(std::string_view der) {
+  const unsigned char* p = reinterpret_cast<const unsigned char*>(der.data());
+  PkeyPtr key(d2i_PUBKEY(nullptr, &p, static_cast<long>(der.size())));
+  if (!key) return std::string(der);  // already PKCS#1
+  unsigned char* buf = nullptr;
+  int n = i2d_PublicKey(key.get(), &buf);
+  if (n <= 0) return Error::Internal("cannot encode the public key as PKCS#1");
+  std::string out(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
+  OPENSSL_free(buf);
+  return out;
+}
+
 Result<SigningKey> GenerateSigningKey() {
   PkeyPtr key(EVP_PKEY_Q_keygen(nullptr, nullptr, "RSA", static_cast<size_t>(2048)));
   if (!key) return Error::Internal("RSA key generation failed");
@@ -82,7 +94,10 @@ Result<SigningKey> GenerateSigningKey() {
   out.private_der.assign(reinterpret_cast<char*>(buf), static_cast<size_t>(n));
   OPENSSL_cleanse(buf, static_cast<size_t>(n));
   OPENSSL_free(buf);
-  out.pub.fingerprint = Md5Hex(out.pub.der);
+  // The fingerprint is the MD5 of the key as ListPublicKeys hands it out (PKCS#1 DER). Keys made
+  // before 2026-12-07 keep their stored fingerprint (the MD5 of the SubjectPublicKeyInfo).
+  RAMPART_ASSIGN_OR_RETURN(std::string pkcs1, RsaPkcs1Der(out.pub.der));
+  out.pub.fingerprint = Md5Hex(pkcs1);
   return out;
 }
 

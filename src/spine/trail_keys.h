@@ -38,6 +38,10 @@ struct SigningKey {
 };
 
 // Pure crypto helpers (OpenSSL 3).
+// The RSA public key of a SubjectPublicKeyInfo DER as PKCS#1 RSAPublicKey DER: the form
+// CloudTrail's ListPublicKeys returns ("The DER encoded public key value in PKCS#1 format") and
+// the AWS CLI's validate-logs loads.
+Result<std::string> RsaPkcs1Der(std::string_view der);
 Result<SigningKey> GenerateSigningKey();  // RSA-2048; fills der, private_der, fingerprint
 std::string Md5Hex(std::string_view data);
 // RSA PKCS#1 v1.5 with SHA-256; returns the raw signature.

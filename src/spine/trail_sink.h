@@ -32,6 +32,15 @@ class TrailSink {
   virtual ~TrailSink() = default;
   virtual Status Put(std::string_view bucket, std::string_view key, std::string_view bytes,
                      const ObjectMetadata& metadata) = 0;
+  // Put as CloudTrail's service principal writing for `trail_arn` of `account` (aws:SourceArn,
+  // aws:SourceAccount): a sink that enforces bucket policies checks them. Default: Put.
+  virtual Status PutForTrail(std::string_view trail_arn, std::string_view account,
+                             std::string_view bucket, std::string_view key,
+                             std::string_view bytes, const ObjectMetadata& metadata) {
+    (void)trail_arn;
+    (void)account;
+    return Put(bucket, key, bytes, metadata);
+  }
   // nullopt if there is no such object (S3's NoSuchKey).
   virtual Result<std::optional<SinkObject>> Get(std::string_view bucket, std::string_view key) = 0;
   // Keys under `prefix`, sorted (S3 ListObjects order).

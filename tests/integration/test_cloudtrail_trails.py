@@ -167,7 +167,9 @@ def test_list_public_keys(ct_server):
     assert keys
     k = keys[0]
     assert k["Fingerprint"] == hashlib.md5(k["Value"]).hexdigest()
-    assert k["Value"][0] == 0x30  # DER SEQUENCE (SubjectPublicKeyInfo)
+    assert k["Value"][0] == 0x30  # DER SEQUENCE (PKCS#1 RSAPublicKey, as AWS documents)
+    # PKCS#1: a SEQUENCE of two INTEGERs, no AlgorithmIdentifier (which SubjectPublicKeyInfo has).
+    assert b"\x2a\x86\x48\x86\xf7\x0d\x01\x01\x01" not in k["Value"]
     assert k["ValidityStartTime"] < k["ValidityEndTime"]
     with pytest.raises(botocore.exceptions.ClientError) as e:
         ct.list_public_keys(StartTime=time.time(), EndTime=time.time() - 3600)

@@ -307,6 +307,20 @@ Status CountLimit(store::EntityTx& tx, const Call& call, std::string_view except
   return {};
 }
 
+// The trail's bucket, when it is a Rampart S3 bucket, must let CloudTrail deliver (AWS's check
+// at CreateTrail / UpdateTrail). A bucket Rampart does not hold keeps the data-directory sink.
+Status CheckTrailBucket(TrailService& svc, const Call& call, const json::object& doc) {
+  std::string_view bucket = Str(doc, "S3BucketName");
+  Status st = svc.CheckBucket(bucket, Str(doc, "S3KeyPrefix"), Str(doc, "TrailARN"),
+                              call.principal.account_id);
+  if (st.ok() || st.error().code == "NoSuchBucket") return {};
+  if (st.error().code == "AccessDenied") {
+    return Ct("InsufficientS3BucketPolicyException",
+              fmt::format("Incorrect S3 bucket policy is detected for bucket: {}", bucket));
+  }
+  return st;
+}
+
 // ---- Handlers ----
 
 Result<json::value> CreateTrail(TrailService& svc, const Call& call, const json::object& in) {
@@ -324,6 +338,7 @@ Result<json::value> CreateTrail(TrailService& svc, const Call& call, const json:
                    {"_Id", spine::RandomAlnum(16)},
                    {"_IsLogging", false}};
   RAMPART_RETURN_IF_ERROR(ApplySettings(call, in, doc));
+  RAMPART_RETURN_IF_ERROR(CheckTrailBucket(svc, call, doc));
   if (const auto* tags = Member(in, "TagsList")) {
     if (tags->as_array().size() > kMaxTags) {
       return Ct("TagsLimitExceededException", "The number of tags exceeds the limit of 50.");
@@ -348,6 +363,16 @@ Result<json::value> CreateTrail(TrailService& svc, const Call& call, const json:
 
 Result<json::value> UpdateTrail(TrailService& svc, const Call& call, const json::object& in) {
   json::object doc;
+  if (in.contains("S3BucketName") || in.contains("S3KeyPrefix")) {
+    // The new bucket settings are checked first, outside the update's transaction (the check
+    // reads the bucket through the store too).
+    json::object probe;
+    RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(probe, LoadTrail(tx, call, Str(in, "Name")));
+      return ApplySettings(call, in, probe);
+    }));
+    RAMPART_RETURN_IF_ERROR(CheckTrailBucket(svc, call, probe));
+  }
   RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(doc, LoadTrail(tx, call, Str(in, "Name")));
     RAMPART_RETURN_IF_ERROR(RequireHomeRegion(call, doc));
@@ -788,8 +813,9 @@ Result<json::value> ListPublicKeys(TrailService& svc, const Call& call, const js
                                                             call.region, start, end));
   json::array out;
   for (const auto& k : keys) {
+    RAMPART_ASSIGN_OR_RETURN(std::string pkcs1, spine::RsaPkcs1Der(k.der));
     out.push_back(
-        json::object{{"Value", k.der},
+        json::object{{"Value", pkcs1},
                      {"ValidityStartTime", static_cast<double>(k.validity_start_ms) / 1000.0},
                      {"ValidityEndTime", static_cast<double>(k.validity_end_ms) / 1000.0},
                      {"Fingerprint", k.fingerprint}});

@@ -20,6 +20,7 @@
 // Thread-safe: state is in the store; S3Service caches compiled bucket policies.
 
 #include <boost/json.hpp>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -102,6 +103,33 @@ struct PublicAccess {
   bool block_public_policy = false, restrict_public_buckets = false;
 };
 PublicAccess EffectivePublicAccess(S3Service& s3, const Bucket& b);
+
+// ---- writes AWS services make into customers' buckets (service_writes.cc) ----
+struct ServiceCaller {
+  std::string_view service;         // "cloudtrail.amazonaws.com"
+  std::string_view source_arn;      // aws:SourceArn: the trail the write is for
+  std::string_view source_account;  // aws:SourceAccount
+};
+struct ServiceObject {
+  std::string_view bucket, key, bytes;
+  std::map<std::string, std::string> metadata;  // x-amz-meta-*
+  std::string_view content_type, content_encoding;
+  int64_t now_epoch_seconds = 0;
+};
+// Whether the bucket policy lets `caller` check the bucket's ACL and put `key` with the
+// bucket-owner-full-control ACL (what CloudTrail checks when a trail names the bucket).
+// NoSuchBucket, or AccessDenied.
+Status ServiceMayDeliver(S3Service& s3, const ServiceCaller& caller, std::string_view bucket,
+                         std::string_view key);
+// Stores an object as `caller`, if the bucket policy allows it s3:PutObject.
+Status WriteAsService(S3Service& s3, const ServiceCaller& caller, const ServiceObject& o);
+// An object's bytes and user metadata (no authorization: for the server's own readers); nullopt
+// if there is no such key.
+Result<std::optional<std::string>> ReadObjectBytes(S3Service& s3, std::string_view bucket,
+                                                   std::string_view key,
+                                                   std::map<std::string, std::string>* metadata);
+Result<std::vector<std::string>> ListKeys(S3Service& s3, std::string_view bucket,
+                                          std::string_view prefix);
 
 // Dispatch tables of the handler files (buckets.cc, objects.cc, listing.cc, multipart.cc).
 void AddBucketOperations(std::vector<OperationEntry>& out, S3Service& s3);
