@@ -406,6 +406,7 @@ int RunServer(const ServerConfig& config) {
     RAMPART_RETURN_IF_ERROR(store.WipeAll());
     RAMPART_RETURN_IF_ERROR(events.WipeAll());
     s3.blobs().WipeAll();
+    s3.ClearCaches();
     kms.ClearCaches();
     auto b = BootstrapAccount(store, boot_config);
     if (!b.ok()) return std::move(b).error();

@@ -157,6 +157,7 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
     return tx.Insert(owner, "s3-owned", name, "{}");
   }));
   (void)existed_here;
+  s3.Forget(name);
   return json::value(json::object{{"Location", "/" + name}});
 }
 
@@ -190,6 +191,7 @@ Result<json::value> DeleteBucket(S3Service& s3, const Call&, const json::object&
     if (!st.ok() && st.error().code != "NoSuchEntity") return st;
     return {};
   }));
+  s3.Forget(name);
   for (const auto& b : blobs) s3.blobs().Remove(b);
   return json::value(json::object());
 }

@@ -76,10 +76,26 @@ std::vector<std::string> BlobIds(const json::object& obj) {
   return ids;
 }
 
+std::string InlineAad(std::string_view bucket, std::string_view id) {
+  return "rampart/s3/inline/" + std::string(bucket) + "/" + std::string(id);
+}
+
 Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
                              uint64_t offset, uint64_t length) {
   RAMPART_ASSIGN_OR_RETURN(std::string key, s3.BucketKey(b));
   std::string out;
+  if (auto* in = obj.if_contains("Inline")) {
+    const json::array* a = in->is_array() ? &in->as_array() : nullptr;
+    if (!a || a->size() != 2 || !(*a)[0].is_string() || !(*a)[1].is_string()) {
+      return Error::Internal("the stored object metadata is damaged");
+    }
+    auto sealed = crypto::Base64Decode((*a)[1].as_string());
+    if (!sealed.ok()) return Error::Internal("the stored object data is damaged");
+    auto plain = crypto::AeadOpen(key, *sealed, InlineAad(b.name, (*a)[0].as_string()));
+    if (!plain.ok()) return Error::Internal("the stored object data is damaged or was altered");
+    if (offset >= plain->size()) return out;
+    return plain->substr(offset, std::min<uint64_t>(length, plain->size() - offset));
+  }
   auto* blobs = obj.if_contains("Blobs");
   if (!blobs || !blobs->is_array()) return out;
   uint64_t at = 0;  // where the current blob starts in the object
@@ -104,7 +120,28 @@ Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object&
   return out;
 }
 
+void S3Service::Forget(std::string_view name) {
+  std::lock_guard lock(mu_);
+  buckets_.erase(std::string(name));
+  ++generation_;
+}
+
+void S3Service::ClearCaches() {
+  std::lock_guard lock(mu_);
+  buckets_.clear();
+  bucket_keys_.clear();
+  policies_.clear();
+}
+
 Result<Bucket> S3Service::GetBucket(std::string_view name) {
+  uint64_t generation = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = buckets_.find(std::string(name)); it != buckets_.end()) {
+      return Bucket{std::string(name), it->second};
+    }
+    generation = generation_;
+  }
   std::optional<std::string> doc;
   RAMPART_RETURN_IF_ERROR(store_.entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-bucket", name));
@@ -114,12 +151,16 @@ Result<Bucket> S3Service::GetBucket(std::string_view name) {
   boost::system::error_code ec;
   json::value v = json::parse(*doc, ec);
   if (ec || !v.is_object()) return Error::Internal("the stored bucket " + std::string(name) + " is damaged");
+  std::lock_guard lock(mu_);
+  if (buckets_.size() > 100000) buckets_.clear();
+  if (generation == generation_) buckets_[std::string(name)] = v.as_object();
   return Bucket{std::string(name), std::move(v.as_object())};
 }
 
 Status S3Service::UpdateBucket(std::string_view name,
                                const std::function<Status(json::object&)>& fn) {
-  return store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+  Forget(name);
+  Status st = store_.entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(std::optional<std::string> doc, tx.Get(kGlobal, "s3-bucket", name));
     if (!doc) return NoSuchBucket(name);
     boost::system::error_code ec;
@@ -128,10 +169,22 @@ Status S3Service::UpdateBucket(std::string_view name,
     RAMPART_RETURN_IF_ERROR(fn(v.as_object()));
     return tx.Put(kGlobal, "s3-bucket", name, json::serialize(v));
   });
+  Forget(name);  // a reader may have cached the old document meanwhile
+  return st;
 }
 
 Result<std::string> S3Service::BucketKey(const Bucket& b) {
-  return store_.Open("s3/bucket-key/" + b.name, Str(b.doc, "Key"), "SSE-S3 key of bucket " + b.name);
+  std::string sealed(Str(b.doc, "Key"));
+  {
+    std::lock_guard lock(mu_);
+    if (auto it = bucket_keys_.find(sealed); it != bucket_keys_.end()) return it->second;
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::string key, store_.Open("s3/bucket-key/" + b.name, sealed,
+                                                        "SSE-S3 key of bucket " + b.name));
+  std::lock_guard lock(mu_);
+  if (bucket_keys_.size() > 100000) bucket_keys_.clear();
+  bucket_keys_[sealed] = key;
+  return key;
 }
 
 std::shared_ptr<const policy::Policy> S3Service::CompiledPolicy(const Bucket& b) {

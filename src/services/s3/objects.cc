@@ -137,11 +137,22 @@ namespace {
 Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_view key,
                                  std::string_view data, json::object meta) {
   RAMPART_ASSIGN_OR_RETURN(std::string bucket_key, s3.BucketKey(b));
-  RAMPART_ASSIGN_OR_RETURN(std::string blob, s3.blobs().Write(bucket_key, data));
   meta["Owner"] = b.owner();  // BucketOwnerEnforced: the bucket owner owns every object
-  meta["Blobs"] = json::array{json::array{blob, static_cast<int64_t>(data.size())}};
   meta["Size"] = static_cast<int64_t>(data.size());
   if (!meta.contains("ETag")) meta["ETag"] = crypto::HexEncode(crypto::Md5(data));
+  meta.erase("Blobs");
+  meta.erase("Inline");
+  if (data.size() <= kInlineMax) {
+    // Small objects live sealed in their metadata row: one durable commit, no files to sync.
+    std::string id = crypto::HexEncode(crypto::RandomBytes(12));
+    RAMPART_ASSIGN_OR_RETURN(std::string sealed,
+                             crypto::AeadSeal(bucket_key, data, InlineAad(b.name, id)));
+    meta["Inline"] = json::array{id, crypto::Base64Encode(sealed)};
+    RAMPART_RETURN_IF_ERROR(PutMetadata(s3, b.name, key, meta));
+    return meta;
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::string blob, s3.blobs().Write(bucket_key, data));
+  meta["Blobs"] = json::array{json::array{blob, static_cast<int64_t>(data.size())}};
   Status st = PutMetadata(s3, b.name, key, meta);
   if (!st.ok()) {
     s3.blobs().Remove(blob);

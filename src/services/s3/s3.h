@@ -63,12 +63,24 @@ class S3Service {
   std::shared_ptr<const policy::Policy> CompiledPolicy(const Bucket& b);
   // The account-level Block Public Access configuration (s3control), or an empty object.
   Result<json::object> AccountPublicAccessBlock(std::string_view account);
+  // Drops the cached bucket (after CreateBucket / DeleteBucket change it outside UpdateBucket).
+  void Forget(std::string_view name);
+  // Drops every cache (--dev reset).
+  void ClearCaches();
 
  private:
   store::Store& store_;
   BlobStore blobs_;
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> policies_;  // by text
+  // Buckets as last read or written, and their unsealed keys (by sealed text): a call reads its
+  // bucket several times (resolver, handler) and must not pay a store read and an AES-GCM
+  // unseal each time. Only this process writes the data directory (its lock), so a bucket
+  // changed through UpdateBucket / Forget is never stale here.
+  std::unordered_map<std::string, json::object> buckets_;     // GUARDED_BY(mu_)
+  uint64_t generation_ = 0;  // GUARDED_BY(mu_); bumped by Forget: a read that raced a change
+                             // is not cached
+  std::unordered_map<std::string, std::string> bucket_keys_;  // GUARDED_BY(mu_)
 };
 
 // ---- errors as S3 writes them ----
@@ -85,8 +97,12 @@ json::object OwnerOf(std::string_view account);          // {"ID": canonical id}
 std::string ObjectKey(std::string_view bucket, std::string_view key);  // "bucket/key"
 std::string QuotedEtag(std::string_view hex);
 json::object BucketOwnerAcl(std::string_view account);
-// An object's bytes are one blob (PutObject, CopyObject) or its parts' blobs in order
-// (CompleteMultipartUpload: no copy): "Blobs": [[id, size], ...].
+// An object's bytes are sealed in its metadata row when small ("Inline": [id, base64 of
+// AES-256-GCM under the bucket key, associated data InlineAad(bucket, id)]), else one blob
+// (PutObject, CopyObject) or its parts' blobs in order (CompleteMultipartUpload: no copy):
+// "Blobs": [[id, size], ...].
+inline constexpr size_t kInlineMax = 64 * 1024;
+std::string InlineAad(std::string_view bucket, std::string_view id);
 std::vector<std::string> BlobIds(const json::object& obj);
 // [offset, offset + length) of the object's bytes (length clipped to the size).
 Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
