@@ -704,6 +704,8 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   //    authorize them).
   services::Call call{principal, rid, region, outcome.source_ip, now, 0, {}};
   if (opts_.audit) call.record = &outcome.notes;
+  std::shared_ptr<BodySource> stream;
+  call.body_out = &stream;
   bool always_allowed = service->id == "sts" && (ex.operation->name == "GetCallerIdentity" ||
                                                  ex.operation->name == "GetSessionToken");
   if (enforce && !always_allowed) {
@@ -721,8 +723,9 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   Result<json::value> output = (*fn)(call, in);
   if (!output.ok()) return fail(output.error());
 
-  // 7. Encode.
+  // 7. Encode (a streamed body is written by the listener as it is read).
   Response res = FromWire(protocol::EncodeOutput(ex, *output, rid));
+  if (stream) res.stream = std::move(stream);
   if (opts_.audit) outcome.output.emplace(std::move(*output));
   return res;
 }

@@ -273,11 +273,12 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     wire->append("\r\nServer: Rampart\r\n");
     // The length is the body's, except for HEAD, where a handler names the length GET would
     // send (S3's HeadObject): then its Content-Length stands.
-    std::string length = std::to_string(out.body.size());
+    std::shared_ptr<BodySource> stream = std::move(out.stream);
+    std::string length = std::to_string(stream ? stream->size() : out.body.size());
     for (const auto& h : out.headers) {
       if (!SafeHeader(h.name) || !SafeHeader(h.value)) continue;
       if (beast::iequals(h.name, "content-length")) {
-        if (head && !h.value.empty() &&
+        if (head && !stream && !h.value.empty() &&
             h.value.find_first_not_of("0123456789") == std::string::npos) {
           length = h.value;
         }
@@ -298,10 +299,43 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     // under a 200 status line, and a client that stops reading is still bounded.
     Layer().expires_after(std::chrono::seconds(impl_->opts.request_timeout_seconds) +
                           std::chrono::seconds(wire->size() >> 20));
+    if (stream && !head && !bodiless) {
+      net::async_write(stream_, net::buffer(*wire),
+                       [self = this->shared_from_this(), wire, stream, keep](beast::error_code ec,
+                                                                            size_t) {
+                         if (ec) return self->Finish(true);
+                         self->Pump(std::move(stream), 0, keep);
+                       });
+      return;
+    }
     net::async_write(stream_, net::buffer(*wire),
                      [self = this->shared_from_this(), wire, keep](beast::error_code ec, size_t) {
                        self->Finish(ec || !keep);
                        if (!ec && keep) self->ReadHeader();
+                     });
+  }
+
+  // Writes a streamed body piece by piece, each with its own write time. A source that fails
+  // or ends short of its size closes the connection: the client sees a short body, never a
+  // complete-looking wrong one.
+  void Pump(std::shared_ptr<BodySource> src, uint64_t sent, bool keep) {
+    auto piece = src->Next();
+    if (!piece.ok() || (piece->empty() && sent != src->size())) return Finish(true);
+    if (piece->empty()) {
+      Finish(!keep);
+      if (keep) ReadHeader();
+      return;
+    }
+    sent += piece->size();
+    if (sent > src->size()) return Finish(true);
+    auto buf = std::make_shared<std::string>(std::move(*piece));
+    Layer().expires_after(std::chrono::seconds(impl_->opts.request_timeout_seconds) +
+                          std::chrono::seconds(buf->size() >> 20));
+    net::async_write(stream_, net::buffer(*buf),
+                     [self = this->shared_from_this(), buf, src, sent, keep](
+                         beast::error_code ec, size_t) {
+                       if (ec) return self->Finish(true);
+                       self->Pump(src, sent, keep);
                      });
   }
 

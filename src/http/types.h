@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -26,6 +27,7 @@ struct Response {
   int status = 200;
   std::vector<HttpHeader> headers;
   std::string body;
+  std::shared_ptr<BodySource> stream;  // set instead of `body` for a body written piece by piece
 };
 
 // Delivers the response of one request; call exactly once, from any thread.

@@ -14,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "common/http_types.h"
 #include "common/result.h"
 #include "protocol/model.h"
 
@@ -91,6 +92,9 @@ struct Call {
   std::vector<std::pair<std::string, std::string>> authorized_refs;
   // Where handlers note what the record needs (null when nothing records the call).
   RecordNotes* record = nullptr;
+  // Where a handler may leave a body to be written piece by piece instead of a "Body" member
+  // (S3 GetObject of a large object); null when the caller cannot stream.
+  std::shared_ptr<BodySource>* body_out = nullptr;
 };
 
 // A step that would wait on the network (fetching an identity provider's keys) starts the work

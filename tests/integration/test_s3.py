@@ -5,6 +5,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -635,9 +636,22 @@ def test_cli_v2_cp_sync_ls_100mb(server, tmp_path):
                                  "--key", "data/big.bin").stdout)
     assert head["ContentLength"] == 100 * MIB and head["ETag"].endswith('-13"')
     back = tmp_path / "back.bin"
+    # Large bodies are streamed: downloading 100 MB must not grow the server by the object.
+    status = f"/proc/{server.proc.pid}/status"
+    with open(f"/proc/{server.proc.pid}/clear_refs", "w") as f:
+        f.write("5")  # resets the peak resident size (VmHWM)
+    rss_before = int(re.search(r"VmRSS:\s+(\d+)", open(status).read()).group(1))
     r = server.cli("s3", "cp", "s3://cli-bucket-1/data/big.bin", str(back))
     assert r.returncode == 0, r.stderr
     assert hashlib.md5(back.read_bytes()).hexdigest() == want
+    peak = int(re.search(r"VmHWM:\s+(\d+)", open(status).read()).group(1))
+    assert peak - rss_before < 48 * 1024, (rss_before, peak)  # KiB: far below the 100 MB read
+    s3 = server.client("s3")
+    whole = s3.get_object(Bucket="cli-bucket-1", Key="data/big.bin")["Body"].read()
+    assert hashlib.md5(whole).hexdigest() == want
+    part = s3.get_object(Bucket="cli-bucket-1", Key="data/big.bin",
+                         Range="bytes=8388000-12000000")["Body"].read()
+    assert part == big.read_bytes()[8388000:12000001]
     src = tmp_path / "tree"
     (src / "sub").mkdir(parents=True)
     (src / "a.txt").write_text("a")

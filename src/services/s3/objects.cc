@@ -364,16 +364,47 @@ Status CheckReadable(const json::object& in) {
   return {};
 }
 
-Result<json::value> GetObject(S3Service& s3, const Call&, const json::object& in) {
+// An object's bytes read and decrypted 1 MiB at a time while the listener writes them.
+class ObjectSource : public BodySource {
+ public:
+  ObjectSource(S3Service& s3, Bucket b, json::object obj, uint64_t first, uint64_t length)
+      : s3_(s3), b_(std::move(b)), obj_(std::move(obj)), at_(first), end_(first + length),
+        size_(length) {}
+  uint64_t size() const override { return size_; }
+  Result<std::string> Next() override {
+    if (at_ >= end_) return std::string();
+    uint64_t n = std::min<uint64_t>(kPiece, end_ - at_);
+    RAMPART_ASSIGN_OR_RETURN(std::string piece, ReadData(s3_, b_, obj_, at_, n));
+    if (piece.size() != n) return Error::Internal("the object's data is shorter than its size");
+    at_ += n;
+    return piece;
+  }
+
+ private:
+  static constexpr uint64_t kPiece = 1 << 20;  // 16 segments
+  S3Service& s3_;
+  Bucket b_;
+  json::object obj_;
+  uint64_t at_, end_, size_;
+};
+
+constexpr uint64_t kStreamAbove = 1 << 20;  // larger bodies are written as they are read
+
+Result<json::value> GetObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_RETURN_IF_ERROR(CheckReadable(in));
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
-  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, b, obj, range.first, range.length));
   json::object out = ObjectHeaders(in, obj, !range.partial);
-  out["ContentLength"] = static_cast<int64_t>(data.size());
+  std::string data;
+  if (range.length > kStreamAbove && call.body_out) {
+    *call.body_out = std::make_shared<ObjectSource>(s3, b, obj, range.first, range.length);
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(data, ReadData(s3, b, obj, range.first, range.length));
+  }
+  out["ContentLength"] = static_cast<int64_t>(range.length);
   if (range.partial) {
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
                           std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
