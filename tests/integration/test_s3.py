@@ -729,3 +729,27 @@ def test_newer_boto3_checksums_multipart_and_aws_chunked(make_server, tmp_path):
     # The streamed upload went aws-chunked, and its trailing CRC32 was checked and kept.
     assert "STREAMING-UNSIGNED-PAYLOAD-TRAILER" in out["sha256"], out["sha256"]
     assert out["streamed_crc32"] == out["streamed_crc32_want"]
+
+
+def test_bucket_policy_conditions_on_encryption_and_source_ip(server, s3, bucket):
+    # AWS's documented pattern: refuse uploads that do not ask for SSE-S3.
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "RequireAES256", "Effect": "Deny", "Principal": "*", "Action": "s3:PutObject",
+             "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringNotEquals": {"s3:x-amz-server-side-encryption": "AES256"}}},
+            {"Sid": "OnlyFromElsewhere", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/ip/*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "127.0.0.0/8"}}}]}))
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x")
+    assert error_of(e) == "AccessDenied"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="plain", Body=b"x", ServerSideEncryption="aws:kms")
+    assert error_of(e) == "AccessDenied"  # the policy decides before the unsupported mode
+    s3.put_object(Bucket=bucket, Key="ip/x", Body=b"x", ServerSideEncryption="AES256")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="ip/x")  # the test runs from 127.0.0.1
+    assert error_of(e) == "AccessDenied"
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert s3.get_object(Bucket=bucket, Key="ip/x")["Body"].read() == b"x"
