@@ -753,3 +753,70 @@ def test_bucket_policy_conditions_on_encryption_and_source_ip(server, s3, bucket
     assert error_of(e) == "AccessDenied"
     s3.delete_bucket_policy(Bucket=bucket)
     assert s3.get_object(Bucket=bucket, Key="ip/x")["Body"].read() == b"x"
+
+
+# ---- versioning ----
+
+def test_versioning_versions_delete_markers_and_listing(s3, bucket):
+    s3.put_object(Bucket=bucket, Key="doc", Body=b"before versioning")
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    assert s3.get_bucket_versioning(Bucket=bucket)["Status"] == "Enabled"
+    v1 = s3.put_object(Bucket=bucket, Key="doc", Body=b"one")["VersionId"]
+    v2 = s3.put_object(Bucket=bucket, Key="doc", Body=b"two")["VersionId"]
+    assert v1 != v2 and v1 != "null"
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"two"
+    assert s3.get_object(Bucket=bucket, Key="doc", VersionId=v1)["Body"].read() == b"one"
+    assert s3.get_object(Bucket=bucket, Key="doc", VersionId="null")["Body"].read() == \
+        b"before versioning"
+    assert s3.head_object(Bucket=bucket, Key="doc")["VersionId"] == v2
+    # A delete without a version adds a marker; the data stays.
+    d = s3.delete_object(Bucket=bucket, Key="doc")
+    assert d["DeleteMarker"] is True and d["VersionId"]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="doc")
+    assert error_of(e) == "NoSuchKey"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="doc", VersionId=d["VersionId"])
+    assert status_of(e) == 405
+    assert "Contents" not in s3.list_objects_v2(Bucket=bucket)
+    lv = s3.list_object_versions(Bucket=bucket)
+    assert [(v["VersionId"], v["IsLatest"]) for v in lv["Versions"]] == [
+        (v2, False), (v1, False), ("null", False)]
+    assert [(m["VersionId"], m["IsLatest"]) for m in lv["DeleteMarkers"]] == [
+        (d["VersionId"], True)]
+    # Deleting the marker itself brings the newest version back.
+    s3.delete_object(Bucket=bucket, Key="doc", VersionId=d["VersionId"])
+    assert s3.get_object(Bucket=bucket, Key="doc")["Body"].read() == b"two"
+    # Deleting a version for good.
+    s3.delete_object(Bucket=bucket, Key="doc", VersionId=v1)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="doc", VersionId=v1)
+    assert error_of(e) == "NoSuchVersion"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.delete_bucket(Bucket=bucket)
+    assert error_of(e) == "BucketNotEmpty"
+    # Paging through versions.
+    for i in range(3):
+        s3.put_object(Bucket=bucket, Key="page", Body=str(i).encode())
+    seen, kw = [], {}
+    while True:
+        page = s3.list_object_versions(Bucket=bucket, Prefix="page", MaxKeys=2, **kw)
+        seen += [v["VersionId"] for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        kw = {"KeyMarker": page["NextKeyMarker"], "VersionIdMarker": page["NextVersionIdMarker"]}
+    assert len(seen) == 3 and len(set(seen)) == 3
+
+
+def test_versioning_suspended_replaces_the_null_version(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    kept = s3.put_object(Bucket=bucket, Key="k", Body=b"kept")["VersionId"]
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Suspended"})
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"n1")["VersionId"] == "null"
+    assert s3.put_object(Bucket=bucket, Key="k", Body=b"n2")["VersionId"] == "null"
+    versions = s3.list_object_versions(Bucket=bucket)["Versions"]
+    assert [v["VersionId"] for v in versions] == ["null", kept]
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"n2"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Off"})
+    assert status_of(e) == 400

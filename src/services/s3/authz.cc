@@ -41,6 +41,7 @@ constexpr ActionRule kRules[] = {
     {"ListMultipartUploads", "ListBucketMultipartUploads", false},
     {"ListObjects", "ListBucket", false},
     {"ListObjectsV2", "ListBucket", false},
+    {"ListObjectVersions", "ListBucketVersions", false},
     {"ListParts", "ListMultipartUploadParts", true},
     {"PutBucketEncryption", "PutEncryptionConfiguration", false},
     {"PutObject", "PutObject", true},
@@ -192,13 +193,23 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
     for (const auto& o : objs->as_array()) {
       if (!o.is_object()) return MalformedXml();
       std::string k(Str(o.as_object(), "Key"));
-      RAMPART_ASSIGN_OR_RETURN(ResourceContext rc, Target(s3, call, "DeleteObject", bucket, &k));
+      bool versioned = !Str(o.as_object(), "VersionId").empty();
+      RAMPART_ASSIGN_OR_RETURN(ResourceContext rc,
+                               Target(s3, call, versioned ? "DeleteObjectVersion" : "DeleteObject",
+                                      bucket, &k));
       each.push_back(std::move(rc));
     }
     ResourceContext first = each.front();
     first.also.assign(each.begin() + 1, each.end());
     return first;
   }
+  // Naming a version makes it the version's own action (Service Authorization Reference).
+  bool versioned = !Str(in, "VersionId").empty();
+  if (versioned && (op.name == "GetObject" || op.name == "HeadObject")) action = "GetObjectVersion";
+  if (versioned && op.name == "DeleteObject") action = "DeleteObjectVersion";
+  if (versioned && op.name == "GetObjectTagging") action = "GetObjectVersionTagging";
+  if (versioned && op.name == "PutObjectTagging") action = "PutObjectVersionTagging";
+  if (versioned && op.name == "DeleteObjectTagging") action = "DeleteObjectVersionTagging";
   RAMPART_ASSIGN_OR_RETURN(ResourceContext rc,
                            Target(s3, call, action, bucket, object ? &key : nullptr));
   AddRequestKeys(rc, op.name, in);

@@ -478,8 +478,30 @@ Result<json::value> PutBucketAcl(S3Service& s3, const Call&, const json::object&
 }
 
 Result<json::value> GetBucketVersioning(S3Service& s3, const Call&, const json::object& in) {
-  // Versioning is never enabled on a Rampart bucket yet: AWS answers an empty configuration.
+  // A bucket never versioned answers an empty configuration, as AWS does.
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  json::object out;
+  if (!VersioningOf(b.doc).empty()) out["Status"] = VersioningOf(b.doc);
+  return json::value(std::move(out));
+}
+
+Result<json::value> PutBucketVersioning(S3Service& s3, const Call&, const json::object& in) {
+  auto* c = in.if_contains("VersioningConfiguration");
+  if (!c || !c->is_object()) return MalformedXml();
+  std::string_view status = Str(c->as_object(), "Status");
+  std::string_view mfa = Str(c->as_object(), "MFADelete");
+  if (status != "Enabled" && status != "Suspended") {
+    return Error{"IllegalVersioningConfigurationException",
+                 "The Versioning element must be specified", 400, true};
+  }
+  if (mfa == "Enabled") {
+    return Error{"NotImplemented", "MFA Delete is not implemented in Rampart", 501, true};
+  }
+  std::string st(status);
+  RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(Str(in, "Bucket"), [&](json::object& doc) -> Status {
+    doc["Versioning"] = st;
+    return {};
+  }));
   return json::value(json::object());
 }
 
@@ -509,6 +531,7 @@ void AddBucketOperations(std::vector<OperationEntry>& out, S3Service& s3) {
       {"GetBucketAcl", GetBucketAcl},
       {"PutBucketAcl", PutBucketAcl},
       {"GetBucketVersioning", GetBucketVersioning},
+      {"PutBucketVersioning", PutBucketVersioning},
   };
   AddOperations(out, s3, kOps);
 }

@@ -91,7 +91,7 @@ Result<ListPage> ListPageOf(S3Service& s3, const ListRequest& r) {
         return page;
       }
       json::value v = json::parse(row.doc);
-      if (!v.is_object()) continue;
+      if (!v.is_object() || IsDeleteMarker(v.as_object())) continue;
       const json::object& o = v.as_object();
       json::object entry{{"Key", Encode(r, key)},
                          {"LastModified", o.contains("LastModified") ? o.at("LastModified") : json::value(0.0)},
@@ -185,6 +185,97 @@ Result<json::value> ListObjects(S3Service& s3, const Call&, const json::object& 
   return json::value(std::move(out));
 }
 
+// Every version and delete marker of the bucket's keys (under Prefix), keys in order, each
+// key's versions newest first, from KeyMarker / VersionIdMarker on.
+Result<json::value> ListObjectVersions(S3Service& s3, const Call&, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(ListRequest r, CommonRequest(s3, in));
+  if (!r.delimiter.empty()) {
+    return Error{"NotImplemented",
+                 "ListObjectVersions with a delimiter is not implemented in Rampart yet", 501, true};
+  }
+  std::string key_marker(Str(in, "KeyMarker")), version_marker(Str(in, "VersionIdMarker"));
+  std::string base = r.bucket + "/";
+  json::array versions, markers;
+  int64_t count = 0;
+  bool truncated = false;
+  std::string next_key, next_version;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    // KeyMarker alone: the keys after it. With VersionIdMarker: first the rest of KeyMarker's
+    // versions (those after the marker's), then the keys after it.
+    std::string after = key_marker.empty() ? "" : base + key_marker;
+    bool skipping = !key_marker.empty() && !version_marker.empty();
+    std::string from = base + key_marker;
+    bool include_from = skipping;
+    while (!truncated) {
+      std::vector<store::EntityRow> rows;
+      if (include_from) {
+        RAMPART_ASSIGN_OR_RETURN(auto cur, tx.Get(kGlobal, "s3-obj", from));
+        if (cur) rows.push_back({from, *cur});
+        include_from = false;
+        after = from;
+      }
+      if (rows.empty()) {
+        RAMPART_ASSIGN_OR_RETURN(rows, tx.List(kGlobal, "s3-obj", base + r.prefix, after, 100));
+        if (rows.empty()) break;
+      }
+      for (const auto& row : rows) {
+        after = row.key;
+        std::string key = row.key.substr(base.size());
+        std::vector<std::string> docs{row.doc};
+        RAMPART_ASSIGN_OR_RETURN(auto history,
+                                 tx.List(kGlobal, "s3-ver", HistoryPrefix(r.bucket, key), "", 100000));
+        for (auto& h : history) docs.push_back(std::move(h.doc));
+        bool seen_marker = !(skipping && key == key_marker);
+        for (size_t i = 0; i < docs.size(); ++i) {
+          json::value v = json::parse(docs[i]);
+          if (!v.is_object()) continue;
+          const json::object& o = v.as_object();
+          std::string version = VersionOf(o);
+          if (!seen_marker) {
+            seen_marker = version == version_marker;
+            continue;
+          }
+          if (count == r.max_keys) {
+            truncated = true;
+            break;
+          }
+          json::object e{{"Key", Encode(r, key)},
+                         {"VersionId", version},
+                         {"IsLatest", i == 0},
+                         {"LastModified", o.contains("LastModified") ? o.at("LastModified") : json::value(0.0)},
+                         {"Owner", OwnerOf(Str(o, "Owner"))}};
+          if (IsDeleteMarker(o)) {
+            markers.push_back(std::move(e));
+          } else {
+            e["ETag"] = QuotedEtag(Str(o, "ETag"));
+            e["Size"] = Int(o, "Size").value_or(0);
+            e["StorageClass"] = "STANDARD";
+            versions.push_back(std::move(e));
+          }
+          next_key = key;
+          next_version = version;
+          ++count;
+        }
+        skipping = false;
+        if (truncated) break;
+      }
+    }
+    return {};
+  }));
+  json::object out;
+  Common(r, in, out);
+  out["KeyMarker"] = key_marker;
+  out["VersionIdMarker"] = version_marker;
+  out["IsTruncated"] = truncated;
+  if (truncated) {
+    out["NextKeyMarker"] = Encode(r, next_key);
+    out["NextVersionIdMarker"] = next_version;
+  }
+  if (!versions.empty()) out["Versions"] = std::move(versions);
+  if (!markers.empty()) out["DeleteMarkers"] = std::move(markers);
+  return json::value(std::move(out));
+}
+
 Result<json::value> ListBuckets(S3Service& s3, const Call& call, const json::object&) {
   const std::string& account = call.principal.account_id;
   json::array buckets;
@@ -215,6 +306,7 @@ void AddListingOperations(std::vector<OperationEntry>& out, S3Service& s3) {
       {"ListBuckets", ListBuckets},
       {"ListObjects", ListObjects},
       {"ListObjectsV2", ListObjectsV2},
+      {"ListObjectVersions", ListObjectVersions},
   };
   AddOperations(out, s3, kOps);
 }

@@ -271,21 +271,21 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
       RAMPART_RETURN_IF_ERROR(tx.Delete(kGlobal, "s3-part", p.key));
     }
     RAMPART_RETURN_IF_ERROR(tx.Delete(kGlobal, "s3-mpu", ObjectKey(b.name, upload)));
-    std::string ok = ObjectKey(b.name, key);
-    RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", ok));
-    if (old) {
-      json::value ov = json::parse(*old);
-      if (ov.is_object()) old_blobs = BlobIds(ov.as_object());
-    }
-    return tx.Put(kGlobal, "s3-obj", ok, json::serialize(meta));
+    RAMPART_ASSIGN_OR_RETURN(auto bucket_doc, tx.Get(kGlobal, "s3-bucket", b.name));
+    if (!bucket_doc) return NoSuchBucket(b.name);
+    json::value bv = json::parse(*bucket_doc);
+    std::string versioning(bv.is_object() ? VersioningOf(bv.as_object()) : "");
+    return PutCurrent(tx, b.name, versioning, key, meta, old_blobs);
   }));
   for (const auto& id : unused_blobs) s3.blobs().Remove(id);
   for (const auto& id : old_blobs) s3.blobs().Remove(id);
-  return json::value(json::object{{"Location", "/" + b.name + "/" + key},
-                                  {"Bucket", b.name},
-                                  {"Key", key},
-                                  {"ETag", QuotedEtag(Str(meta, "ETag"))},
-                                  {"ServerSideEncryption", "AES256"}});
+  json::object out{{"Location", "/" + b.name + "/" + key},
+                   {"Bucket", b.name},
+                   {"Key", key},
+                   {"ETag", QuotedEtag(Str(meta, "ETag"))},
+                   {"ServerSideEncryption", "AES256"}};
+  if (meta.contains("VersionId")) out["VersionId"] = meta.at("VersionId");
+  return json::value(std::move(out));
 }
 
 Result<json::value> AbortMultipartUpload(S3Service& s3, const Call&, const json::object& in) {

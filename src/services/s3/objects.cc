@@ -92,41 +92,47 @@ Result<json::object> VerifyIntegrity(const json::object& in, std::string_view da
 
 namespace {
 
-Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::string_view key) {
-  std::optional<std::string> doc;
+// The object's current version, or the version named ("" = current). A delete marker is
+// NoSuchKey when current, MethodNotAllowed when named, as S3 answers.
+Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::string_view key,
+                                std::string_view version = {}) {
+  std::optional<json::object> found;
   bool bucket_exists = true;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-obj", ObjectKey(bucket, key)));
-    if (!doc) {
+    RAMPART_ASSIGN_OR_RETURN(found, FindVersion(tx, bucket, key, version));
+    if (!found) {
       RAMPART_ASSIGN_OR_RETURN(auto b, tx.Get(kGlobal, "s3-bucket", bucket));
       bucket_exists = b.has_value();
     }
     return {};
   }));
-  if (!doc) return bucket_exists ? NoSuchKey() : NoSuchBucket(bucket);
-  boost::system::error_code ec;
-  json::value v = json::parse(*doc, ec);
-  if (ec || !v.is_object()) return Error::Internal("the stored object metadata is damaged");
-  return std::move(v.as_object());
+  if (!bucket_exists) return NoSuchBucket(bucket);
+  if (!found && !version.empty()) {
+    return Error{"NoSuchVersion",
+                 "The specified version does not exist.", 404, true};
+  }
+  if (!found) return NoSuchKey();
+  if (IsDeleteMarker(*found)) {
+    if (version.empty()) return NoSuchKey();
+    return Error{"MethodNotAllowed", "The specified method is not allowed against this resource.",
+                 405, true};
+  }
+  return std::move(*found);
 }
 
 }  // namespace
 
 Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
-                   const json::object& meta) {
-  std::vector<std::string> old_blobs;
+                   json::object& meta) {
+  std::vector<std::string> freed;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(auto bucket_doc, tx.Get(kGlobal, "s3-bucket", bucket));
     if (!bucket_doc) return NoSuchBucket(bucket);
-    std::string k = ObjectKey(bucket, key);
-    RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", k));
-    if (old) {
-      json::value ov = json::parse(*old);
-      if (ov.is_object()) old_blobs = BlobIds(ov.as_object());
-    }
-    return tx.Put(kGlobal, "s3-obj", k, json::serialize(meta));
+    json::value bv = json::parse(*bucket_doc);
+    std::string versioning(bv.is_object() ? VersioningOf(bv.as_object()) : "");
+    return PutCurrent(tx, bucket, versioning, key, meta, freed);
   }));
-  for (const auto& id : old_blobs) s3.blobs().Remove(id);
+  for (const auto& id : freed) s3.blobs().Remove(id);
   return {};
 }
 
@@ -237,6 +243,7 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   if (!tags.empty()) meta["Tags"] = tags;
   RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, b, Str(in, "Key"), data, meta));
   json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}, {"ServerSideEncryption", "AES256"}};
+  if (stored.contains("VersionId")) out["VersionId"] = stored.at("VersionId");
   for (const auto& [algo, value] : checksums) out["Checksum" + std::string(algo)] = value;
   return json::value(std::move(out));
 }
@@ -325,6 +332,7 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
   out["ETag"] = QuotedEtag(Str(obj, "ETag"));
   out["LastModified"] = Seconds(obj, "LastModified");
   out["AcceptRanges"] = "bytes";
+  if (obj.contains("VersionId")) out["VersionId"] = obj.at("VersionId");
   out["ServerSideEncryption"] = "AES256";
   if (auto* t = obj.if_contains("Tags"); t && t->is_array() && !t->as_array().empty()) {
     out["TagCount"] = static_cast<int64_t>(t->as_array().size());
@@ -356,10 +364,6 @@ Status CheckReadable(const json::object& in) {
   if (in.contains("PartNumber")) {
     return Error{"NotImplemented", "Reading one part of an object is not implemented in Rampart yet",
                  501, true};
-  }
-  std::string_view version = Str(in, "VersionId");
-  if (!version.empty() && version != "null") {
-    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
   }
   return {};
 }
@@ -393,7 +397,8 @@ constexpr uint64_t kStreamAbove = 1 << 20;  // larger bodies are written as they
 Result<json::value> GetObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_RETURN_IF_ERROR(CheckReadable(in));
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj,
+                           LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId")));
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
@@ -416,7 +421,8 @@ Result<json::value> GetObject(S3Service& s3, const Call& call, const json::objec
 Result<json::value> HeadObject(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_RETURN_IF_ERROR(CheckReadable(in));
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj,
+                           LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId")));
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
@@ -431,32 +437,35 @@ Result<json::value> HeadObject(S3Service& s3, const Call&, const json::object& i
 
 // ---- deletes ----
 
-// Deletes one object; absent keys are not an error (S3 answers 204 either way).
-Status DeleteOne(S3Service& s3, std::string_view bucket, std::string_view key) {
-  std::vector<std::string> blobs;
+// Deletes one object (or version); absent keys are not an error (S3 answers 204 either way).
+Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view key,
+                               std::string_view version, int64_t now) {
+  std::vector<std::string> freed;
+  json::object out;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    std::string k = ObjectKey(bucket, key);
-    RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", k));
-    if (!old) return {};
-    json::value ov = json::parse(*old);
-    if (ov.is_object()) blobs = BlobIds(ov.as_object());
-    return tx.Delete(kGlobal, "s3-obj", k);
+    RAMPART_ASSIGN_OR_RETURN(auto bucket_doc, tx.Get(kGlobal, "s3-bucket", b.name));
+    if (!bucket_doc) return NoSuchBucket(b.name);
+    json::value bv = json::parse(*bucket_doc);
+    std::string versioning(bv.is_object() ? VersioningOf(bv.as_object()) : "");
+    if (!version.empty()) {
+      RAMPART_ASSIGN_OR_RETURN(out, DeleteVersion(tx, b.name, key, version, freed));
+    } else {
+      RAMPART_ASSIGN_OR_RETURN(out, DeleteCurrent(tx, b.name, versioning, key, now, b.owner(), freed));
+    }
+    return {};
   }));
-  for (const auto& id : blobs) s3.blobs().Remove(id);
-  return {};
+  for (const auto& id : freed) s3.blobs().Remove(id);
+  return out;
 }
 
-Result<json::value> DeleteObject(S3Service& s3, const Call&, const json::object& in) {
+Result<json::value> DeleteObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  std::string_view version = Str(in, "VersionId");
-  if (!version.empty() && version != "null") {
-    return InvalidArgument("Invalid version id specified");
-  }
-  RAMPART_RETURN_IF_ERROR(DeleteOne(s3, b.name, Str(in, "Key")));
-  return json::value(json::object());
+  RAMPART_ASSIGN_OR_RETURN(json::object out, DeleteOne(s3, b, Str(in, "Key"), Str(in, "VersionId"),
+                                                       call.now_epoch_seconds));
+  return json::value(std::move(out));
 }
 
-Result<json::value> DeleteObjects(S3Service& s3, const Call&, const json::object& in) {
+Result<json::value> DeleteObjects(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   auto* d = in.if_contains("Delete");
   if (!d || !d->is_object()) return MalformedXml();
@@ -472,17 +481,18 @@ Result<json::value> DeleteObjects(S3Service& s3, const Call&, const json::object
     if (!o.is_object()) return MalformedXml();
     std::string key(Str(o.as_object(), "Key"));
     std::string_view version = Str(o.as_object(), "VersionId");
-    if (!version.empty() && version != "null") {
-      errors.push_back(json::object{{"Key", key}, {"VersionId", version}, {"Code", "NoSuchVersion"},
-                                    {"Message", "The specified version does not exist."}});
-      continue;
-    }
-    Status st = DeleteOne(s3, b.name, key);
-    if (!st.ok()) {
+    auto done = DeleteOne(s3, b, key, version, call.now_epoch_seconds);
+    if (!done.ok()) {
       errors.push_back(json::object{{"Key", key}, {"Code", "InternalError"},
                                     {"Message", "We encountered an internal error. Please try again."}});
     } else if (!quiet) {
-      deleted.push_back(json::object{{"Key", key}});
+      json::object d{{"Key", key}};
+      if (!version.empty()) d["VersionId"] = version;
+      if (done->contains("DeleteMarker")) {
+        d["DeleteMarker"] = true;
+        if (version.empty()) d["DeleteMarkerVersionId"] = done->at("VersionId");
+      }
+      deleted.push_back(std::move(d));
     }
   }
   json::object out;
@@ -494,7 +504,7 @@ Result<json::value> DeleteObjects(S3Service& s3, const Call&, const json::object
 // ---- copy ----
 
 struct CopySource {
-  std::string bucket, key;
+  std::string bucket, key, version;
 };
 
 Result<CopySource> ParseCopySource(std::string_view header) {
@@ -510,10 +520,8 @@ Result<CopySource> ParseCopySource(std::string_view header) {
   if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
     return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
-  if (!version.empty() && version != "null") {
-    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
-  }
-  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1))};
+  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1)),
+                    std::string(version)};
 }
 
 Status CheckCopyConditions(const json::object& in, const json::object& src) {
@@ -540,7 +548,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
-  RAMPART_ASSIGN_OR_RETURN(json::object sobj, LoadObject(s3, sb.name, src.key));
+  RAMPART_ASSIGN_OR_RETURN(json::object sobj, LoadObject(s3, sb.name, src.key, src.version));
   RAMPART_RETURN_IF_ERROR(CheckCopyConditions(in, sobj));
   std::string_view directive = Str(in, "MetadataDirective");
   std::string_view tagging = Str(in, "TaggingDirective");
@@ -567,10 +575,14 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   }
   std::string_view algo = Str(in, "ChecksumAlgorithm");
   if (!algo.empty()) meta["Checksums"] = json::object{{algo, ChecksumOf(algo, data)}};
+  meta.erase("VersionId");
   RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, dest, Str(in, "Key"), data, meta));
   json::object result{{"ETag", QuotedEtag(Str(stored, "ETag"))},
                       {"LastModified", Seconds(stored, "LastModified")}};
-  return json::value(json::object{{"CopyObjectResult", result}, {"ServerSideEncryption", "AES256"}});
+  json::object out{{"CopyObjectResult", result}, {"ServerSideEncryption", "AES256"}};
+  if (stored.contains("VersionId")) out["VersionId"] = stored.at("VersionId");
+  if (sobj.contains("VersionId")) out["CopySourceVersionId"] = sobj.at("VersionId");
+  return json::value(std::move(out));
 }
 
 // ---- tags and ACLs ----

@@ -12,7 +12,9 @@
 //   s3-bucket [name]                 {"Owner", "Region", "Created", "Key" (sealed SSE-S3 key),
 //                                     "Policy", "PublicAccessBlock", "Tags", "Encryption", ...}
 //   s3-owned  [name] (owner account) {} : ListBuckets
-//   s3-obj    [bucket/key]           object metadata {"Blobs", "Size", "ETag", "LastModified", ...}
+//   s3-obj    [bucket/key]           the current version {"Blobs" | "Inline", "Size", "ETag",
+//                                     "LastModified", "VersionId", ...} or {"DeleteMarker": true}
+//   s3-ver    [bucket/key\x01order]   older versions, newest first (versions.cc)
 //   s3-mpu    [bucket/upload id]     {"Key", "Initiated", "Owner", object headers}
 //   s3-part   [upload id/00001]      {"Blob", "Size", "ETag", "LastModified"}
 // Object bytes are in the BlobStore (blob_store.h), encrypted under the bucket's key.
@@ -109,9 +111,33 @@ Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object&
                              uint64_t offset, uint64_t length);  // owner FULL_CONTROL (ACLs disabled)
 // Verifies Content-MD5 and x-amz-checksum-* of `data` (PutObject, UploadPart); returns the
 // checksums to keep (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
-// Writes an object's metadata (replacing any object of that key, whose blobs are freed).
+// Writes an object's metadata as the key's current version (versions.cc's rules; sets
+// meta["VersionId"] in a versioned bucket); a replaced version's blobs are freed.
 Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
-                   const json::object& meta);
+                   json::object& meta);
+
+// ---- versioning (versions.cc); the tx functions run inside a store transaction and append
+// the blobs that must be removed after the commit to `freed` ----
+std::string HistoryPrefix(std::string_view bucket, std::string_view key);  // s3-ver rows of a key
+std::string NewVersionId();
+std::string_view VersioningOf(const json::object& bucket_doc);  // "", "Enabled", "Suspended"
+std::string VersionOf(const json::object& obj);                  // "null" if it has none
+bool IsDeleteMarker(const json::object& obj);
+Status PutCurrent(store::EntityTx& tx, std::string_view bucket, std::string_view versioning,
+                  std::string_view key, json::object& meta, std::vector<std::string>& freed);
+// DeleteObject without a version id: removes the object (never versioned) or adds a delete
+// marker; returns the output members (DeleteMarker, VersionId).
+Result<json::object> DeleteCurrent(store::EntityTx& tx, std::string_view bucket,
+                                   std::string_view versioning, std::string_view key, int64_t now,
+                                   std::string_view owner, std::vector<std::string>& freed);
+// DeleteObject with a version id: removes that version for good (the newest older one becomes
+// current if it was current).
+Result<json::object> DeleteVersion(store::EntityTx& tx, std::string_view bucket,
+                                   std::string_view key, std::string_view version,
+                                   std::vector<std::string>& freed);
+// The current version ("" version) or the one named.
+Result<std::optional<json::object>> FindVersion(store::EntityTx& tx, std::string_view bucket,
+                                                std::string_view key, std::string_view version);
 Result<json::object> VerifyIntegrity(const json::object& in, std::string_view data);
 // Block Public Access as it applies to a bucket: the bucket's settings OR the account's.
 struct PublicAccess {
