@@ -80,6 +80,12 @@ std::string NewRequestId(uint8_t b[16]) {
   return id;
 }
 
+std::string_view BodyMember(const json::value& in, std::string_view member) {
+  if (!in.is_object()) return {};
+  auto* v = in.as_object().if_contains(member);
+  return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+}
+
 Response FromWire(WireResponse&& w) {
   Response r;
   r.status = w.status;
@@ -536,6 +542,26 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
       wire.path = hosted_path;
     }
   }
+  // A browser's CORS preflight: unsigned, answered from the bucket's CORS rules alone.
+  if (service && service->id == "s3" && req.method == "OPTIONS" && opts_.s3_preflight) {
+    outcome.service = service;
+    Exchange cex;
+    cex.service = service;
+    cex.wire = protocol::Wire::kRestXml;
+    std::string_view p = wire.path.substr(wire.path.empty() || wire.path[0] != '/' ? 0 : 1);
+    std::string bucket(p.substr(0, p.find('/')));
+    auto headers = opts_.s3_preflight(bucket, FindHeader(req.headers, "origin"),
+                                      FindHeader(req.headers, "access-control-request-method"),
+                                      FindHeader(req.headers, "access-control-request-headers"));
+    if (!headers.ok()) {
+      outcome.error_code = headers.error().code;
+      return FromWire(protocol::EncodeError(cex, headers.error(), rid));
+    }
+    Response r;
+    r.headers = std::move(*headers);
+    r.headers.push_back({"x-amz-request-id", rid});
+    return r;
+  }
   Exchange ex;
   if (!service) {
     // Without a service there is no protocol to answer in; AWS's front door answers in XML.
@@ -726,6 +752,12 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 7. Encode (a streamed body is written by the listener as it is read).
   Response res = FromWire(protocol::EncodeOutput(ex, *output, rid));
   if (stream) res.stream = std::move(stream);
+  if (service->id == "s3" && opts_.s3_cors_headers && HasHeader(req.headers, "origin")) {
+    for (auto& h : opts_.s3_cors_headers(BodyMember(in, "Bucket"), FindHeader(req.headers, "origin"),
+                                         req.method)) {
+      res.headers.push_back(std::move(h));
+    }
+  }
   if (opts_.audit) outcome.output.emplace(std::move(*output));
   return res;
 }

@@ -27,6 +27,14 @@
 namespace rampart::http {
 
 struct GatewayOptions {
+  // S3 CORS (set by server/; null = no CORS): a preflight OPTIONS request's answer (bucket,
+  // Origin, Access-Control-Request-Method, Access-Control-Request-Headers), and the headers an
+  // actual request with an Origin gets (bucket, Origin, method).
+  std::function<Result<std::vector<HttpHeader>>(std::string_view, std::string_view,
+                                                std::string_view, std::string_view)>
+      s3_preflight;
+  std::function<std::vector<HttpHeader>(std::string_view, std::string_view, std::string_view)>
+      s3_cors_headers;
   bool dev_mode = false;
   std::string default_account_id;
   std::string default_region = "us-east-1";

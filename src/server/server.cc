@@ -428,6 +428,14 @@ int RunServer(const ServerConfig& config) {
     then();
   };
   gopts.metrics_on_api_port = config.metrics_listen == "same";
+  gopts.s3_preflight = [&s3 = *built->s3](std::string_view bucket, std::string_view origin,
+                                          std::string_view method, std::string_view headers) {
+    return services::s3::CorsPreflight(s3, bucket, origin, method, headers);
+  };
+  gopts.s3_cors_headers = [&s3 = *built->s3](std::string_view bucket, std::string_view origin,
+                                             std::string_view method) {
+    return services::s3::CorsHeaders(s3, bucket, origin, method);
+  };
   services::Authorizer authorizer(built->iam);
   authorizer.RegisterResolver("kms", [&kms = built->kms](const services::Call& c,
                                                          const model::Operation& op,

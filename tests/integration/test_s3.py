@@ -820,3 +820,56 @@ def test_versioning_suspended_replaces_the_null_version(s3, bucket):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Off"})
     assert status_of(e) == 400
+
+
+# ---- CORS ----
+
+def test_cors_configuration_preflight_and_response_headers(server, s3, bucket):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_bucket_cors(Bucket=bucket)
+    assert error_of(e) == "NoSuchCORSConfiguration"
+    url = f"{server.endpoint}/{bucket}/page.html"
+    pre = {"Origin": "https://app.example.com", "Access-Control-Request-Method": "GET"}
+    status, body = http(url, method="OPTIONS", headers=pre)
+    assert status == 403 and b"CORS is not enabled" in body
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": [
+            {"AllowedMethods": ["PATCH"], "AllowedOrigins": ["*"]}]})
+    assert error_of(e) == "InvalidRequest"
+    rules = [{"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["https://*.example.com"],
+              "AllowedHeaders": ["x-amz-*", "content-type"], "ExposeHeaders": ["ETag"],
+              "MaxAgeSeconds": 600}]
+    s3.put_bucket_cors(Bucket=bucket, CORSConfiguration={"CORSRules": rules})
+    got = s3.get_bucket_cors(Bucket=bucket)["CORSRules"]
+    assert got[0]["AllowedOrigins"] == ["https://*.example.com"] and got[0]["MaxAgeSeconds"] == 600
+    req = urllib.request.Request(url, method="OPTIONS", headers=dict(
+        pre, **{"Access-Control-Request-Headers": "X-Amz-Date, Content-Type"}))
+    with urllib.request.urlopen(req) as r:
+        assert r.status == 200
+        assert r.headers["Access-Control-Allow-Origin"] == "https://app.example.com"
+        assert "GET" in r.headers["Access-Control-Allow-Methods"]
+        assert r.headers["Access-Control-Max-Age"] == "600"
+    for bad in ({"Origin": "https://evil.test", "Access-Control-Request-Method": "GET"},
+                dict(pre, **{"Access-Control-Request-Method": "PUT"}),
+                dict(pre, **{"Access-Control-Request-Headers": "authorization"})):
+        assert http(url, method="OPTIONS", headers=bad)[0] == 403
+    # An actual request with a matching Origin carries the CORS headers.
+    s3.put_object(Bucket=bucket, Key="page.html", Body=b"<p>")
+    seen = {}
+
+    def add_origin(request, **kw):
+        request.headers["Origin"] = "https://app.example.com"
+
+    def keep(http_response, **kw):
+        seen.update(http_response.headers)
+    s3.meta.events.register("before-sign.s3.GetObject", add_origin)
+    s3.meta.events.register("after-call.s3.GetObject", keep)
+    try:
+        s3.get_object(Bucket=bucket, Key="page.html")
+    finally:
+        s3.meta.events.unregister("before-sign.s3.GetObject", add_origin)
+        s3.meta.events.unregister("after-call.s3.GetObject", keep)
+    assert seen.get("Access-Control-Allow-Origin") == "https://app.example.com"
+    assert seen.get("Access-Control-Expose-Headers") == "ETag"
+    s3.delete_bucket_cors(Bucket=bucket)
+    assert http(url, method="OPTIONS", headers=pre)[0] == 403

@@ -246,6 +246,7 @@ ServiceTable Operations(S3Service& s3) {
   AddObjectOperations(t.operations, s3);
   AddListingOperations(t.operations, s3);
   AddMultipartOperations(t.operations, s3);
+  AddCorsOperations(t.operations, s3);
   return t;
 }
 

@@ -178,7 +178,17 @@ void AddBucketOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddObjectOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddListingOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddMultipartOperations(std::vector<OperationEntry>& out, S3Service& s3);
+void AddCorsOperations(std::vector<OperationEntry>& out, S3Service& s3);
 ServiceTable Operations(S3Service& s3);
+
+// CORS (cors.cc): the answer to a browser's preflight OPTIONS request for `bucket` (the headers
+// to send with 200, or S3's 403 AccessForbidden), and the headers an actual request carrying an
+// Origin gets (none when no rule matches).
+Result<std::vector<HttpHeader>> CorsPreflight(S3Service& s3, std::string_view bucket,
+                                              std::string_view origin, std::string_view method,
+                                              std::string_view request_headers);
+std::vector<HttpHeader> CorsHeaders(S3Service& s3, std::string_view bucket,
+                                    std::string_view origin, std::string_view method);
 
 // The Authorizer's resolver for "s3" (authz.cc).
 Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call,
