@@ -496,6 +496,8 @@ int RunServer(const ServerConfig& config) {
 
   // 7. Background work: trail delivery, key-usage times.
   trail_delivery.Start();
+  services::s3::LifecycleWorker lifecycle(*built->s3);
+  lifecycle.Start();
   int sig = 0;
   {
     KeyUsageFlusher flusher(key_usage);
@@ -508,6 +510,7 @@ int RunServer(const ServerConfig& config) {
     if (metrics_listener) metrics_listener->Stop(0);
     built->sts.jwks().Stop();  // no deferred call may come back to a gateway that is gone
   }
+  lifecycle.Stop();
   trail_delivery.Stop();
   audit.Stop();
   if (!config.port_file.empty()) ::unlink(config.port_file.c_str());

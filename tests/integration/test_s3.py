@@ -873,3 +873,56 @@ def test_cors_configuration_preflight_and_response_headers(server, s3, bucket):
     assert seen.get("Access-Control-Expose-Headers") == "ETag"
     s3.delete_bucket_cors(Bucket=bucket)
     assert http(url, method="OPTIONS", headers=pre)[0] == 403
+
+
+# ---- lifecycle (a lifecycle "day" is 2 s here: RAMPART_S3_DAY_SECONDS) ----
+
+def test_lifecycle_really_expires(make_server):
+    server = make_server(env={"RAMPART_S3_DAY_SECONDS": "2"})
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="lifecycle-bucket")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_bucket_lifecycle_configuration(Bucket="lifecycle-bucket")
+    assert error_of(e) == "NoSuchLifecycleConfiguration"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_bucket_lifecycle_configuration(Bucket="lifecycle-bucket", LifecycleConfiguration={
+            "Rules": [{"ID": "x", "Status": "Enabled", "Filter": {"Prefix": ""},
+                       "Expiration": {"Days": 0}}]})
+    assert error_of(e) == "InvalidArgument"
+    s3.put_bucket_versioning(Bucket="lifecycle-bucket",
+                             VersioningConfiguration={"Status": "Enabled"})
+    s3.put_bucket_lifecycle_configuration(Bucket="lifecycle-bucket", LifecycleConfiguration={
+        "Rules": [
+            {"ID": "tmp", "Status": "Enabled", "Filter": {"Prefix": "tmp/"},
+             "Expiration": {"Days": 1}},
+            {"ID": "old-versions", "Status": "Enabled", "Filter": {"Prefix": "doc"},
+             "NoncurrentVersionExpiration": {"NoncurrentDays": 1}},
+            {"ID": "uploads", "Status": "Enabled", "Filter": {"Prefix": ""},
+             "AbortIncompleteMultipartUpload": {"DaysAfterInitiation": 1}}]})
+    rules = s3.get_bucket_lifecycle_configuration(Bucket="lifecycle-bucket")["Rules"]
+    assert [r["ID"] for r in rules] == ["tmp", "old-versions", "uploads"]
+    s3.put_object(Bucket="lifecycle-bucket", Key="tmp/scratch", Body=b"x")
+    s3.put_object(Bucket="lifecycle-bucket", Key="keep/me", Body=b"x")
+    s3.put_object(Bucket="lifecycle-bucket", Key="doc", Body=b"v1")
+    s3.put_object(Bucket="lifecycle-bucket", Key="doc", Body=b"v2")
+    s3.create_multipart_upload(Bucket="lifecycle-bucket", Key="stale")
+
+    def swept():
+        keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lifecycle-bucket").get("Contents", [])]
+        versions = s3.list_object_versions(Bucket="lifecycle-bucket", Prefix="doc")["Versions"]
+        uploads = s3.list_multipart_uploads(Bucket="lifecycle-bucket").get("Uploads", [])
+        return "tmp/scratch" not in keys and len(versions) == 1 and not uploads
+
+    deadline = time.time() + 20
+    while time.time() < deadline and not swept():
+        time.sleep(0.5)
+    assert swept()
+    keys = [o["Key"] for o in s3.list_objects_v2(Bucket="lifecycle-bucket")["Contents"]]
+    assert "keep/me" in keys and "doc" in keys
+    assert s3.get_object(Bucket="lifecycle-bucket", Key="doc")["Body"].read() == b"v2"
+    # In a versioned bucket expiry of a current version leaves a delete marker.
+    markers = s3.list_object_versions(Bucket="lifecycle-bucket", Prefix="tmp/")["DeleteMarkers"]
+    assert markers and markers[0]["IsLatest"]
+    s3.delete_bucket_lifecycle(Bucket="lifecycle-bucket")
+    with pytest.raises(botocore.exceptions.ClientError):
+        s3.get_bucket_lifecycle_configuration(Bucket="lifecycle-bucket")

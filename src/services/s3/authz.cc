@@ -23,14 +23,18 @@ constexpr ActionRule kRules[] = {
     {"CompleteMultipartUpload", "PutObject", true},
     {"CopyObject", "PutObject", true},
     {"CreateMultipartUpload", "PutObject", true},
+    {"DeleteBucketCors", "PutBucketCORS", false},
     {"DeleteBucketEncryption", "PutEncryptionConfiguration", false},
+    {"DeleteBucketLifecycle", "PutLifecycleConfiguration", false},
     {"DeleteBucketOwnershipControls", "PutBucketOwnershipControls", false},
     {"DeleteBucketTagging", "PutBucketTagging", false},
     {"DeleteObject", "DeleteObject", true},
     {"DeleteObjectTagging", "DeleteObjectTagging", true},
     {"DeleteObjects", "DeleteObject", true},
     {"DeletePublicAccessBlock", "PutBucketPublicAccessBlock", false},
+    {"GetBucketCors", "GetBucketCORS", false},
     {"GetBucketEncryption", "GetEncryptionConfiguration", false},
+    {"GetBucketLifecycleConfiguration", "GetLifecycleConfiguration", false},
     {"GetObject", "GetObject", true},
     {"GetObjectAcl", "GetObjectAcl", true},
     {"GetObjectTagging", "GetObjectTagging", true},
@@ -43,7 +47,9 @@ constexpr ActionRule kRules[] = {
     {"ListObjectsV2", "ListBucket", false},
     {"ListObjectVersions", "ListBucketVersions", false},
     {"ListParts", "ListMultipartUploadParts", true},
+    {"PutBucketCors", "PutBucketCORS", false},
     {"PutBucketEncryption", "PutEncryptionConfiguration", false},
+    {"PutBucketLifecycleConfiguration", "PutLifecycleConfiguration", false},
     {"PutObject", "PutObject", true},
     {"PutObjectAcl", "PutObjectAcl", true},
     {"PutObjectTagging", "PutObjectTagging", true},
@@ -87,7 +93,7 @@ void AddExistingTags(S3Service& s3, ResourceContext& rc, std::string_view bucket
 
 // The condition keys the request itself carries.
 void AddRequestKeys(ResourceContext& rc, std::string_view op, const json::object& in) {
-  if (op == "ListObjects" || op == "ListObjectsV2") {
+  if (op == "ListObjects" || op == "ListObjectsV2" || op == "ListObjectVersions") {
     Add(rc, "s3:prefix", Str(in, "Prefix"));
     if (in.contains("Delimiter")) Add(rc, "s3:delimiter", Str(in, "Delimiter"));
     if (auto m = Int(in, "MaxKeys")) Add(rc, "s3:max-keys", std::to_string(*m));
@@ -143,9 +149,13 @@ Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view
   return rc;
 }
 
-// CopyObject / UploadPartCopy also need s3:GetObject on the source.
+// CopyObject / UploadPartCopy also need s3:GetObject on the source (s3:GetObjectVersion when
+// the source names a version).
 Result<ResourceContext> CopySourceTarget(S3Service& s3, const Call& call, std::string_view header) {
-  std::string_view s = header.substr(0, header.find("?versionId="));
+  size_t version_at = header.find("?versionId=");
+  std::string_view s = header.substr(0, version_at);
+  std::string_view version =
+      version_at == std::string_view::npos ? "" : header.substr(version_at + 11);
   auto decoded = UrlDecode(s, false);
   if (!decoded) return InvalidArgument("Invalid copy source encoding");
   std::string_view d = *decoded;
@@ -155,7 +165,10 @@ Result<ResourceContext> CopySourceTarget(S3Service& s3, const Call& call, std::s
     return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
   }
   std::string key(d.substr(slash + 1));
-  RAMPART_ASSIGN_OR_RETURN(ResourceContext src, Target(s3, call, "GetObject", d.substr(0, slash), &key));
+  RAMPART_ASSIGN_OR_RETURN(ResourceContext src,
+                           Target(s3, call, version.empty() ? "GetObject" : "GetObjectVersion",
+                                  d.substr(0, slash), &key));
+  if (!version.empty()) Add(src, "s3:VersionId", version);
   AddExistingTags(s3, src, d.substr(0, slash), key);
   return src;
 }
@@ -177,6 +190,7 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
     ResourceContext rc;
     rc.action = "s3:CreateBucket";
     rc.resource = BucketArn(bucket);
+    Add(rc, "s3:ResourceAccount", call.principal.account_id);  // the bucket's owner to be
     AddRequestKeys(rc, op.name, in);
     if (auto* c = in.if_contains("CreateBucketConfiguration"); c && c->is_object()) {
       Add(rc, "s3:LocationConstraint", Str(c->as_object(), "LocationConstraint"));
@@ -210,6 +224,8 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
   if (versioned && op.name == "GetObjectTagging") action = "GetObjectVersionTagging";
   if (versioned && op.name == "PutObjectTagging") action = "PutObjectVersionTagging";
   if (versioned && op.name == "DeleteObjectTagging") action = "DeleteObjectVersionTagging";
+  if (versioned && op.name == "GetObjectAcl") action = "GetObjectVersionAcl";
+  if (versioned && op.name == "PutObjectAcl") action = "PutObjectVersionAcl";
   RAMPART_ASSIGN_OR_RETURN(ResourceContext rc,
                            Target(s3, call, action, bucket, object ? &key : nullptr));
   AddRequestKeys(rc, op.name, in);

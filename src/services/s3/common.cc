@@ -247,6 +247,7 @@ ServiceTable Operations(S3Service& s3) {
   AddListingOperations(t.operations, s3);
   AddMultipartOperations(t.operations, s3);
   AddCorsOperations(t.operations, s3);
+  AddLifecycleOperations(t.operations, s3);
   return t;
 }
 

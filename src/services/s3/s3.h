@@ -24,7 +24,9 @@
 #include <boost/json.hpp>
 #include <map>
 #include <memory>
+#include <condition_variable>
 #include <mutex>
+#include <thread>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -179,6 +181,28 @@ void AddObjectOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddListingOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddMultipartOperations(std::vector<OperationEntry>& out, S3Service& s3);
 void AddCorsOperations(std::vector<OperationEntry>& out, S3Service& s3);
+void AddLifecycleOperations(std::vector<OperationEntry>& out, S3Service& s3);
+
+// ---- lifecycle (lifecycle.cc) ----
+// Seconds in a lifecycle "day": 86400 unless RAMPART_S3_DAY_SECONDS shortens it for tests.
+double LifecycleDaySeconds();
+// One sweep over every bucket with lifecycle rules, at `now` (epoch seconds).
+Status ApplyLifecycle(S3Service& s3, double now);
+// Runs ApplyLifecycle every eighth of a lifecycle day (at least 0.2 s, at most 10 min).
+class LifecycleWorker {
+ public:
+  explicit LifecycleWorker(S3Service& s3) : s3_(s3) {}
+  ~LifecycleWorker();
+  void Start();
+  void Stop();
+
+ private:
+  S3Service& s3_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;  // GUARDED_BY(mu_)
+  std::thread thread_;
+};
 ServiceTable Operations(S3Service& s3);
 
 // CORS (cors.cc): the answer to a browser's preflight OPTIONS request for `bucket` (the headers

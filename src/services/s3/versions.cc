@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 
 #include "common/crypto.h"
 #include "services/s3/s3.h"
@@ -112,6 +113,11 @@ Status PutCurrent(store::EntityTx& tx, std::string_view bucket, std::string_view
   RAMPART_ASSIGN_OR_RETURN(auto old, tx.Get(kGlobal, "s3-obj", k));
   json::value ov = old ? Parse(*old) : json::value();
   const json::object* prev = ov.is_object() ? &ov.as_object() : nullptr;
+  if (prev) {
+    // When it stops being current (lifecycle's NoncurrentDays count from here).
+    ov.as_object()["NoncurrentSince"] = static_cast<double>(std::time(nullptr));
+    *old = json::serialize(ov);
+  }
   if (versioning.empty()) {
     meta.erase("VersionId");
     if (prev) Free(*prev, freed);
