@@ -729,6 +729,13 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
   // 5. Authorize. GetCallerIdentity and GetSessionToken need no permission (AWS does not
   //    authorize them).
   services::Call call{principal, rid, region, outcome.source_ip, now, 0, {}};
+  if (has_auth && cred->ok()) {
+    call.auth_type = (*cred)->presigned ? "REST-QUERY-STRING" : "REST-HEADER";
+    if (auto t = sigv4::ParseAmzDate((*cred)->amz_date); t && (*cred)->presigned) {
+      call.signature_age_ms = std::max<int64_t>(0, (now - *t) * 1000);
+    }
+  }
+  call.content_sha256 = FindHeader(req.headers, "x-amz-content-sha256");
   if (opts_.audit) call.record = &outcome.notes;
   std::shared_ptr<BodySource> stream;
   call.body_out = &stream;

@@ -92,6 +92,12 @@ struct Call {
   std::vector<std::pair<std::string, std::string>> authorized_refs;
   // Where handlers note what the record needs (null when nothing records the call).
   RecordNotes* record = nullptr;
+  // How the request was signed, for S3's signature condition keys: "REST-HEADER",
+  // "REST-QUERY-STRING" or "" (unsigned); the x-amz-content-sha256 it signed; a presigned
+  // URL's age in milliseconds (0 otherwise).
+  std::string_view auth_type = {};
+  std::string_view content_sha256 = {};
+  int64_t signature_age_ms = 0;
   // Where a handler may leave a body to be written piece by piece instead of a "Body" member
   // (S3 GetObject of a large object); null when the caller cannot stream.
   std::shared_ptr<BodySource>* body_out = nullptr;

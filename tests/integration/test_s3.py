@@ -926,3 +926,24 @@ def test_lifecycle_really_expires(make_server):
     s3.delete_bucket_lifecycle(Bucket="lifecycle-bucket")
     with pytest.raises(botocore.exceptions.ClientError):
         s3.get_bucket_lifecycle_configuration(Bucket="lifecycle-bucket")
+
+
+def test_bucket_policy_on_signature_keys(server, s3, bucket):
+    s3.put_object(Bucket=bucket, Key="k", Body=b"x")
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Sid": "NoPresignedUrls", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringEquals": {"s3:authType": "REST-QUERY-STRING"}}},
+            {"Sid": "SignedPayloadsOnly", "Effect": "Deny", "Principal": "*",
+             "Action": "s3:PutObject", "Resource": f"arn:aws:s3:::{bucket}/*",
+             "Condition": {"StringEquals": {"s3:x-amz-content-sha256": "UNSIGNED-PAYLOAD"}}}]}))
+    assert s3.get_object(Bucket=bucket, Key="k")["Body"].read() == b"x"  # header-signed
+    v4 = server.client("s3", signature_version="s3v4")
+    url = v4.generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": "k"})
+    assert http(url)[0] == 403
+    put = v4.generate_presigned_url("put_object", Params={"Bucket": bucket, "Key": "p"})
+    assert http(put, method="PUT", data=b"x")[0] == 403  # presigned PUTs are UNSIGNED-PAYLOAD
+    s3.put_object(Bucket=bucket, Key="p", Body=b"signed")  # botocore signs the body over HTTP
+    s3.delete_bucket_policy(Bucket=bucket)
+    assert http(url) == (200, b"x")

@@ -127,6 +127,21 @@ void AddRequestKeys(ResourceContext& rc, std::string_view op, const json::object
   }
 }
 
+// How the request was signed (s3:authType, s3:signatureversion, s3:signatureAge,
+// s3:x-amz-content-sha256): bucket policies use them to refuse presigned URLs older than a
+// limit or unsigned payloads.
+void AddSignatureKeys(ResourceContext& rc, const Call& call) {
+  if (call.auth_type.empty()) return;  // an unsigned request has none of them
+  Add(rc, "s3:authType", call.auth_type);
+  Add(rc, "s3:signatureversion", "AWS4-HMAC-SHA256");
+  if (call.auth_type == "REST-QUERY-STRING") {
+    Add(rc, "s3:signatureAge", std::to_string(call.signature_age_ms));
+  }
+  Add(rc, "s3:x-amz-content-sha256",
+      call.content_sha256.empty() && call.auth_type == "REST-QUERY-STRING" ? "UNSIGNED-PAYLOAD"
+                                                                           : call.content_sha256);
+}
+
 // Block Public Access's RestrictPublicBuckets: a public bucket policy grants only to the
 // owner's account (and AWS services); everyone else is judged without it.
 void ApplyRestrictPublic(S3Service& s3, const Bucket& b, const Call& call, ResourceContext& rc) {
@@ -145,6 +160,7 @@ Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view
   rc.resource_account = b.owner();
   rc.policy = s3.CompiledPolicy(b);
   Add(rc, "s3:ResourceAccount", b.owner());
+  AddSignatureKeys(rc, call);
   ApplyRestrictPublic(s3, b, call, rc);
   return rc;
 }
