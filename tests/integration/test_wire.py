@@ -31,7 +31,9 @@ def test_unimplemented_rest_json_operation(server):
 
 
 def test_unimplemented_rest_xml_operation(server):
-    r = error_of(lambda: server.client("s3").list_buckets())
+    s3 = server.client("s3")
+    s3.create_bucket(Bucket="wire-unimplemented")
+    r = error_of(lambda: s3.get_bucket_website(Bucket="wire-unimplemented"))
     assert r["Error"]["Code"] == "NotImplemented"
     assert r["ResponseMetadata"]["HTTPStatusCode"] == 501
 

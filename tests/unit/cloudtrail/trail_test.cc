@@ -261,7 +261,12 @@ TEST(TrailSinkTest, GzipRoundTrip) {
 TEST(TrailKeys, SignVerifyFingerprint) {
   auto k = GenerateSigningKey();
   ASSERT_TRUE(k.ok());
-  EXPECT_EQ(k->pub.fingerprint, Md5Hex(k->pub.der));
+  // The MD5 of the key as ListPublicKeys hands it out: PKCS#1 RSAPublicKey DER.
+  auto pkcs1 = RsaPkcs1Der(k->pub.der);
+  ASSERT_TRUE(pkcs1.ok());
+  EXPECT_NE(*pkcs1, k->pub.der);
+  EXPECT_EQ(k->pub.fingerprint, Md5Hex(*pkcs1));
+  EXPECT_TRUE(VerifySha256Rsa(*pkcs1, "hello", *SignSha256Rsa(k->private_der, "hello")));
   EXPECT_EQ(k->pub.fingerprint.size(), 32u);
   auto sig = SignSha256Rsa(k->private_der, "hello");
   ASSERT_TRUE(sig.ok());
