@@ -947,3 +947,13 @@ def test_bucket_policy_on_signature_keys(server, s3, bucket):
     s3.put_object(Bucket=bucket, Key="p", Body=b"signed")  # botocore signs the body over HTTP
     s3.delete_bucket_policy(Bucket=bucket)
     assert http(url) == (200, b"x")
+
+
+def test_object_limits(s3, bucket):
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="k" * 1025, Body=b"x")
+    assert error_of(e) == "KeyTooLongError"
+    s3.put_object(Bucket=bucket, Key="k" * 1024, Body=b"x")
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"big": "v" * 2100})
+    assert error_of(e) == "MetadataTooLarge"

@@ -39,6 +39,7 @@ Result<json::object> LoadUpload(store::EntityTx& tx, std::string_view bucket, st
 
 Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   std::string_view acl = Str(in, "ACL");
   if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
     return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};

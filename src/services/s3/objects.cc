@@ -51,6 +51,23 @@ constexpr std::string_view kAlgorithms[] = {"CRC32", "CRC32C", "SHA1", "SHA256"}
 
 }  // namespace
 
+Status CheckNewObject(const json::object& in) {
+  if (Str(in, "Key").size() > 1024) {
+    return Error{"KeyTooLongError", "Your key is too long", 400, true};
+  }
+  size_t meta = 0;
+  if (auto* m = in.if_contains("Metadata"); m && m->is_object()) {
+    for (const auto& kv : m->as_object()) {
+      meta += kv.key().size() + (kv.value().is_string() ? kv.value().as_string().size() : 0);
+    }
+  }
+  if (meta > 2048) {
+    return Error{"MetadataTooLarge",
+                 "Your metadata headers exceed the maximum allowed metadata size", 400, true};
+  }
+  return {};
+}
+
 // Verifies Content-MD5 and x-amz-checksum-* of `data`; returns the checksums to keep
 // (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
 Result<json::object> VerifyIntegrity(const json::object& in, std::string_view data) {
@@ -230,6 +247,7 @@ json::object MetaFromInput(const json::object& in, const Call& call) {
 
 Result<json::value> PutObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
   RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
   std::string_view data = Str(in, "Body");
@@ -544,6 +562,7 @@ Status CheckCopyConditions(const json::object& in, const json::object& src) {
 
 Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket dest, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
   RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));

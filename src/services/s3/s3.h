@@ -113,6 +113,9 @@ Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object&
                              uint64_t offset, uint64_t length);  // owner FULL_CONTROL (ACLs disabled)
 // Verifies Content-MD5 and x-amz-checksum-* of `data` (PutObject, UploadPart); returns the
 // checksums to keep (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
+// AWS's limits on a new object: a key of at most 1,024 bytes (KeyTooLongError), user metadata of
+// at most 2 KiB (MetadataTooLarge).
+Status CheckNewObject(const json::object& in);
 // Writes an object's metadata as the key's current version (versions.cc's rules; sets
 // meta["VersionId"] in a versioned bucket); a replaced version's blobs are freed.
 Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
