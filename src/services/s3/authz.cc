@@ -72,13 +72,17 @@ void Add(ResourceContext& rc, std::string key, std::string_view value) {
 }
 
 // Object tags as s3:ExistingObjectTag/<key> (reads the object's metadata).
-void AddExistingTags(S3Service& s3, ResourceContext& rc, std::string_view bucket, std::string_view key) {
+// With `keep`, the object's document is handed to the handler (ResourceContext::resolved_refs,
+// kObjectRef): it serves the object whose tags were judged, and reads it once.
+void AddExistingTags(S3Service& s3, ResourceContext& rc, std::string_view bucket, std::string_view key,
+                     bool keep = false) {
   std::optional<std::string> doc;
   Status st = s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-obj", ObjectKey(bucket, key)));
     return {};
   });
   if (!st.ok() || !doc) return;
+  if (keep) rc.resolved_refs.emplace_back(kObjectRef, *doc);
   boost::system::error_code ec;
   json::value v = json::parse(*doc, ec);
   if (ec || !v.is_object()) return;
@@ -248,7 +252,8 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
   if (object && (op.name == "GetObject" || op.name == "HeadObject" || op.name == "GetObjectTagging" ||
                  op.name == "PutObjectTagging" || op.name == "DeleteObjectTagging" ||
                  op.name == "GetObjectAcl" || op.name == "PutObjectAcl")) {
-    AddExistingTags(s3, rc, bucket, key);
+    bool reuse = (op.name == "GetObject" || op.name == "HeadObject") && Str(in, "VersionId").empty();
+    AddExistingTags(s3, rc, bucket, key, reuse);
   }
   if (op.name == "CopyObject" || op.name == "UploadPartCopy") {
     RAMPART_ASSIGN_OR_RETURN(ResourceContext src, CopySourceTarget(s3, call, Str(in, "CopySource")));

@@ -42,6 +42,9 @@ namespace rampart::services::s3 {
 namespace json = boost::json;
 
 inline constexpr std::string_view kGlobal = "s3";  // the pseudo-account of the bucket namespace
+// Call::authorized_refs name: the current version's document the authorizer judged (GetObject,
+// HeadObject without a version id).
+inline constexpr std::string_view kObjectRef = "s3-object";
 
 // One bucket as stored.
 struct Bucket {
