@@ -423,7 +423,16 @@ class ObjectSource : public BodySource {
 
 constexpr uint64_t kStreamAbove = 1 << 20;  // larger bodies are written as they are read
 
-Result<json::value> GetObject(S3Service& s3, const Call& call, const json::object& in) {
+// What GetObject and HeadObject share: the object (or the version named), its conditions, the
+// range asked for, and the headers of the answer.
+struct ObjectRead {
+  Bucket bucket;
+  json::object obj;
+  Range range;
+  json::object out;
+};
+
+Result<ObjectRead> PrepareRead(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_RETURN_IF_ERROR(CheckReadable(in));
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object obj,
@@ -432,36 +441,30 @@ Result<json::value> GetObject(S3Service& s3, const Call& call, const json::objec
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
   json::object out = ObjectHeaders(in, obj, !range.partial);
-  std::string data;
-  if (range.length > kStreamAbove && call.body_out) {
-    *call.body_out = std::make_shared<ObjectSource>(s3, b, obj, range.first, range.length);
-  } else {
-    RAMPART_ASSIGN_OR_RETURN(data, ReadData(s3, b, obj, range.first, range.length));
-  }
   out["ContentLength"] = static_cast<int64_t>(range.length);
   if (range.partial) {
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
                           std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
   }
-  out["Body"] = std::move(data);
-  return json::value(std::move(out));
+  return ObjectRead{std::move(b), std::move(obj), range, std::move(out)};
+}
+
+Result<json::value> GetObject(S3Service& s3, const Call& call, const json::object& in) {
+  RAMPART_ASSIGN_OR_RETURN(ObjectRead r, PrepareRead(s3, call, in));
+  std::string data;
+  if (r.range.length > kStreamAbove && call.body_out) {
+    *call.body_out =
+        std::make_shared<ObjectSource>(s3, r.bucket, r.obj, r.range.first, r.range.length);
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(data, ReadData(s3, r.bucket, r.obj, r.range.first, r.range.length));
+  }
+  r.out["Body"] = std::move(data);
+  return json::value(std::move(r.out));
 }
 
 Result<json::value> HeadObject(S3Service& s3, const Call& call, const json::object& in) {
-  RAMPART_RETURN_IF_ERROR(CheckReadable(in));
-  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  RAMPART_ASSIGN_OR_RETURN(json::object obj,
-                           LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId"), &call));
-  RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
-  uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
-  RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
-  json::object out = ObjectHeaders(in, obj, !range.partial);
-  out["ContentLength"] = static_cast<int64_t>(range.length);
-  if (range.partial) {
-    out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
-                          std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
-  }
-  return json::value(std::move(out));
+  RAMPART_ASSIGN_OR_RETURN(ObjectRead r, PrepareRead(s3, call, in));
+  return json::value(std::move(r.out));
 }
 
 // ---- deletes ----
