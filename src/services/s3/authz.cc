@@ -172,24 +172,12 @@ Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view
 // CopyObject / UploadPartCopy also need s3:GetObject on the source (s3:GetObjectVersion when
 // the source names a version).
 Result<ResourceContext> CopySourceTarget(S3Service& s3, const Call& call, std::string_view header) {
-  size_t version_at = header.find("?versionId=");
-  std::string_view s = header.substr(0, version_at);
-  std::string_view version =
-      version_at == std::string_view::npos ? "" : header.substr(version_at + 11);
-  auto decoded = UrlDecode(s, false);
-  if (!decoded) return InvalidArgument("Invalid copy source encoding");
-  std::string_view d = *decoded;
-  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
-  size_t slash = d.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
-    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-  }
-  std::string key(d.substr(slash + 1));
+  RAMPART_ASSIGN_OR_RETURN(CopySource c, ParseCopySource(header));
   RAMPART_ASSIGN_OR_RETURN(ResourceContext src,
-                           Target(s3, call, version.empty() ? "GetObject" : "GetObjectVersion",
-                                  d.substr(0, slash), &key));
-  if (!version.empty()) Add(src, "s3:VersionId", version);
-  AddExistingTags(s3, src, d.substr(0, slash), key);
+                           Target(s3, call, c.version.empty() ? "GetObject" : "GetObjectVersion",
+                                  c.bucket, &c.key));
+  if (!c.version.empty()) Add(src, "s3:VersionId", c.version);
+  AddExistingTags(s3, src, c.bucket, c.key);
   return src;
 }
 

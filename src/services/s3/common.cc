@@ -2,6 +2,7 @@
 #include <boost/json.hpp>
 
 #include "common/crypto.h"
+#include "common/strings.h"
 #include "services/s3/s3.h"
 
 namespace rampart::services::s3 {
@@ -60,6 +61,23 @@ std::string ObjectKey(std::string_view bucket, std::string_view key) {
   k.push_back('/');
   k.append(key);
   return k;
+}
+
+Result<CopySource> ParseCopySource(std::string_view header) {
+  std::string_view s = header;
+  size_t q = s.find("?versionId=");
+  std::string_view version = q == std::string_view::npos ? "" : s.substr(q + 11);
+  s = s.substr(0, q);
+  auto decoded = UrlDecode(s, false);
+  if (!decoded) return InvalidArgument("Invalid copy source encoding");
+  std::string_view d = *decoded;
+  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
+  size_t slash = d.find('/');
+  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
+    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
+  }
+  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1)),
+                    std::string(version)};
 }
 
 std::string QuotedEtag(std::string_view hex) { return "\"" + std::string(hex) + "\""; }

@@ -124,20 +124,11 @@ Result<json::value> UploadPart(S3Service& s3, const Call& call, const json::obje
 Result<json::value> UploadPartCopy(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(int64_t number, PartNumber(in));
-  std::string_view source = Str(in, "CopySource");
-  size_t q = source.find("?versionId=");
-  auto decoded = UrlDecode(source.substr(0, q), false);
-  if (!decoded) return InvalidArgument("Invalid copy source encoding");
-  std::string_view d = *decoded;
-  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
-  size_t slash = d.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
-    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-  }
-  RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(d.substr(0, slash)));
+  RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
+  RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
   std::optional<std::string> sdoc;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(sdoc, tx.Get(kGlobal, "s3-obj", ObjectKey(sb.name, d.substr(slash + 1))));
+    RAMPART_ASSIGN_OR_RETURN(sdoc, tx.Get(kGlobal, "s3-obj", ObjectKey(sb.name, src.key)));
     return {};
   }));
   if (!sdoc) return NoSuchKey();

@@ -535,26 +535,7 @@ Result<json::value> DeleteObjects(S3Service& s3, const Call& call, const json::o
 
 // ---- copy ----
 
-struct CopySource {
-  std::string bucket, key, version;
-};
 
-Result<CopySource> ParseCopySource(std::string_view header) {
-  std::string_view s = header;
-  size_t q = s.find("?versionId=");
-  std::string_view version = q == std::string_view::npos ? "" : s.substr(q + 11);
-  s = s.substr(0, q);
-  auto decoded = UrlDecode(s, false);
-  if (!decoded) return InvalidArgument("Invalid copy source encoding");
-  std::string_view d = *decoded;
-  if (!d.empty() && d.front() == '/') d.remove_prefix(1);
-  size_t slash = d.find('/');
-  if (slash == std::string_view::npos || slash == 0 || slash + 1 == d.size()) {
-    return InvalidArgument("Copy Source must mention the source bucket and key: sourcebucket/sourcekey");
-  }
-  return CopySource{std::string(d.substr(0, slash)), std::string(d.substr(slash + 1)),
-                    std::string(version)};
-}
 
 Status CheckCopyConditions(const json::object& in, const json::object& src) {
   json::object conds;

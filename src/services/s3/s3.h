@@ -103,6 +103,11 @@ std::string CanonicalUserId(std::string_view account);  // 64 hex, stable per ac
 json::object OwnerOf(std::string_view account);          // {"ID": canonical id}
 std::string ObjectKey(std::string_view bucket, std::string_view key);  // "bucket/key"
 std::string QuotedEtag(std::string_view hex);
+// x-amz-copy-source ("bucket/key[?versionId=id]", URL-encoded, an optional leading "/").
+struct CopySource {
+  std::string bucket, key, version;
+};
+Result<CopySource> ParseCopySource(std::string_view header);
 json::object BucketOwnerAcl(std::string_view account);
 // An object's bytes are sealed in its metadata row when small ("Inline": [id, base64 of
 // AES-256-GCM under the bucket key, associated data InlineAad(bucket, id)]), else one blob
