@@ -957,3 +957,16 @@ def test_object_limits(s3, bucket):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         s3.put_object(Bucket=bucket, Key="m", Body=b"x", Metadata={"big": "v" * 2100})
     assert error_of(e) == "MetadataTooLarge"
+
+
+def test_upload_part_copy_from_a_version(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    old = s3.put_object(Bucket=bucket, Key="src", Body=b"old" * 10)["VersionId"]
+    s3.put_object(Bucket=bucket, Key="src", Body=b"new" * 10)
+    uid = s3.create_multipart_upload(Bucket=bucket, Key="dst")["UploadId"]
+    etag = s3.upload_part_copy(Bucket=bucket, Key="dst", UploadId=uid, PartNumber=1,
+                               CopySource={"Bucket": bucket, "Key": "src", "VersionId": old}
+                               )["CopyPartResult"]["ETag"]
+    s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=uid,
+                                 MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
+    assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"old" * 10

@@ -126,14 +126,17 @@ Result<json::value> UploadPartCopy(S3Service& s3, const Call& call, const json::
   RAMPART_ASSIGN_OR_RETURN(int64_t number, PartNumber(in));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
-  std::optional<std::string> sdoc;
+  // The version the source names (the current one without versionId), as authorized.
+  std::optional<json::object> sobj;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(sdoc, tx.Get(kGlobal, "s3-obj", ObjectKey(sb.name, src.key)));
+    RAMPART_ASSIGN_OR_RETURN(sobj, FindVersion(tx, sb.name, src.key, src.version));
     return {};
   }));
-  if (!sdoc) return NoSuchKey();
-  json::value sv = json::parse(*sdoc);
-  if (!sv.is_object()) return Error::Internal("the stored object metadata is damaged");
+  if (!sobj && !src.version.empty()) {
+    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
+  }
+  if (!sobj || IsDeleteMarker(*sobj)) return NoSuchKey();
+  json::value sv(std::move(*sobj));
   uint64_t size = static_cast<uint64_t>(Int(sv.as_object(), "Size").value_or(0));
   uint64_t first = 0, length = size;
   if (std::string_view range = Str(in, "CopySourceRange"); !range.empty()) {
