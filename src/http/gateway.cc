@@ -17,6 +17,7 @@
 #include "protocol/codec.h"
 #include "spine/record.h"
 #include "spine/record_rules.h"
+#include "store/store.h"
 #include "http/sigv4/chunked.h"
 
 namespace rampart::http {
@@ -109,6 +110,17 @@ Response NotRecorded() {
   r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
            "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
            "</ErrorResponse>";
+  return r;
+}
+
+// The answer to a call whose change could not be synced to disk (group commit failed).
+Response NotDurable() {
+  Response r;
+  r.status = 503;
+  r.headers.push_back({"Content-Type", "text/xml"});
+  r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
+           "<Message>The change could not be written to disk; check the server's storage and "
+           "retry</Message></Error></ErrorResponse>";
   return r;
 }
 
@@ -380,7 +392,25 @@ void Gateway::Handle(Request& req, Responder respond) {
 
   Outcome outcome;
   outcome.request_id = NewRequestId(outcome.request_uuid);
-  Response res = HandleApi(req, path, query, outcome);
+  Response res;
+  uint64_t commit = 0;
+  if (opts_.after_commit_sync) {
+    // Group commit: the call's writes reach the disk with others' in one sync, and the reply
+    // (below) waits for it off this thread.
+    store::DeferCommitSync defer;
+    res = HandleApi(req, path, query, outcome);
+    commit = store::TakePendingCommit();
+  } else {
+    res = HandleApi(req, path, query, outcome);
+  }
+  if (commit != 0) {
+    respond = [this, commit, respond = std::move(respond)](Response r) mutable {
+      opts_.after_commit_sync(commit, [respond = std::move(respond),
+                                       r = std::move(r)](bool ok) mutable {
+        respond(ok ? std::move(r) : NotDurable());
+      });
+    };
+  }
   if (!outcome.deferred.empty()) {
     // A step would have waited on the network: run the call again once that is ready, from the
     // thread that makes it so; this I/O thread goes on serving meanwhile.

@@ -400,6 +400,9 @@ int RunServer(const ServerConfig& config) {
   gopts.access_log = access_log->get();
   gopts.key_usage = &key_usage;
   gopts.audit = config.event_recording ? &audit : nullptr;
+  gopts.after_commit_sync = [&store](uint64_t seq, std::function<void(bool)> done) {
+    store.AfterCommitSync(seq, std::move(done));
+  };
   gopts.trusted_proxies = config.trusted_proxies;
   gopts.reset_state = [&store, &events, &boot_config, &kms = built->kms,
                        &s3 = *built->s3]() -> Status {

@@ -8,7 +8,9 @@
 // Contract shared by every method below:
 //  - Thread-safe: callable from any thread without external synchronization.
 //  - A mutation either commits completely or not at all. When it returns OK the change is
-//    durable (survives kill -9 of the process and, for SQLite with synchronous=FULL, power loss).
+//    durable (survives kill -9 of the process and power loss), except inside a DeferCommitSync
+//    scope (group commit, below): there it has survived kill -9 and reaches the disk with the
+//    next shared sync, which the scope's owner waits for before acknowledging anything.
 //  - Errors are values. "Already exists" and "not found" use the codes below so callers can
 //    branch on them (IsAlreadyExists / IsNotFound); a malformed argument is a ValidationError
 //    (400); another process holding the database past the busy timeout is ServiceUnavailable
@@ -16,6 +18,7 @@
 //  - Times are epoch seconds supplied by the caller (the store never reads the clock for data).
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -89,6 +92,30 @@ class AccountStore {
 // The root of the persistence layer: owns the connection(s) and every per-domain store.
 // Thread-safe. Must outlive everything that uses it (stores returned by accessors are owned by
 // the Store and valid for its whole lifetime).
+// Group commit. A request handler opens a DeferCommitSync on its thread; the mutations made in
+// it commit without waiting for the disk (they are visible at once and survive the process being
+// killed), and the handler learns with TakePendingCommit() which commit it must wait for; it
+// sends its reply from Store::AfterCommitSync, once that commit is on disk. Every commit that
+// arrived during one disk sync shares the next one, and the handler's thread serves other
+// requests meanwhile. Outside such a scope a mutation returns only once it is on disk.
+class DeferCommitSync {
+ public:
+  DeferCommitSync();
+  ~DeferCommitSync();
+  DeferCommitSync(const DeferCommitSync&) = delete;
+  DeferCommitSync& operator=(const DeferCommitSync&) = delete;
+
+ private:
+  bool outer_;
+  uint64_t outer_pending_;
+};
+// True inside a DeferCommitSync scope on this thread.
+bool CommitSyncDeferred();
+// Engines: records that this thread's scope committed `seq` (an engine's commit number).
+void NotePendingCommit(uint64_t seq);
+// The latest commit this thread's scope made and has not yet taken (0 = none); resets it.
+uint64_t TakePendingCommit();
+
 class Store {
  public:
   virtual ~Store() = default;
@@ -119,6 +146,14 @@ class Store {
   // Number of the newest applied migration (== the last entry of the migration list used to
   // open the store).
   virtual int SchemaVersion() = 0;
+
+  // Calls `done(true)` once commit `seq` (from TakePendingCommit) is on disk, or done(false) if
+  // the disk sync failed; from the engine's sync thread, or at once when it already is. Engines
+  // whose commits are durable when they return call done(true) at once.
+  virtual void AfterCommitSync(uint64_t seq, std::function<void(bool)> done) {
+    (void)seq;
+    done(true);
+  }
 };
 
 struct SqliteOptions {
@@ -131,7 +166,8 @@ struct SqliteOptions {
   int busy_timeout_ms = 5000;
 };
 
-// Opens (creating if needed) the database, sets WAL + synchronous=FULL + foreign keys, applies
+// Opens (creating if needed) the database, sets WAL + foreign keys + group commit (the WAL is
+// fdatasync'd by a sync thread before any mutation is acknowledged: see DeferCommitSync), applies
 // pending migrations, and checks the root key against the one the database was created with.
 // Errors: ValidationError for bad options; InternalFailure naming the problem for an
 // unreadable file, a schema newer than this binary, an edited migration, or a wrong root key.

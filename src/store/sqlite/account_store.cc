@@ -32,7 +32,7 @@ std::string KeyWhat(std::string_view access_key_id) {
 
 Result<Account> SqliteAccountStore::CreateAccount(const Account& a) {
   if (a.account_id.empty()) return Error::Validation("account id is empty");
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   RAMPART_RETURN_IF_ERROR(db.Transaction([&]() -> Status {
     {
@@ -51,7 +51,7 @@ Result<Account> SqliteAccountStore::CreateAccount(const Account& a) {
 }
 
 Result<std::optional<Account>> SqliteAccountStore::GetAccount(std::string_view id) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   RAMPART_ASSIGN_OR_RETURN(
       Stmt q, ctx_.db->Prepare("SELECT account_id, name, email, created_epoch FROM accounts "
                                "WHERE account_id = ?"));
@@ -62,7 +62,7 @@ Result<std::optional<Account>> SqliteAccountStore::GetAccount(std::string_view i
 }
 
 Result<std::vector<Account>> SqliteAccountStore::ListAccounts() {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   RAMPART_ASSIGN_OR_RETURN(
       Stmt q, ctx_.db->Prepare("SELECT account_id, name, email, created_epoch FROM accounts "
                                "ORDER BY account_id"));
@@ -111,7 +111,7 @@ Status InsertAccessKeyRow(Database& db, const std::string& root_key, const Acces
 }
 
 Status SqliteAccountStore::PutAccessKey(const AccessKey& k) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   return db.Transaction([&]() -> Status { return InsertAccessKeyRow(db, ctx_.root_key, k); });
 }
@@ -133,7 +133,7 @@ Result<AccessKey> SqliteAccountStore::ReadAccessKey(const Stmt& s) const {
 }
 
 Result<std::optional<AccessKey>> SqliteAccountStore::GetAccessKey(std::string_view access_key_id) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   RAMPART_ASSIGN_OR_RETURN(Stmt q, ctx_.db->Prepare("SELECT " + std::string(kKeyColumns) +
                                                     " FROM access_keys WHERE access_key_id = ?"));
   q.Bind(1, access_key_id);
@@ -145,7 +145,7 @@ Result<std::optional<AccessKey>> SqliteAccountStore::GetAccessKey(std::string_vi
 
 Result<std::vector<AccessKey>> SqliteAccountStore::ListAccessKeys(std::string_view account_id,
                                                                   std::string_view user_name) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   RAMPART_ASSIGN_OR_RETURN(
       Stmt q, ctx_.db->Prepare("SELECT " + std::string(kKeyColumns) +
                                " FROM access_keys WHERE account_id = ? AND user_name = ? "
@@ -164,7 +164,7 @@ Result<std::vector<AccessKey>> SqliteAccountStore::ListAccessKeys(std::string_vi
 Status SqliteAccountStore::UpdateAccessKeyStatus(std::string_view access_key_id,
                                                  std::string_view status) {
   RAMPART_RETURN_IF_ERROR(ValidateStatus(status));
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   return db.Transaction([&]() -> Status {
     RAMPART_ASSIGN_OR_RETURN(
@@ -179,7 +179,7 @@ Status SqliteAccountStore::UpdateAccessKeyStatus(std::string_view access_key_id,
 }
 
 Status SqliteAccountStore::DeleteAccessKey(std::string_view access_key_id) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   return db.Transaction([&]() -> Status {
     RAMPART_ASSIGN_OR_RETURN(Stmt d, db.Prepare("DELETE FROM access_keys WHERE access_key_id = ?"));
@@ -194,7 +194,7 @@ Status SqliteAccountStore::DeleteAccessKey(std::string_view access_key_id) {
 
 Status SqliteAccountStore::RecordAccessKeyUse(std::string_view access_key_id, int64_t epoch,
                                               std::string_view service, std::string_view region) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   return db.Transaction([&]() -> Status {
     RAMPART_ASSIGN_OR_RETURN(

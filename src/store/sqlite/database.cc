@@ -135,6 +135,13 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& opts) {
   std::unique_ptr<Database> db(new Database(raw, opts.path));
   sqlite3_extended_result_codes(raw, 1);
   sqlite3_busy_timeout(raw, opts.busy_timeout_ms);
+  sqlite3_commit_hook(
+      raw,
+      [](void* self) {
+        static_cast<Database*>(self)->committed_ = true;
+        return 0;  // 0: let the commit proceed
+      },
+      db.get());
 
   // WAL: readers never block the writer and a commit is one append to the log.
   {

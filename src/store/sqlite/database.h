@@ -68,7 +68,8 @@ class Database {
     int busy_timeout_ms = 5000;
     // FULL: every commit is fsync'd (survives power loss). NORMAL (WAL): commits reach the OS
     // without fsync, so they survive a killed process but not a power cut; used for the audit
-    // log, whose group commits would otherwise wait on the disk for every read-only call.
+    // log, whose group commits would otherwise wait on the disk for every read-only call, and
+    // for the main store, whose group commit syncs the WAL itself (wal_sync.h).
     bool fsync_each_commit = true;
   };
   // Opens the connection and sets journal_mode=WAL, synchronous=FULL, foreign_keys=ON and the
@@ -96,6 +97,14 @@ class Database {
 
   const std::string& path() const { return path_; }
 
+  // True if a transaction (or an autocommit statement) committed since the last call; resets.
+  // Group commit (wal_sync.h) numbers commits with it.
+  bool TakeCommitted() {
+    bool c = committed_;
+    committed_ = false;
+    return c;
+  }
+
   // The last error that said the database file is damaged (SQLITE_CORRUPT, SQLITE_NOTADB) or
   // cannot be written (SQLITE_IOERR, SQLITE_FULL, SQLITE_READONLY); "" if none. Damage stays
   // reported until the database is reopened; a write error until a later write succeeds
@@ -120,6 +129,7 @@ class Database {
   std::unordered_map<std::string, sqlite3_stmt*> stmt_cache_;
   std::string fault_;
   bool fault_is_damage_ = false;
+  bool committed_ = false;  // set by the commit hook
 };
 
 // An InternalFailure carrying SQLite's message and extended result code.

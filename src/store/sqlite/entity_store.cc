@@ -140,7 +140,7 @@ class Tx final : public EntityTx {
 }  // namespace
 
 Status SqliteEntityStore::Transact(const std::function<Status(EntityTx&)>& body) {
-  std::lock_guard lock(ctx_.mu);
+  Guard lock(ctx_);
   Database& db = *ctx_.db;
   Tx tx(db, ctx_.root_key);
   return db.Transaction([&]() -> Status { return body(tx); });

@@ -8,8 +8,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <future>
 #include <thread>
 
+#include "store/sqlite/wal_sync.h"
 #include "store/store.h"
 #include "store_test_util.h"
 
@@ -123,6 +126,93 @@ TEST_F(SqliteStoreTest, AcknowledgedWriteSurvivesKill9) {
   ASSERT_OK(k);
   ASSERT_TRUE(k->has_value());
   EXPECT_EQ((*k)->secret_access_key, SampleKey("AKIAEXAMPLE000000001", "").secret_access_key);
+}
+
+// ---- Group commit ---------------------------------------------------------------------------
+
+TEST_F(SqliteStoreTest, DeferredCommitIsVisibleAtOnceAndAcknowledgedAfterSync) {
+  auto s = OpenSqliteStore(Options());
+  ASSERT_OK(s);
+  uint64_t first = 0, second = 0;
+  {
+    DeferCommitSync defer;
+    ASSERT_OK((*s)->PutSetting("a", "1"));
+    first = TakePendingCommit();
+    ASSERT_OK((*s)->PutSetting("b", "2"));
+    auto read = (*s)->GetSetting("b");  // a read commits nothing
+    ASSERT_OK(read);
+    EXPECT_EQ(read->value_or(""), "2");
+    second = TakePendingCommit();
+    EXPECT_EQ(TakePendingCommit(), 0u);
+  }
+  EXPECT_GT(first, 0u);
+  EXPECT_GT(second, first);
+  std::promise<bool> synced;
+  (*s)->AfterCommitSync(second, [&](bool ok) { synced.set_value(ok); });
+  auto f = synced.get_future();
+  ASSERT_EQ(f.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_TRUE(f.get());
+  // Outside a scope a write waits for the disk itself and leaves nothing to wait for.
+  ASSERT_OK((*s)->PutSetting("c", "3"));
+  EXPECT_EQ(TakePendingCommit(), 0u);
+  EXPECT_EQ(RawQuery(path_, "SELECT group_concat(value) FROM settings ORDER BY key"), "1,2,3");
+  EXPECT_EQ(RawQuery(path_, "PRAGMA synchronous"), "2");  // a fresh connection's default: FULL
+}
+
+TEST_F(SqliteStoreTest, NestedDeferScopeHandsItsCommitToTheOuterOne) {
+  auto s = OpenSqliteStore(Options());
+  ASSERT_OK(s);
+  DeferCommitSync outer;
+  {
+    DeferCommitSync inner;
+    ASSERT_OK((*s)->PutSetting("a", "1"));
+  }
+  EXPECT_GT(TakePendingCommit(), 0u);
+}
+
+TEST_F(SqliteStoreTest, ConcurrentDeferredWritersAllAcknowledgedDurable) {
+  auto s = OpenSqliteStore(Options());
+  ASSERT_OK(s);
+  constexpr int kThreads = 8, kWrites = 40;
+  std::atomic<int> acked{0}, failed{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kWrites; ++i) {
+        uint64_t seq = 0;
+        {
+          DeferCommitSync defer;
+          if (!(*s)->PutSetting("k" + std::to_string(t) + "-" + std::to_string(i), "v").ok()) {
+            ++failed;
+            continue;
+          }
+          seq = TakePendingCommit();
+        }
+        std::promise<bool> p;
+        (*s)->AfterCommitSync(seq, [&](bool ok) { p.set_value(ok); });
+        (p.get_future().get() ? acked : failed)++;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(acked.load(), kThreads * kWrites);
+  EXPECT_EQ(RawQuery(path_, "SELECT count(*) FROM settings"), std::to_string(kThreads * kWrites));
+}
+
+TEST(WalSyncerTest, UnsyncableLogFailsItsWaitersAndReportsTheFault) {
+  std::atomic<uint64_t> committed{1};
+  sqlite::WalSyncer syncer("/nonexistent-dir/rampart.db-wal", committed);
+  std::promise<bool> p;
+  syncer.AfterSync(1, [&](bool ok) { p.set_value(ok); });
+  EXPECT_FALSE(p.get_future().get());
+  EXPECT_NE(syncer.fault().find("/nonexistent-dir/rampart.db-wal"), std::string::npos)
+      << syncer.fault();
+  EXPECT_FALSE(syncer.SyncTo(1).ok());
+  // Nothing past what was synced: at once.
+  std::promise<bool> none;
+  syncer.AfterSync(0, [&](bool ok) { none.set_value(ok); });
+  EXPECT_TRUE(none.get_future().get());
 }
 
 // Two Store objects on one file stand in for two processes: the busy timeout serializes them.
