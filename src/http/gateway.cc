@@ -766,6 +766,7 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     }
   }
   call.content_sha256 = FindHeader(req.headers, "x-amz-content-sha256");
+  call.secure_transport = req.tls;
   if (opts_.audit) call.record = &outcome.notes;
   std::shared_ptr<BodySource> stream;
   call.body_out = &stream;

@@ -96,6 +96,8 @@ struct Call {
   // "REST-QUERY-STRING" or "" (unsigned); the x-amz-content-sha256 it signed; a presigned
   // URL's age in milliseconds (0 otherwise).
   std::string_view auth_type = {};
+  // The request came over TLS (aws:SecureTransport; SSE-C requires it off loopback).
+  bool secure_transport = false;
   std::string_view content_sha256 = {};
   int64_t signature_age_ms = 0;
   // Where a handler may leave a body to be written piece by piece instead of a "Body" member

@@ -98,9 +98,8 @@ std::string InlineAad(std::string_view bucket, std::string_view id) {
   return "rampart/s3/inline/" + std::string(bucket) + "/" + std::string(id);
 }
 
-Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
-                             uint64_t offset, uint64_t length) {
-  RAMPART_ASSIGN_OR_RETURN(std::string key, s3.BucketKey(b));
+Result<std::string> ReadData(S3Service& s3, const Bucket& b, std::string_view key,
+                             const json::object& obj, uint64_t offset, uint64_t length) {
   std::string out;
   if (auto* in = obj.if_contains("Inline")) {
     const json::array* a = in->is_array() ? &in->as_array() : nullptr;

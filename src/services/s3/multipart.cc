@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "services/s3/encryption.h"
 #include "services/s3/s3.h"
 
 namespace rampart::services::s3 {
@@ -44,10 +45,7 @@ Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const
   if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
     return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
   }
-  std::string_view sse = Str(in, "ServerSideEncryption");
-  if ((!sse.empty() && sse != "AES256") || !Str(in, "SSECustomerAlgorithm").empty()) {
-    return Error{"NotImplemented", "Only SSE-S3 (AES256) is implemented in Rampart yet", 501, true};
-  }
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in));
   std::string upload = crypto::HexEncode(crypto::RandomBytes(24));
   json::object doc{{"Key", Str(in, "Key")},
                    {"Initiated", static_cast<double>(call.now_epoch_seconds)},
@@ -58,11 +56,12 @@ Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const
                         "ChecksumAlgorithm", "Tagging"}) {
     if (auto* v = in.if_contains(m)) doc[m] = *v;
   }
+  for (const auto& [k, v] : dk.stored) doc[k] = v;  // the parts are encrypted as the object is
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     return tx.Insert(kGlobal, "s3-mpu", ObjectKey(b.name, upload), json::serialize(doc));
   }));
-  json::object out{{"Bucket", b.name}, {"Key", Str(in, "Key")}, {"UploadId", upload},
-                   {"ServerSideEncryption", "AES256"}};
+  json::object out{{"Bucket", b.name}, {"Key", Str(in, "Key")}, {"UploadId", upload}};
+  AddEncryptionHeaders(doc, out);
   if (auto* a = in.if_contains("ChecksumAlgorithm")) out["ChecksumAlgorithm"] = *a;
   return json::value(std::move(out));
 }
@@ -75,16 +74,54 @@ Result<int64_t> PartNumber(const json::object& in) {
   return *n;
 }
 
+// The upload a part is for and the key its parts are encrypted under: an SSE-C upload's parts
+// each need the customer key it was created with.
+struct PartTarget {
+  json::object upload;
+  DataKey dk;
+};
+
+Result<PartTarget> TargetOf(S3Service& s3, const Call& call, const Bucket& b,
+                            const json::object& in) {
+  json::object up;
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(up, LoadUpload(tx, b.name, Str(in, "Key"), Str(in, "UploadId")));
+    return {};
+  }));
+  bool ssec = up.contains("SSEC");
+  RAMPART_ASSIGN_OR_RETURN(std::optional<std::string> presented, PresentedCustomerKey(call, in));
+  if (ssec && !presented) {
+    return Error{"InvalidRequest",
+                 "The multipart upload initiate requested encryption. Subsequent part requests "
+                 "must include the appropriate encryption parameters.",
+                 400, true};
+  }
+  if (!ssec && presented) {
+    return Error{"InvalidRequest",
+                 "The multipart upload initiate did not request encryption. Subsequent part "
+                 "requests must not include encryption parameters.",
+                 400, true};
+  }
+  auto key = ExistingDataKey(s3, call, b, up, in);
+  if (!key.ok() && ssec && key.error().http_status == 403) {
+    return InvalidArgument("The provided encryption parameters did not match the ones used "
+                           "originally.");
+  }
+  if (!key.ok()) return key.error();
+  json::object stored;
+  if (ssec) stored["SSEC"] = up.at("SSEC");
+  return PartTarget{std::move(up), DataKey{std::move(*key), std::move(stored)}};
+}
+
 // Stores `data` as part `number` of the upload (replacing an earlier one of that number).
 Result<json::object> StorePart(S3Service& s3, const Bucket& b, const json::object& in,
-                               int64_t number, std::string_view data, json::object checksums,
-                               int64_t now) {
+                               const DataKey& dk, int64_t number, std::string_view data,
+                               json::object checksums, int64_t now) {
   std::string upload(Str(in, "UploadId"));
-  RAMPART_ASSIGN_OR_RETURN(std::string key, s3.BucketKey(b));
-  RAMPART_ASSIGN_OR_RETURN(std::string blob, s3.blobs().Write(key, data));
+  RAMPART_ASSIGN_OR_RETURN(std::string blob, s3.blobs().Write(dk.key, data));
   json::object part{{"Blob", blob},
                     {"Size", static_cast<int64_t>(data.size())},
-                    {"ETag", crypto::HexEncode(crypto::Md5(data))},
+                    {"ETag", EtagOf(dk, data)},
                     {"LastModified", static_cast<double>(now)}};
   if (!checksums.empty()) part["Checksums"] = std::move(checksums);
   std::string old_blob;
@@ -109,14 +146,13 @@ Result<json::object> StorePart(S3Service& s3, const Bucket& b, const json::objec
 Result<json::value> UploadPart(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(int64_t number, PartNumber(in));
-  if (!Str(in, "SSECustomerAlgorithm").empty()) {
-    return Error{"NotImplemented", "SSE-C is not implemented in Rampart yet", 501, true};
-  }
+  RAMPART_ASSIGN_OR_RETURN(PartTarget t, TargetOf(s3, call, b, in));
   std::string_view data = Str(in, "Body");
   RAMPART_ASSIGN_OR_RETURN(json::object checksums, VerifyIntegrity(in, data));
-  RAMPART_ASSIGN_OR_RETURN(json::object part,
-                           StorePart(s3, b, in, number, data, checksums, call.now_epoch_seconds));
-  json::object out{{"ETag", QuotedEtag(Str(part, "ETag"))}, {"ServerSideEncryption", "AES256"}};
+  RAMPART_ASSIGN_OR_RETURN(
+      json::object part, StorePart(s3, b, in, t.dk, number, data, checksums, call.now_epoch_seconds));
+  json::object out{{"ETag", QuotedEtag(Str(part, "ETag"))}};
+  AddEncryptionHeaders(t.upload, out);
   for (const auto& [algo, value] : checksums) out["Checksum" + std::string(algo)] = value;
   return json::value(std::move(out));
 }
@@ -124,6 +160,7 @@ Result<json::value> UploadPart(S3Service& s3, const Call& call, const json::obje
 Result<json::value> UploadPartCopy(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(int64_t number, PartNumber(in));
+  RAMPART_ASSIGN_OR_RETURN(PartTarget t, TargetOf(s3, call, b, in));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
   // The version the source names (the current one without versionId), as authorized.
@@ -137,6 +174,8 @@ Result<json::value> UploadPartCopy(S3Service& s3, const Call& call, const json::
   }
   if (!sobj || IsDeleteMarker(*sobj)) return NoSuchKey();
   json::value sv(std::move(*sobj));
+  RAMPART_ASSIGN_OR_RETURN(std::string source_key,
+                           ExistingDataKey(s3, call, sb, sv.as_object(), in, true));
   uint64_t size = static_cast<uint64_t>(Int(sv.as_object(), "Size").value_or(0));
   uint64_t first = 0, length = size;
   if (std::string_view range = Str(in, "CopySourceRange"); !range.empty()) {
@@ -151,13 +190,15 @@ Result<json::value> UploadPartCopy(S3Service& s3, const Call& call, const json::
     first = a;
     length = z - a + 1;
   }
-  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, sb, sv.as_object(), first, length));
+  RAMPART_ASSIGN_OR_RETURN(std::string data,
+                           ReadData(s3, sb, source_key, sv.as_object(), first, length));
   RAMPART_ASSIGN_OR_RETURN(json::object part,
-                           StorePart(s3, b, in, number, data, {}, call.now_epoch_seconds));
-  return json::value(json::object{
+                           StorePart(s3, b, in, t.dk, number, data, {}, call.now_epoch_seconds));
+  json::object out{
       {"CopyPartResult", json::object{{"ETag", QuotedEtag(Str(part, "ETag"))},
-                                      {"LastModified", static_cast<double>(call.now_epoch_seconds)}}},
-      {"ServerSideEncryption", "AES256"}});
+                                      {"LastModified", static_cast<double>(call.now_epoch_seconds)}}}};
+  AddEncryptionHeaders(t.upload, out);
+  return json::value(std::move(out));
 }
 
 std::string Unquote(std::string_view etag) {
@@ -256,6 +297,7 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
     meta["PartsCount"] = static_cast<int64_t>(listed.size());
     meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
     meta["Owner"] = b.owner();  // BucketOwnerEnforced
+    if (auto* ssec = up.if_contains("SSEC")) meta["SSEC"] = *ssec;
     // Every part goes with the upload; parts not listed are freed.
     RAMPART_ASSIGN_OR_RETURN(auto parts, tx.List(kGlobal, "s3-part", upload + "/", "", 20000));
     for (const auto& p : parts) {
@@ -277,8 +319,8 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
   json::object out{{"Location", "/" + b.name + "/" + key},
                    {"Bucket", b.name},
                    {"Key", key},
-                   {"ETag", QuotedEtag(Str(meta, "ETag"))},
-                   {"ServerSideEncryption", "AES256"}};
+                   {"ETag", QuotedEtag(Str(meta, "ETag"))}};
+  AddEncryptionHeaders(meta, out);
   if (meta.contains("VersionId")) out["VersionId"] = meta.at("VersionId");
   return json::value(std::move(out));
 }

@@ -8,6 +8,7 @@
 #include "common/crc32c.h"
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "services/s3/encryption.h"
 #include "services/s3/s3.h"
 
 namespace rampart::services::s3 {
@@ -169,13 +170,15 @@ namespace {
 // Stores `data` as the object `key` of bucket `b` with metadata `meta`; replaces (and frees)
 // any object of that key. Returns the metadata stored.
 Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_view key,
-                                 std::string_view data, json::object meta) {
-  RAMPART_ASSIGN_OR_RETURN(std::string bucket_key, s3.BucketKey(b));
+                                 std::string_view data, json::object meta, const DataKey& dk) {
+  const std::string& bucket_key = dk.key;
   meta["Owner"] = b.owner();  // BucketOwnerEnforced: the bucket owner owns every object
   meta["Size"] = static_cast<int64_t>(data.size());
-  if (!meta.contains("ETag")) meta["ETag"] = crypto::HexEncode(crypto::Md5(data));
+  meta["ETag"] = EtagOf(dk, data);
   meta.erase("Blobs");
   meta.erase("Inline");
+  meta.erase("SSEC");
+  for (const auto& [k, v] : dk.stored) meta[k] = v;
   if (data.size() <= kInlineMax) {
     // Small objects live sealed in their metadata row: one durable commit, no files to sync.
     std::string id = crypto::HexEncode(crypto::RandomBytes(12));
@@ -204,21 +207,6 @@ Status CheckObjectAcl(const json::object& in) {
     if (!Str(in, g).empty()) {
       return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
     }
-  }
-  return {};
-}
-
-Status CheckServerSideEncryption(const json::object& in) {
-  std::string_view sse = Str(in, "ServerSideEncryption");
-  if (!sse.empty() && sse != "AES256") {
-    if (sse == "aws:kms" || sse == "aws:kms:dsse") {
-      return Error{"NotImplemented", "SSE-KMS is not implemented in Rampart yet; use AES256", 501,
-                   true};
-    }
-    return InvalidArgument("The encryption method specified is not supported");
-  }
-  if (!Str(in, "SSECustomerAlgorithm").empty() || !Str(in, "SSECustomerKey").empty()) {
-    return Error{"NotImplemented", "SSE-C is not implemented in Rampart yet", 501, true};
   }
   return {};
 }
@@ -260,7 +248,7 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
-  RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in));
   std::string_view data = Str(in, "Body");
   if (data.size() > kMaxObject) {
     return Error{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400, true};
@@ -270,8 +258,10 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   json::object meta = MetaFromInput(in, call);
   if (!checksums.empty()) meta["Checksums"] = checksums;
   if (!tags.empty()) meta["Tags"] = tags;
-  RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, b, Str(in, "Key"), data, meta));
-  json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}, {"ServerSideEncryption", "AES256"}};
+  RAMPART_ASSIGN_OR_RETURN(json::object stored,
+                           StoreObject(s3, b, Str(in, "Key"), data, meta, dk));
+  json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}};
+  AddEncryptionHeaders(stored, out);
   if (stored.contains("VersionId")) out["VersionId"] = stored.at("VersionId");
   for (const auto& [algo, value] : checksums) out["Checksum" + std::string(algo)] = value;
   return json::value(std::move(out));
@@ -362,7 +352,7 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
   out["LastModified"] = Seconds(obj, "LastModified");
   out["AcceptRanges"] = "bytes";
   if (obj.contains("VersionId")) out["VersionId"] = obj.at("VersionId");
-  out["ServerSideEncryption"] = "AES256";
+  AddEncryptionHeaders(obj, out);
   if (auto* t = obj.if_contains("Tags"); t && t->is_array() && !t->as_array().empty()) {
     out["TagCount"] = static_cast<int64_t>(t->as_array().size());
   }
@@ -387,9 +377,6 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
 }
 
 Status CheckReadable(const json::object& in) {
-  if (!Str(in, "SSECustomerAlgorithm").empty() || !Str(in, "SSECustomerKey").empty()) {
-    return Error{"NotImplemented", "SSE-C is not implemented in Rampart yet", 501, true};
-  }
   if (in.contains("PartNumber")) {
     return Error{"NotImplemented", "Reading one part of an object is not implemented in Rampart yet",
                  501, true};
@@ -400,14 +387,15 @@ Status CheckReadable(const json::object& in) {
 // An object's bytes read and decrypted 1 MiB at a time while the listener writes them.
 class ObjectSource : public BodySource {
  public:
-  ObjectSource(S3Service& s3, Bucket b, json::object obj, uint64_t first, uint64_t length)
-      : s3_(s3), b_(std::move(b)), obj_(std::move(obj)), at_(first), end_(first + length),
-        size_(length) {}
+  ObjectSource(S3Service& s3, Bucket b, std::string key, json::object obj, uint64_t first,
+               uint64_t length)
+      : s3_(s3), b_(std::move(b)), key_(std::move(key)), obj_(std::move(obj)), at_(first),
+        end_(first + length), size_(length) {}
   uint64_t size() const override { return size_; }
   Result<std::string> Next() override {
     if (at_ >= end_) return std::string();
     uint64_t n = std::min<uint64_t>(kPiece, end_ - at_);
-    RAMPART_ASSIGN_OR_RETURN(std::string piece, ReadData(s3_, b_, obj_, at_, n));
+    RAMPART_ASSIGN_OR_RETURN(std::string piece, ReadData(s3_, b_, key_, obj_, at_, n));
     if (piece.size() != n) return Error::Internal("the object's data is shorter than its size");
     at_ += n;
     return piece;
@@ -417,6 +405,7 @@ class ObjectSource : public BodySource {
   static constexpr uint64_t kPiece = 1 << 20;  // 16 segments
   S3Service& s3_;
   Bucket b_;
+  std::string key_;
   json::object obj_;
   uint64_t at_, end_, size_;
 };
@@ -427,6 +416,7 @@ constexpr uint64_t kStreamAbove = 1 << 20;  // larger bodies are written as they
 // range asked for, and the headers of the answer.
 struct ObjectRead {
   Bucket bucket;
+  std::string key;  // the data key
   json::object obj;
   Range range;
   json::object out;
@@ -437,6 +427,7 @@ Result<ObjectRead> PrepareRead(S3Service& s3, const Call& call, const json::obje
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object obj,
                            LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId"), &call));
+  RAMPART_ASSIGN_OR_RETURN(std::string key, ExistingDataKey(s3, call, b, obj, in));
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
   RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
@@ -446,7 +437,7 @@ Result<ObjectRead> PrepareRead(S3Service& s3, const Call& call, const json::obje
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
                           std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
   }
-  return ObjectRead{std::move(b), std::move(obj), range, std::move(out)};
+  return ObjectRead{std::move(b), std::move(key), std::move(obj), range, std::move(out)};
 }
 
 Result<json::value> GetObject(S3Service& s3, const Call& call, const json::object& in) {
@@ -454,9 +445,10 @@ Result<json::value> GetObject(S3Service& s3, const Call& call, const json::objec
   std::string data;
   if (r.range.length > kStreamAbove && call.body_out) {
     *call.body_out =
-        std::make_shared<ObjectSource>(s3, r.bucket, r.obj, r.range.first, r.range.length);
+        std::make_shared<ObjectSource>(s3, r.bucket, r.key, r.obj, r.range.first, r.range.length);
   } else {
-    RAMPART_ASSIGN_OR_RETURN(data, ReadData(s3, r.bucket, r.obj, r.range.first, r.range.length));
+    RAMPART_ASSIGN_OR_RETURN(data,
+                             ReadData(s3, r.bucket, r.key, r.obj, r.range.first, r.range.length));
   }
   r.out["Body"] = std::move(data);
   return json::value(std::move(r.out));
@@ -559,28 +551,28 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   RAMPART_ASSIGN_OR_RETURN(Bucket dest, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
-  RAMPART_RETURN_IF_ERROR(CheckServerSideEncryption(in));
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, dest, in));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
   RAMPART_ASSIGN_OR_RETURN(json::object sobj, LoadObject(s3, sb.name, src.key, src.version));
+  RAMPART_ASSIGN_OR_RETURN(std::string source_key, ExistingDataKey(s3, call, sb, sobj, in, true));
   RAMPART_RETURN_IF_ERROR(CheckCopyConditions(in, sobj));
   std::string_view directive = Str(in, "MetadataDirective");
   std::string_view tagging = Str(in, "TaggingDirective");
   bool replace = directive == "REPLACE";
   if (src.bucket == dest.name && src.key == Str(in, "Key") && !replace &&
-      Str(in, "ServerSideEncryption").empty()) {
+      Str(in, "ServerSideEncryption").empty() && dk.stored.empty() && !sobj.contains("SSEC")) {
     return Error{"InvalidRequest",
                  "This copy request is illegal because it is trying to copy an object to itself "
                  "without changing the object's metadata, storage class, website redirect "
                  "location or encryption attributes.",
                  400, true};
   }
-  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, sb, sobj, 0, UINT64_MAX));
+  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, sb, source_key, sobj, 0, UINT64_MAX));
   json::object meta = replace ? MetaFromInput(in, call) : sobj;
   meta.erase("Blobs");
   meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
   meta["Owner"] = call.principal.account_id;
-  meta["ETag"] = crypto::HexEncode(crypto::Md5(data));
   meta.erase("PartsCount");
   if (tagging == "REPLACE") {
     RAMPART_ASSIGN_OR_RETURN(json::array tags, TagsFromHeader(Str(in, "Tagging")));
@@ -590,10 +582,12 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   std::string_view algo = Str(in, "ChecksumAlgorithm");
   if (!algo.empty()) meta["Checksums"] = json::object{{algo, ChecksumOf(algo, data)}};
   meta.erase("VersionId");
-  RAMPART_ASSIGN_OR_RETURN(json::object stored, StoreObject(s3, dest, Str(in, "Key"), data, meta));
+  RAMPART_ASSIGN_OR_RETURN(json::object stored,
+                           StoreObject(s3, dest, Str(in, "Key"), data, meta, dk));
   json::object result{{"ETag", QuotedEtag(Str(stored, "ETag"))},
                       {"LastModified", Seconds(stored, "LastModified")}};
-  json::object out{{"CopyObjectResult", result}, {"ServerSideEncryption", "AES256"}};
+  json::object out{{"CopyObjectResult", result}};
+  AddEncryptionHeaders(stored, out);
   if (stored.contains("VersionId")) out["VersionId"] = stored.at("VersionId");
   if (sobj.contains("VersionId")) out["CopySourceVersionId"] = sobj.at("VersionId");
   return json::value(std::move(out));

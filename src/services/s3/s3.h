@@ -117,8 +117,10 @@ inline constexpr size_t kInlineMax = 64 * 1024;
 std::string InlineAad(std::string_view bucket, std::string_view id);
 std::vector<std::string> BlobIds(const json::object& obj);
 // [offset, offset + length) of the object's bytes (length clipped to the size).
-Result<std::string> ReadData(S3Service& s3, const Bucket& b, const json::object& obj,
-                             uint64_t offset, uint64_t length);  // owner FULL_CONTROL (ACLs disabled)
+// `data_key`: the key the object is encrypted under (encryption.h, ExistingDataKey).
+Result<std::string> ReadData(S3Service& s3, const Bucket& b, std::string_view data_key,
+                             const json::object& obj,
+                             uint64_t offset, uint64_t length);
 // Verifies Content-MD5 and x-amz-checksum-* of `data` (PutObject, UploadPart); returns the
 // checksums to keep (algorithm -> base64), computing the one x-amz-sdk-checksum-algorithm names.
 // AWS's limits on a new object: a key of at most 1,024 bytes (KeyTooLongError), user metadata of

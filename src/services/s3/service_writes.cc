@@ -83,7 +83,12 @@ Result<std::optional<std::string>> ReadObjectBytes(S3Service& s3, std::string_vi
       }
     }
   }
-  RAMPART_ASSIGN_OR_RETURN(std::string data, ReadData(s3, b, v.as_object(), 0, UINT64_MAX));
+  if (v.as_object().contains("SSEC")) {
+    return Error{"AccessDenied", "The object is encrypted with a customer-provided key", 403, true};
+  }
+  RAMPART_ASSIGN_OR_RETURN(std::string bucket_key, s3.BucketKey(b));
+  RAMPART_ASSIGN_OR_RETURN(std::string data,
+                           ReadData(s3, b, bucket_key, v.as_object(), 0, UINT64_MAX));
   return std::optional<std::string>(std::move(data));
 }
 
