@@ -111,6 +111,36 @@ std::string CoverageReport() {
 
 namespace {
 
+// SSE-KMS: S3 calls KMS as the caller, through S3 (kms:ViaService), authorized as a direct KMS
+// call is, with the KMS handler itself doing the work.
+void WireS3ToKms(services::s3::S3Service& s3, services::kms::KmsService& kms,
+                 services::Authorizer& authorizer, const services::Dispatch& dispatch,
+                 const http::Gateway& gateway) {
+  auto invoke = [&authorizer, &dispatch, &gateway](const services::Call& call, std::string_view name,
+                                                   const boost::json::object& in)
+      -> Result<boost::json::value> {
+    const model::Service* svc = model::FindService("kms");
+    const model::Operation* op = svc ? svc->FindOperation(name) : nullptr;
+    const services::OperationFn* fn = op ? dispatch.Find(*svc, *op) : nullptr;
+    if (!fn) return Error::Internal("KMS " + std::string(name) + " is not served");
+    std::string via = "s3." + std::string(call.region) + ".amazonaws.com";
+    services::Call inner = call;
+    inner.via_service = via;
+    inner.record = nullptr;  // the S3 call's record is not KMS's
+    inner.authorized_refs.clear();
+    inner.body_out = nullptr;
+    boost::json::value input(in);
+    if (gateway.AuthEnforced()) {
+      services::AuthzRequest az{inner, *svc, *op, input, call.secure_transport};
+      RAMPART_RETURN_IF_ERROR(authorizer.Authorize(az));
+    }
+    return (*fn)(inner, input);
+  };
+  s3.SetKms(std::move(invoke), [&kms](const services::Call& call) {
+    return services::kms::AwsManagedKey(kms, call, "s3");
+  });
+}
+
 Result<std::pair<std::string, uint16_t>> ParseListen(const std::string& listen) {
   size_t colon = listen.rfind(':');
   if (colon == std::string::npos) return Error::Validation("--listen must be HOST:PORT");
@@ -464,6 +494,7 @@ int RunServer(const ServerConfig& config) {
   });
   http::Gateway gateway(std::move(gopts), dispatch, credentials, &authorizer);
   gateway_ptr = &gateway;
+  WireS3ToKms(*built->s3, built->kms, authorizer, dispatch, gateway);
 
   // 6. Serve, and say where (the port file first: whoever reads the line may look for it).
   if (auto started = listener.Start(); !started.ok()) return fail(started.error().message);

@@ -96,6 +96,9 @@ struct Call {
   // "REST-QUERY-STRING" or "" (unsigned); the x-amz-content-sha256 it signed; a presigned
   // URL's age in milliseconds (0 otherwise).
   std::string_view auth_type = {};
+  // Set when a service calls another on the caller's behalf (S3 calling KMS for SSE-KMS): the
+  // calling service's endpoint, "s3.us-east-1.amazonaws.com" (kms:ViaService). "" otherwise.
+  std::string_view via_service = {};
   // The request came over TLS (aws:SecureTransport; SSE-C requires it off loopback).
   bool secure_transport = false;
   std::string_view content_sha256 = {};

@@ -1,8 +1,9 @@
 """S3 encryption modes on the real server: SSE-C (customer-provided keys) on PutObject, GetObject,
-HeadObject, CopyObject and multipart uploads, with S3's errors; what stays on disk; SSE-KMS's
-answer while it is not served."""
+HeadObject, CopyObject and multipart uploads, with S3's errors; what stays on disk; SSE-KMS
+through Rampart KMS with the caller's permissions, the AWS managed key and bucket defaults."""
 import base64
 import hashlib
+import json
 import os
 
 import botocore.exceptions
@@ -229,7 +230,146 @@ def test_sse_c_needs_tls_off_this_machine(make_server):
     s3.put_object(Bucket="tls-bucket", Key="k", Body=b"x")  # without a key: fine
 
 
-def test_sse_kms_answers_not_implemented(s3, bucket):
+# ---- SSE-KMS ----
+
+@pytest.fixture(scope="module")
+def kms(server):
+    return server.client("kms")
+
+
+def test_sse_kms_with_a_customer_managed_key(s3, kms, bucket):
+    key = kms.create_key()["KeyMetadata"]
+    body = b"kms-protected " * 100
+    put = s3.put_object(Bucket=bucket, Key="o", Body=body, ServerSideEncryption="aws:kms",
+                        SSEKMSKeyId=key["KeyId"])
+    assert put["ServerSideEncryption"] == "aws:kms"
+    assert put["SSEKMSKeyId"] == key["Arn"]
+    got = s3.get_object(Bucket=bucket, Key="o")
+    assert got["Body"].read() == body
+    assert got["ServerSideEncryption"] == "aws:kms" and got["SSEKMSKeyId"] == key["Arn"]
+    assert s3.head_object(Bucket=bucket, Key="o")["SSEKMSKeyId"] == key["Arn"]
+    big = os.urandom(2 * 1024 * 1024 + 5)
+    s3.put_object(Bucket=bucket, Key="big", Body=big, ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=key["Arn"])
+    assert s3.get_object(Bucket=bucket, Key="big")["Body"].read() == big
+    # Reads go through KMS: a disabled key makes the object unreadable until it is enabled.
+    kms.disable_key(KeyId=key["KeyId"])
     with pytest.raises(botocore.exceptions.ClientError) as e:
-        s3.put_object(Bucket=bucket, Key="k", Body=b"x", ServerSideEncryption="aws:kms")
-    assert status_of(e) == 501 and error_of(e)[0] == "NotImplemented"
+        s3.get_object(Bucket=bucket, Key="o")
+    assert status_of(e) == 400 and error_of(e)[0] == "KMS.DisabledException"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="o2", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=key["KeyId"])
+    assert error_of(e)[0] == "KMS.DisabledException"
+    kms.enable_key(KeyId=key["KeyId"])
+    assert s3.get_object(Bucket=bucket, Key="o")["Body"].read() == body
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="o3", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId="11111111-2222-3333-4444-555555555555")
+    assert status_of(e) == 400 and error_of(e)[0] == "KMS.NotFoundException"
+    # The encryption context binds the data key to the object: the stored blob does not decrypt
+    # without it.
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_object(Bucket=bucket, Key="o4", Body=b"x", ServerSideEncryption="aws:kms",
+                      SSEKMSKeyId=key["KeyId"], SSEKMSEncryptionContext="not base64 json")
+    assert error_of(e)[0] == "InvalidArgument"
+    ctx = base64.b64encode(b'{"project":"rampart"}').decode()
+    s3.put_object(Bucket=bucket, Key="o5", Body=b"ctx", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=key["KeyId"], SSEKMSEncryptionContext=ctx)
+    assert s3.get_object(Bucket=bucket, Key="o5")["Body"].read() == b"ctx"
+
+
+def test_sse_kms_without_a_key_uses_the_aws_managed_key(s3, kms, bucket):
+    put = s3.put_object(Bucket=bucket, Key="m", Body=b"managed", ServerSideEncryption="aws:kms")
+    managed = kms.describe_key(KeyId="alias/aws/s3")["KeyMetadata"]
+    assert managed["KeyManager"] == "AWS"
+    assert put["SSEKMSKeyId"] == managed["Arn"]
+    put2 = s3.put_object(Bucket=bucket, Key="m2", Body=b"again", ServerSideEncryption="aws:kms")
+    assert put2["SSEKMSKeyId"] == managed["Arn"]  # made once
+    names = [a["AliasName"] for a in kms.list_aliases()["Aliases"]]
+    assert names.count("alias/aws/s3") == 1
+    entry = [a for a in kms.list_aliases()["Aliases"] if a["AliasName"] == "alias/aws/s3"][0]
+    assert entry["TargetKeyId"] == managed["KeyId"]
+    assert s3.get_object(Bucket=bucket, Key="m")["Body"].read() == b"managed"
+
+
+def test_sse_kms_needs_the_callers_kms_permissions(server, s3, kms, bucket):
+    iam = server.client("iam")
+    name = f"s3-only-{os.getpid()}"
+    iam.create_user(UserName=name)
+    iam.put_user_policy(UserName=name, PolicyName="s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}))
+    ak = iam.create_access_key(UserName=name)["AccessKey"]
+    user_s3 = server.client("s3", key=ak["AccessKeyId"], secret=ak["SecretAccessKey"])
+    key = kms.create_key()["KeyMetadata"]  # default key policy: IAM policies decide
+    s3.put_object(Bucket=bucket, Key="by-root", Body=b"root wrote", ServerSideEncryption="aws:kms",
+                  SSEKMSKeyId=key["KeyId"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        user_s3.put_object(Bucket=bucket, Key="u", Body=b"x", ServerSideEncryption="aws:kms",
+                           SSEKMSKeyId=key["KeyId"])
+    assert status_of(e) == 403 and error_of(e)[0] == "AccessDenied"
+    assert "kms:GenerateDataKey" in error_of(e)[1]
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        user_s3.get_object(Bucket=bucket, Key="by-root")
+    assert status_of(e) == 403 and "kms:Decrypt" in error_of(e)[1]
+    # The AWS managed key's policy lets every principal of the account use it through S3.
+    user_s3.put_object(Bucket=bucket, Key="managed", Body=b"ok", ServerSideEncryption="aws:kms")
+    assert user_s3.get_object(Bucket=bucket, Key="managed")["Body"].read() == b"ok"
+    # KMS permissions that hold only through S3 (kms:ViaService) are enough for S3.
+    iam.put_user_policy(UserName=name, PolicyName="kms-via-s3", PolicyDocument=json.dumps({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": ["kms:GenerateDataKey", "kms:Decrypt"],
+                       "Resource": key["Arn"],
+                       "Condition": {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}}]}))
+    assert user_s3.get_object(Bucket=bucket, Key="by-root")["Body"].read() == b"root wrote"
+    user_kms = server.client("kms", key=ak["AccessKeyId"], secret=ak["SecretAccessKey"])
+    with pytest.raises(botocore.exceptions.ClientError) as e:  # but not directly
+        user_kms.generate_data_key(KeyId=key["KeyId"], KeySpec="AES_256")
+    assert error_of(e)[0] == "AccessDeniedException"
+
+
+def test_bucket_default_encryption_with_kms(s3, kms, bucket):
+    key = kms.create_key()["KeyMetadata"]
+    s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+        "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key["Arn"]},
+        "BucketKeyEnabled": True}]})
+    rule = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]["Rules"][0]
+    assert rule["ApplyServerSideEncryptionByDefault"]["KMSMasterKeyID"] == key["Arn"]
+    put = s3.put_object(Bucket=bucket, Key="d", Body=b"default")
+    assert put["ServerSideEncryption"] == "aws:kms" and put["SSEKMSKeyId"] == key["Arn"]
+    assert put["BucketKeyEnabled"] is True
+    assert s3.get_object(Bucket=bucket, Key="d")["Body"].read() == b"default"
+    # A request's own mode wins over the default.
+    assert s3.put_object(Bucket=bucket, Key="s", Body=b"s3",
+                         ServerSideEncryption="AES256")["ServerSideEncryption"] == "AES256"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.put_bucket_encryption(Bucket=bucket, ServerSideEncryptionConfiguration={"Rules": [{
+            "ApplyServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256",
+                                                   "KMSMasterKeyID": key["Arn"]}}]})
+    assert error_of(e)[0] == "InvalidArgument"
+
+
+def test_sse_kms_multipart_and_copy(s3, kms, bucket):
+    key = kms.create_key()["KeyMetadata"]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp", ServerSideEncryption="aws:kms",
+                                    SSEKMSKeyId=key["KeyId"])
+    assert up["SSEKMSKeyId"] == key["Arn"]
+    p1, p2 = os.urandom(5 * 1024 * 1024), os.urandom(10)
+    e1 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=1, Body=p1)
+    assert e1["ServerSideEncryption"] == "aws:kms"
+    e2 = s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=2, Body=p2)
+    done = s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"],
+                                        MultipartUpload={"Parts": [
+                                            {"PartNumber": 1, "ETag": e1["ETag"]},
+                                            {"PartNumber": 2, "ETag": e2["ETag"]}]})
+    assert done["SSEKMSKeyId"] == key["Arn"]
+    assert s3.get_object(Bucket=bucket, Key="mp")["Body"].read() == p1 + p2
+    # KMS -> SSE-S3 -> SSE-C -> KMS.
+    c1 = s3.copy_object(Bucket=bucket, Key="c1", CopySource={"Bucket": bucket, "Key": "mp"})
+    assert c1["ServerSideEncryption"] == "AES256"
+    s3.copy_object(Bucket=bucket, Key="c2", CopySource={"Bucket": bucket, "Key": "c1"}, **ssec())
+    c3 = s3.copy_object(Bucket=bucket, Key="c3", CopySource={"Bucket": bucket, "Key": "c2"},
+                        ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"], **copy_ssec())
+    assert c3["SSEKMSKeyId"] == key["Arn"]
+    assert s3.get_object(Bucket=bucket, Key="c3")["Body"].read() == p1 + p2

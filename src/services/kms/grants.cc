@@ -468,6 +468,9 @@ Result<ResourceContext> ResolveResource(KmsService& svc, const Call& call,
       name != "ListRetirableGrants") {
     rc.context.push_back({"kms:CallerAccount", {call.principal.account_id}});
   }
+  if (!call.via_service.empty()) {
+    rc.context.push_back({"kms:ViaService", {std::string(call.via_service)}});
+  }
   if (name == "CreateKey") {
     std::string spec(Str(in, "KeySpec"));
     if (spec.empty()) spec = Str(in, "CustomerMasterKeySpec");

@@ -441,6 +441,8 @@ Result<json::value> ListAliases(KmsService& svc, const Call& call, const json::o
   if (filter.empty()) {
     for (std::string_view name : kAwsManagedAliases) {
       if (name <= marker) continue;
+      bool made = std::any_of(all.begin(), all.end(), [&](const auto& a) { return a.first == name; });
+      if (made) continue;  // the service has made its key: the alias has a target
       all.emplace_back(std::string(name), json::object{{"AliasName", name},
                                                        {"AliasArn", AliasArn(call, name)}});
     }
@@ -720,7 +722,91 @@ Result<json::value> DeleteImportedKeyMaterial(KmsService& svc, const Call& call,
   return json::value(json::object{});
 }
 
+std::string AwsManagedKeyPolicy(std::string_view account, std::string_view service,
+                                std::string_view region) {
+  std::string acct(account), via = std::string(service) + "." + std::string(region) + ".amazonaws.com";
+  json::object policy{
+      {"Version", "2012-10-17"},
+      {"Id", "auto-" + std::string(service) + "-2"},
+      {"Statement",
+       json::array{
+           json::object{{"Sid", "Allow access through " + std::string(service) +
+                                     " for all principals in the account that are authorized to "
+                                     "use " + std::string(service)},
+                        {"Effect", "Allow"},
+                        {"Principal", json::object{{"AWS", "*"}}},
+                        {"Action", json::array{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*",
+                                               "kms:GenerateDataKey*", "kms:DescribeKey"}},
+                        {"Resource", "*"},
+                        {"Condition",
+                         json::object{{"StringEquals", json::object{{"kms:CallerAccount", acct},
+                                                                    {"kms:ViaService", via}}}}}},
+           json::object{{"Sid", "Allow direct access to key metadata to the account"},
+                        {"Effect", "Allow"},
+                        {"Principal", json::object{{"AWS", "arn:aws:iam::" + acct + ":root"}}},
+                        {"Action", json::array{"kms:Describe*", "kms:Get*", "kms:List*"}},
+                        {"Resource", "*"}}}}};
+  return json::serialize(policy);
+}
+
 }  // namespace
+
+Result<std::string> AwsManagedKey(KmsService& svc, const Call& call, std::string_view service) {
+  std::string alias = "alias/aws/" + std::string(service);
+  const std::string& account = call.principal.account_id;
+  if (auto target = svc.AliasTarget(account, alias); target.ok() && !target->empty()) {
+    return *target;
+  }
+  std::string key_id = NewKeyId();
+  std::string arn = KeyArn(call.region, account, key_id);
+  json::object md{{"AWSAccountId", account},
+                  {"KeyId", key_id},
+                  {"Arn", arn},
+                  {"CreationDate", Now(call)},
+                  {"Enabled", true},
+                  {"Description", "Default key that protects my " + std::string(service) +
+                                      " objects when no other key is defined"},
+                  {"KeyUsage", "ENCRYPT_DECRYPT"},
+                  {"KeyState", "Enabled"},
+                  {"Origin", "AWS_KMS"},
+                  {"KeyManager", "AWS"},
+                  {"CustomerMasterKeySpec", "SYMMETRIC_DEFAULT"},
+                  {"KeySpec", "SYMMETRIC_DEFAULT"},
+                  {"MultiRegion", false},
+                  {"EncryptionAlgorithms", json::array{"SYMMETRIC_DEFAULT"}}};
+  RAMPART_ASSIGN_OR_RETURN(std::string handle,
+                           svc.keys().Generate(KeySpec::kSymmetricDefault, MaterialBinding(md, 1)));
+  json::object doc{{"Metadata", md},
+                   {"Policy", AwsManagedKeyPolicy(account, service, call.region)},
+                   {"Tags", json::array()},
+                   {"Materials", json::array{json::object{
+                                     {"Version", 1}, {"Handle", handle}, {"Created", Now(call)}}}},
+                   {"Current", 1},
+                   // AWS rotates AWS managed keys every year.
+                   {"Rotation", json::object{{"Enabled", true}, {"PeriodDays", 365},
+                                             {"Next", Now(call) + std::ceil(365 * svc.day_seconds())}}}};
+  json::object entry{{"AliasName", alias},
+                     {"AliasArn", AliasArn(call, alias)},
+                     {"TargetKeyId", key_id},
+                     {"CreationDate", Now(call)},
+                     {"LastUpdatedDate", Now(call)}};
+  std::string made = key_id;
+  // One transaction: two first uses at once make one key (the second finds the alias).
+  RAMPART_RETURN_IF_ERROR(svc.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto existing, tx.Get(account, "kms-alias", alias));
+    if (existing) {
+      json::value v = json::parse(*existing);
+      made = v.is_object() ? std::string(Str(v.as_object(), "TargetKeyId")) : "";
+      return {};
+    }
+    RAMPART_RETURN_IF_ERROR(tx.Insert(account, "kms-key", key_id, json::serialize(doc)));
+    return tx.Insert(account, "kms-alias", alias, json::serialize(entry));
+  }));
+  svc.InvalidateAliases();
+  if (made.empty()) return Error::Internal("the alias " + alias + " is damaged");
+  return made;
+}
+
 
 void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops) {
   static constexpr std::pair<std::string_view, Handler> kOps[] = {

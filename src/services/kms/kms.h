@@ -173,6 +173,10 @@ Status ForgetReplica(store::EntityTx& tx, const std::string& account, const json
 void AddMultiRegionOps(KmsService& svc, std::vector<OperationEntry>& ops);
 
 void AddKeyOps(KmsService& svc, std::vector<OperationEntry>& ops);     // keys.cc
+// The id of the AWS managed key of `service` ("s3": alias/aws/s3) in the caller's account and
+// Region, created the first time a service uses it, as AWS does: KeyManager AWS, AWS's policy for
+// it (any principal of the account, through the service only; key metadata to the account).
+Result<std::string> AwsManagedKey(KmsService& svc, const Call& call, std::string_view service);
 void AddCryptoOps(KmsService& svc, std::vector<OperationEntry>& ops);  // crypto_ops.cc
 void AddGrantOps(KmsService& svc, std::vector<OperationEntry>& ops);   // grants.cc
 

@@ -384,7 +384,7 @@ Result<json::value> DeleteBucketTagging(S3Service& s3, const Call&, const json::
   return json::value(json::object());
 }
 
-// ---- default encryption (SSE-S3; SSE-KMS comes with the KMS integration) ----
+// ---- default encryption (SSE-S3 or SSE-KMS: encryption.h applies it) ----
 
 Result<json::value> PutBucketEncryption(S3Service& s3, const Call&, const json::object& in) {
   auto* c = in.if_contains("ServerSideEncryptionConfiguration");
@@ -392,15 +392,20 @@ Result<json::value> PutBucketEncryption(S3Service& s3, const Call&, const json::
   auto* rules = c->as_object().if_contains("Rules");
   if (!rules || !rules->is_array() || rules->as_array().size() != 1) return MalformedXml();
   const json::value& rule = rules->as_array()[0];
-  std::string_view algo;
+  if (!rule.is_object()) return MalformedXml();
+  std::string_view algo, kms_key;
   if (auto* d = rule.as_object().if_contains("ApplyServerSideEncryptionByDefault"); d && d->is_object()) {
     algo = Str(d->as_object(), "SSEAlgorithm");
+    kms_key = Str(d->as_object(), "KMSMasterKeyID");
   }
-  if (algo != "AES256") {
+  if (algo == "aws:kms:dsse") {
     return Error{"NotImplemented",
-                 "Default encryption with " + std::string(algo.empty() ? "no algorithm" : algo) +
-                     " is not implemented in Rampart yet; AES256 (SSE-S3) is",
-                 501, true};
+                 "Default encryption with aws:kms:dsse is not implemented in Rampart yet", 501, true};
+  }
+  if (algo != "AES256" && algo != "aws:kms") return MalformedXml();
+  if (algo == "AES256" && !kms_key.empty()) {
+    return InvalidArgument("a KMSMasterKeyID is not applicable if the default sse algorithm is not "
+                           "aws:kms or aws:kms:dsse");
   }
   json::object config{{"Rules", json::array{rule}}};
   RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(Str(in, "Bucket"), [&](json::object& doc) -> Status {

@@ -45,7 +45,7 @@ Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const
   if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
     return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
   }
-  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in));
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in, Str(in, "Key")));
   std::string upload = crypto::HexEncode(crypto::RandomBytes(24));
   json::object doc{{"Key", Str(in, "Key")},
                    {"Initiated", static_cast<double>(call.now_epoch_seconds)},
@@ -109,7 +109,9 @@ Result<PartTarget> TargetOf(S3Service& s3, const Call& call, const Bucket& b,
   }
   if (!key.ok()) return key.error();
   json::object stored;
-  if (ssec) stored["SSEC"] = up.at("SSEC");
+  for (const char* mode : {"SSEC", "SSEKMS"}) {
+    if (auto* m = up.if_contains(mode)) stored[mode] = *m;
+  }
   return PartTarget{std::move(up), DataKey{std::move(*key), std::move(stored)}};
 }
 
@@ -297,7 +299,9 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
     meta["PartsCount"] = static_cast<int64_t>(listed.size());
     meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
     meta["Owner"] = b.owner();  // BucketOwnerEnforced
-    if (auto* ssec = up.if_contains("SSEC")) meta["SSEC"] = *ssec;
+    for (const char* mode : {"SSEC", "SSEKMS"}) {
+      if (auto* m = up.if_contains(mode)) meta[mode] = *m;
+    }
     // Every part goes with the upload; parts not listed are freed.
     RAMPART_ASSIGN_OR_RETURN(auto parts, tx.List(kGlobal, "s3-part", upload + "/", "", 20000));
     for (const auto& p : parts) {

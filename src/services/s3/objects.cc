@@ -178,6 +178,7 @@ Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_vie
   meta.erase("Blobs");
   meta.erase("Inline");
   meta.erase("SSEC");
+  meta.erase("SSEKMS");
   for (const auto& [k, v] : dk.stored) meta[k] = v;
   if (data.size() <= kInlineMax) {
     // Small objects live sealed in their metadata row: one durable commit, no files to sync.
@@ -248,7 +249,7 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
-  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in));
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in, Str(in, "Key")));
   std::string_view data = Str(in, "Body");
   if (data.size() > kMaxObject) {
     return Error{"EntityTooLarge", "Your proposed upload exceeds the maximum allowed size", 400, true};
@@ -551,7 +552,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   RAMPART_ASSIGN_OR_RETURN(Bucket dest, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
   RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
-  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, dest, in));
+  RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, dest, in, Str(in, "Key")));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
   RAMPART_ASSIGN_OR_RETURN(json::object sobj, LoadObject(s3, sb.name, src.key, src.version));
@@ -561,7 +562,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   std::string_view tagging = Str(in, "TaggingDirective");
   bool replace = directive == "REPLACE";
   if (src.bucket == dest.name && src.key == Str(in, "Key") && !replace &&
-      Str(in, "ServerSideEncryption").empty() && dk.stored.empty() && !sobj.contains("SSEC")) {
+      Str(in, "ServerSideEncryption").empty() && Str(in, "SSECustomerAlgorithm").empty()) {
     return Error{"InvalidRequest",
                  "This copy request is illegal because it is trying to copy an object to itself "
                  "without changing the object's metadata, storage class, website redirect "

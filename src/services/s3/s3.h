@@ -22,6 +22,7 @@
 // Thread-safe: state is in the store; S3Service caches compiled bucket policies.
 
 #include <boost/json.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <condition_variable>
@@ -75,9 +76,24 @@ class S3Service {
   // Drops every cache (--dev reset).
   void ClearCaches();
 
+  // SSE-KMS, wired by server/ once KMS and the authorizer exist (unset: aws:kms answers
+  // NotImplemented). `kms` runs the KMS operation `op` with input `in` for the caller of `call`,
+  // through S3 (kms:ViaService), authorized as KMS authorizes its own callers; `managed_key` is
+  // the id of the caller's AWS managed key alias/aws/s3 (made on first use).
+  using KmsInvoker =
+      std::function<Result<json::value>(const Call&, std::string_view op, const json::object& in)>;
+  void SetKms(KmsInvoker kms, std::function<Result<std::string>(const Call&)> managed_key) {
+    kms_ = std::move(kms);
+    managed_key_ = std::move(managed_key);
+  }
+  const KmsInvoker& kms() const { return kms_; }
+  Result<std::string> ManagedKey(const Call& call) const { return managed_key_(call); }
+
  private:
   store::Store& store_;
   BlobStore blobs_;
+  KmsInvoker kms_;                                          // set before serving
+  std::function<Result<std::string>(const Call&)> managed_key_;  // set before serving
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const policy::Policy>> policies_;  // by text
   // Buckets as last read or written, and their unsealed keys (by sealed text): a call reads its
