@@ -425,8 +425,13 @@ void Gateway::Handle(Request& req, Responder respond) {
   metrics_.Observe(outcome.service ? outcome.service->id : "unknown",
                    outcome.operation ? outcome.operation->name : "unknown", res.status, seconds);
   LogAccess(req, outcome, res.status, seconds);
-  if (!opts_.audit || !outcome.service || !outcome.operation ||
-      spine::IsDataEvent(outcome.service->id, outcome.operation->name)) {
+  if (!opts_.audit || !outcome.service || !outcome.operation) return respond(std::move(res));
+  std::string_view account =
+      outcome.principal ? std::string_view(outcome.principal->account_id) : opts_.default_account_id;
+  // Data events (S3 object calls) are recorded only for an account with a trail that selects
+  // them, and never listed by LookupEvents (their category is Data).
+  bool data = spine::IsDataEvent(outcome.service->id, outcome.operation->name);
+  if (data && !(opts_.records_data_events && opts_.records_data_events(std::string(account)))) {
     return respond(std::move(res));
   }
 
@@ -449,7 +454,12 @@ void Gateway::Handle(Request& req, Responder respond) {
   facts.region = outcome.region;
   facts.source_ip = outcome.source_ip.empty() ? req.remote_ip : outcome.source_ip;
   facts.user_agent = FindHeader(req.headers, "user-agent");
-  facts.account_id = outcome.principal ? outcome.principal->account_id : opts_.default_account_id;
+  facts.account_id = account;
+  if (data) {
+    facts.category = "Data";
+    facts.bytes_in = static_cast<int64_t>(BodyMember(outcome.input, "Body").size());
+    facts.bytes_out = static_cast<int64_t>(res.stream ? res.stream->size() : res.body.size());
+  }
   facts.tls = req.tls;
   facts.tls_version = req.tls_version;
   facts.tls_cipher = req.tls_cipher;

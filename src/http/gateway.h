@@ -58,6 +58,9 @@ struct GatewayOptions {
   std::function<Status()> deliver_trails;
   services::KeyUsageRecorder* key_usage = nullptr;  // GetAccessKeyLastUsed; may be null
   spine::AuditWriter* audit = nullptr;  // CloudTrail recording; null = no recording
+  // Whether the account has a trail that takes data events (S3 object calls are recorded only
+  // then); null = never.
+  std::function<bool(const std::string& account)> records_data_events;
   // Group commit (store/store.h, DeferCommitSync): calls `done` once the store's commit `seq`
   // is on disk. Null: the store's writes are durable when they return.
   std::function<void(uint64_t seq, std::function<void(bool)> done)> after_commit_sync;

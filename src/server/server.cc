@@ -430,6 +430,9 @@ int RunServer(const ServerConfig& config) {
   gopts.access_log = access_log->get();
   gopts.key_usage = &key_usage;
   gopts.audit = config.event_recording ? &audit : nullptr;
+  gopts.records_data_events = [&trails = *built->trails](const std::string& account) {
+    return trails.LogsDataEvents(account);
+  };
   gopts.after_commit_sync = [&store](uint64_t seq, std::function<void(bool)> done) {
     store.AfterCommitSync(seq, std::move(done));
   };

@@ -205,6 +205,9 @@ void Parts(const CallFacts& f, const store::EventView& r, RecordBuffers& b, stor
   if (!plain || rules) {
     RecordShape shape{f.service->id, f.operation->name, f.region, f.host_header, ok,
                       f.principal, f.notes, &b.resources};
+    shape.data_event = f.category == "Data";
+    shape.bytes_in = f.bytes_in;
+    shape.bytes_out = f.bytes_out;
     ShapeRecord(shape, params, elements, additional);
   }
   auto text = [](const json::value& v, std::string& out) {
@@ -247,8 +250,11 @@ store::EventView BuildEvent(const CallFacts& f, RecordBuffers& b) {
   } else {
     r.access_key_id = f.access_key_id;
   }
+  r.category = f.category;
   b.resources.clear();
-  if (f.service && f.operation) {
+  if (f.category == "Data" && f.service) {
+    DataEventResources(f.service->id, f.input, b.resources);
+  } else if (f.service && f.operation) {
     RecordResources(f.service->id, f.operation->name, f.input, f.notes, b.resources);
   }
   r.resources = b.resources.empty() ? nullptr : &b.resources;

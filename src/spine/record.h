@@ -36,6 +36,11 @@ struct CallFacts {
   bool tls = false;
   std::string_view tls_version, tls_cipher, host_header;
   const services::RecordNotes* notes = nullptr;  // what the handler added (may be null)
+  // "Management", or "Data" for a data event (S3 object calls a trail selects): recorded for
+  // trails, never listed by LookupEvents.
+  std::string_view category = "Management";
+  // A data event's bytes in and out (additionalEventData).
+  int64_t bytes_in = 0, bytes_out = 0;
 };
 
 // The event source of a service, e.g. "iam.amazonaws.com" ("monitoring.amazonaws.com" for

@@ -25,6 +25,38 @@ json::object& AsObject(json::value& v) {
   return v.as_object();
 }
 
+// S3 names the bucket bucketName and adds the Host the request was sent to; a data event tells
+// how many bytes it moved.
+void S3(const RecordShape& in, json::value& params, json::value& elements,
+        json::object& additional) {
+  json::object& p = AsObject(params);
+  if (auto* b = p.if_contains("bucket")) {
+    json::value name = *b;
+    p.erase("bucket");
+    p["bucketName"] = std::move(name);
+  }
+  if (!in.host.empty()) p["Host"] = in.host;
+  if (in.data_event && elements.is_object()) {
+    // A data event's responseElements are the response's encryption and version headers, by
+    // their header names, as S3 writes them.
+    static constexpr std::pair<std::string_view, std::string_view> kHeaders[] = {
+        {"serverSideEncryption", "x-amz-server-side-encryption"},
+        {"sSEKMSKeyId", "x-amz-server-side-encryption-aws-kms-key-id"},
+        {"sSECustomerAlgorithm", "x-amz-server-side-encryption-customer-algorithm"},
+        {"versionId", "x-amz-version-id"}};
+    json::object out(elements.storage());
+    for (const auto& [member, header] : kHeaders) {
+      if (auto* v = elements.as_object().if_contains(member)) out[header] = *v;
+    }
+    elements = out.empty() ? json::value(elements.storage()) : json::value(std::move(out));
+  }
+  if (in.data_event) {
+    additional["SignatureVersion"] = "SigV4";
+    additional["bytesTransferredIn"] = in.bytes_in;
+    additional["bytesTransferredOut"] = in.bytes_out;
+  }
+}
+
 void Kms(const RecordShape& in, json::value& params, json::value& elements) {
   std::string_view op = in.operation;
   if (op == "GenerateRandom") params = nullptr;  // logged without parameters (its page)
@@ -115,7 +147,7 @@ bool LogsResponse(std::string_view op, bool read_only) {
 }
 
 bool HasRules(std::string_view service, std::string_view op) {
-  return service == "kms" || (service == "sts" && StartsWith(op, "AssumeRole")) ||
+  return service == "kms" || service == "s3" || (service == "sts" && StartsWith(op, "AssumeRole")) ||
          (service == "iam" && op == "CreateRole");
 }
 
@@ -129,6 +161,7 @@ void ShapeRecord(const RecordShape& in, json::value& params, json::value& elemen
     for (const auto& kv : n->additional) additional[kv.key()] = kv.value();
   }
   if (in.service == "kms") Kms(in, params, elements);
+  if (in.service == "s3") S3(in, params, elements, additional);
   if (in.service == "iam") Iam(in, elements);
   if (in.service == "sts") Sts(in, params, additional);
 }
@@ -168,6 +201,19 @@ void RecordResources(std::string_view svc, std::string_view op, const json::valu
       out.push_back({std::string(n.type), std::string(v->as_string())});
     }
   }
+}
+
+void DataEventResources(std::string_view service, const json::value* input,
+                        std::vector<store::EventResource>& out) {
+  if (service != "s3" || !input || !input->is_object()) return;
+  const json::object& in = input->as_object();
+  auto str = [&](std::string_view k) -> std::string_view {
+    auto* v = in.if_contains(k);
+    return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
+  };
+  std::string bucket = "arn:aws:s3:::" + std::string(str("Bucket"));
+  if (!str("Key").empty()) out.push_back({"AWS::S3::Object", bucket + "/" + std::string(str("Key"))});
+  out.push_back({"AWS::S3::Bucket", std::move(bucket)});
 }
 
 bool IsDataEvent(std::string_view service, std::string_view operation) {

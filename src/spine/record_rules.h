@@ -26,6 +26,10 @@ bool LogsResponse(std::string_view operation, bool read_only);
 // S3's object-level calls are CloudTrail *data events*: AWS does not put them in the event
 // history, and trails log them only when their event selectors ask for them.
 bool IsDataEvent(std::string_view service, std::string_view operation);
+// A data event's resources as AWS lists them: the object's ARN (when the call names a key) and
+// the bucket's.
+void DataEventResources(std::string_view service, const boost::json::value* input,
+                        std::vector<store::EventResource>& out);
 
 // Whether ShapeRecord has rules for the operation (beyond applying a handler's notes).
 bool HasRules(std::string_view service, std::string_view operation);
@@ -36,6 +40,8 @@ struct RecordShape {
   const services::Principal* principal = nullptr;
   const services::RecordNotes* notes = nullptr;
   const std::vector<store::EventResource>* resources = nullptr;
+  bool data_event = false;  // S3 data event: bytes in and out in additionalEventData
+  int64_t bytes_in = 0, bytes_out = 0;
 };
 
 // Applies the rules and the handler's notes to the record's parts (objects or null, allocated

@@ -234,7 +234,7 @@ void UserIdentity(const EventFacts& x, Out& o) {
 // provider); IAM and CloudTrail records have none (their resources are still indexed for
 // LookupEvents' ResourceType and ResourceName).
 bool ListsResources(const EventRecord& r) {
-  if (r.event_source == "kms.amazonaws.com") return true;
+  if (r.event_source == "kms.amazonaws.com" || r.category == "Data") return true;
   return r.event_source == "sts.amazonaws.com" && !r.resources.empty();
 }
 
@@ -254,7 +254,7 @@ void Resources(const EventRecord& r, Out& o, std::string& out) {
     }
     Out item(out);
     item.Open();
-    item.Str("accountId", account);
+    if (res.type != "AWS::S3::Object") item.Str("accountId", account);  // AWS lists none there
     item.Str("type", res.type);
     item.Str("ARN", res.name);
     item.Close();
@@ -303,9 +303,9 @@ std::string EventJson(const EventRecord& r) {
   o.Raw("readOnly", r.read_only ? "true" : "false");
   if (ListsResources(r)) Resources(r, o, out);
   o.Str("eventType", "AwsApiCall");
-  o.Raw("managementEvent", "true");
+  o.Raw("managementEvent", r.category == "Data" ? "false" : "true");
   o.Str("recipientAccountId", r.account_id);
-  o.Str("eventCategory", "Management");
+  o.Str("eventCategory", r.category == "Data" ? "Data" : "Management");
   if (x.tls) {
     o.ObjectKey("tlsDetails");
     o.Str("tlsVersion", x.tls_version);

@@ -108,3 +108,72 @@ def test_trail_delivers_into_s3_and_stock_cli_validates(make_server):
     s3.put_object(Bucket=bucket, Key=log, Body=gzip.compress(json.dumps(body).encode()))
     bad = validate_logs(server, arn, start)
     assert bad.returncode != 0 and "INVALID" in bad.stdout + bad.stderr, bad.stdout + bad.stderr
+
+
+def delivered_records(s3, bucket, account):
+    out = s3.list_objects_v2(Bucket=bucket, Prefix=f"AWSLogs/{account}/CloudTrail/")
+    records = []
+    for o in out.get("Contents", []):
+        body = s3.get_object(Bucket=bucket, Key=o["Key"])["Body"].read()
+        records += json.loads(gzip.decompress(body))["Records"]
+    return records
+
+
+def test_s3_data_events_reach_only_the_trails_that_select_them(make_server):
+    server = make_server(*FAST)
+    s3, ct = server.client("s3"), server.client("cloudtrail")
+    account = server.client("sts").get_caller_identity()["Account"]
+    logs = "data-event-logs"
+    arn = f"arn:aws:cloudtrail:us-east-1:{account}:trail/data-trail"
+    for b in (logs, "watched", "unwatched"):
+        s3.create_bucket(Bucket=b)
+    s3.put_bucket_policy(Bucket=logs, Policy=cloudtrail_policy(logs, account, arn))
+    ct.create_trail(Name="data-trail", S3BucketName=logs)
+    ct.put_event_selectors(TrailName="data-trail", EventSelectors=[{
+        "ReadWriteType": "All", "IncludeManagementEvents": True,
+        "DataResources": [{"Type": "AWS::S3::Object", "Values": ["arn:aws:s3:::watched/"]}]}])
+    ct.start_logging(Name="data-trail")
+    body = b"data event payload"
+    s3.put_object(Bucket="watched", Key="dir/k1", Body=body)
+    assert s3.get_object(Bucket="watched", Key="dir/k1")["Body"].read() == body
+    s3.put_object(Bucket="unwatched", Key="k1", Body=b"not logged")
+    s3.get_object(Bucket="unwatched", Key="k1")
+
+    def events(name, bucket, key):
+        return [r for r in delivered_records(s3, logs, account)
+                if r["eventName"] == name and (r.get("requestParameters") or {}).get("bucketName") == bucket
+                and r["requestParameters"].get("key") == key]
+
+    puts = wait_for(lambda: events("PutObject", "watched", "dir/k1"))
+    assert puts, "no PutObject data event delivered"
+    put = puts[0]
+    assert put["eventCategory"] == "Data" and put["managementEvent"] is False
+    assert put["readOnly"] is False and put["eventSource"] == "s3.amazonaws.com"
+    assert put["resources"] == [
+        {"type": "AWS::S3::Object", "ARN": "arn:aws:s3:::watched/dir/k1"},
+        {"accountId": account, "type": "AWS::S3::Bucket", "ARN": "arn:aws:s3:::watched"}]
+    assert put["requestParameters"]["Host"]
+    assert put["additionalEventData"]["bytesTransferredIn"] == len(body)
+    assert put["responseElements"] == {"x-amz-server-side-encryption": "AES256"}
+    get = wait_for(lambda: events("GetObject", "watched", "dir/k1"))[0]
+    assert get["readOnly"] is True and get["additionalEventData"]["bytesTransferredOut"] == len(body)
+    assert get["responseElements"] is None
+    # The other bucket's object calls are in no file, and no data event is in the event history.
+    assert not events("PutObject", "unwatched", "k1") and not events("GetObject", "unwatched", "k1")
+    assert ct.lookup_events(LookupAttributes=[{"AttributeKey": "EventName",
+                                               "AttributeValue": "PutObject"}])["Events"] == []
+
+    # Advanced selectors: only writes, only under unwatched/.
+    ct.put_event_selectors(TrailName="data-trail", AdvancedEventSelectors=[{
+        "Name": "writes to unwatched", "FieldSelectors": [
+            {"Field": "eventCategory", "Equals": ["Data"]},
+            {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            {"Field": "resources.ARN", "StartsWith": ["arn:aws:s3:::unwatched/"]},
+            {"Field": "readOnly", "Equals": ["false"]}]}])
+    s3.put_object(Bucket="unwatched", Key="k2", Body=b"now logged")
+    s3.get_object(Bucket="unwatched", Key="k2")
+    s3.put_object(Bucket="watched", Key="k2", Body=b"no longer")
+    assert wait_for(lambda: events("PutObject", "unwatched", "k2"))
+    time.sleep(2)  # one more delivery pass
+    assert not events("GetObject", "unwatched", "k2")
+    assert not events("PutObject", "watched", "k2")

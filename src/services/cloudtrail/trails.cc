@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <boost/json.hpp>
+#include <atomic>
 #include <chrono>
 #include <map>
 #include <regex>
@@ -172,7 +173,13 @@ Status RequireHomeRegion(const Call& call, const json::object& trail) {
   return {};
 }
 
+// Bumped inside every transaction that writes or deletes a trail. Store transactions are
+// serialized, so a reader that loads trails after reading the generation sees every write that
+// bumped it before: its cached answer is never newer than the generation it carries.
+std::atomic<uint64_t> g_trails_changed{0};
+
 Status SaveTrail(store::EntityTx& tx, const Call& call, const json::object& trail) {
+  ++g_trails_changed;
   return tx.Put(call.principal.account_id, kTrailKind, Str(trail, "Name"), json::serialize(trail));
 }
 
@@ -356,6 +363,7 @@ Result<json::value> CreateTrail(TrailService& svc, const Call& call, const json:
     // A new incarnation starts without the delivery state of an older trail of that name.
     auto old = tx.Delete(call.principal.account_id, kDeliveryKind, name);
     (void)old;
+    ++g_trails_changed;
     return tx.Insert(call.principal.account_id, kTrailKind, name, json::serialize(doc));
   }));
   return json::value(TrailResponse(doc));
@@ -391,6 +399,7 @@ Result<json::value> DeleteTrail(TrailService& svc, const Call& call, const json:
     RAMPART_ASSIGN_OR_RETURN(json::object doc, LoadTrail(tx, call, Str(in, "Name")));
     RAMPART_RETURN_IF_ERROR(RequireHomeRegion(call, doc));
     std::string name(Str(doc, "Name"));
+    ++g_trails_changed;
     RAMPART_RETURN_IF_ERROR(tx.Delete(call.principal.account_id, kTrailKind, name));
     auto st = tx.Delete(call.principal.account_id, kDeliveryKind, name);
     if (!st.ok() && !store::IsNotFound(st.error())) return st;
@@ -825,7 +834,58 @@ Result<json::value> ListPublicKeys(TrailService& svc, const Call& call, const js
 
 using Handler = Result<json::value> (*)(TrailService&, const Call&, const json::object&);
 
+// True if the trail document has a selector that takes data events.
+bool SelectsDataEvents(const json::object& doc) {
+  auto arr = [](const json::object& o, std::string_view k) -> const json::array* {
+    auto* v = o.if_contains(k);
+    return v && v->is_array() ? &v->as_array() : nullptr;
+  };
+  if (const json::array* basic = arr(doc, "_EventSelectors")) {
+    for (const auto& s : *basic) {
+      const json::array* dr = s.is_object() ? arr(s.as_object(), "DataResources") : nullptr;
+      if (dr && !dr->empty()) return true;
+    }
+  }
+  if (const json::array* advanced = arr(doc, "_AdvancedEventSelectors")) {
+    for (const auto& s : *advanced) {
+      const json::array* fields = s.is_object() ? arr(s.as_object(), "FieldSelectors") : nullptr;
+      for (const auto& f : fields ? *fields : json::array()) {
+        if (!f.is_object() || Str(f.as_object(), "Field") != "eventCategory") continue;
+        const json::array* eq = arr(f.as_object(), "Equals");
+        for (const auto& v : eq ? *eq : json::array()) {
+          if (v.is_string() && v.as_string() == "Data") return true;
+        }
+      }
+    }
+  }
+  return false;
+}
+
 }  // namespace
+
+bool TrailService::LogsDataEvents(const std::string& account) {
+  uint64_t generation = g_trails_changed.load();
+  {
+    std::lock_guard lock(data_mu_);
+    auto it = data_events_.find(account);
+    if (it != data_events_.end() && it->second.first == generation) return it->second.second;
+  }
+  bool any = false;
+  Status st = store_.entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(account, kTrailKind, "", "", 1000));
+    for (const auto& row : rows) {
+      boost::system::error_code ec;
+      json::value v = json::parse(row.doc, ec);
+      if (!ec && v.is_object() && SelectsDataEvents(v.as_object())) any = true;
+    }
+    return {};
+  });
+  if (!st.ok()) return false;
+  std::lock_guard lock(data_mu_);
+  if (data_events_.size() > 100000) data_events_.clear();  // bounded: one entry per account
+  data_events_[account] = {generation, any};
+  return any;
+}
 
 ServiceTable TrailOperations(TrailService& svc) {
   static constexpr std::pair<std::string_view, Handler> kOps[] = {

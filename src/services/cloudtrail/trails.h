@@ -1,5 +1,9 @@
 #pragma once
 #include <functional>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <utility>
 // CloudTrail trails API: CreateTrail/UpdateTrail/DeleteTrail/GetTrail/DescribeTrails/ListTrails,
 // StartLogging/StopLogging/GetTrailStatus, Put/GetEventSelectors, Put/GetInsightSelectors,
 // AddTags/RemoveTags/ListTags, ListPublicKeys.
@@ -36,8 +40,17 @@ class TrailService {
     return bucket_check_ ? bucket_check_(bucket, prefix, arn, account) : Status();
   }
 
+  // Whether a trail of `account` has a selector that takes data events (basic selectors with
+  // DataResources, advanced ones selecting eventCategory Data): S3's object calls are recorded,
+  // as data events outside the event history, only then. Cached per account until a trail
+  // changes.
+  bool LogsDataEvents(const std::string& account);
+
  private:
   BucketCheck bucket_check_;
+  std::mutex data_mu_;
+  // account -> (trail generation when computed, whether it logs data events)
+  std::unordered_map<std::string, std::pair<uint64_t, bool>> data_events_;  // GUARDED_BY(data_mu_)
   store::Store& store_;
   store::EventStore* events_;
 };
