@@ -149,12 +149,40 @@ void EncodeMembers(const Service& svc, const Shape& shape, const json::object& o
 
 }  // namespace
 
+// Opens a structure's element with its attribute members (S3's Grantee xsi:type), declaring the
+// xsi namespace an attribute uses.
+static void OpenWithAttributes(const Service& svc, const Shape& shape, const json::value& v,
+                        std::string_view name, std::string& out) {
+  std::string attrs;
+  if (v.is_object()) {
+    for (const Member& m : svc.StructMembers(shape)) {
+      if (!(m.flags & model::kMemberXmlAttribute)) continue;
+      auto* a = v.as_object().if_contains(m.name);
+      if (!a || !a->is_string()) continue;
+      std::string_view wire = WireMemberName(m);
+      if (StartsWith(wire, "xsi:") && attrs.find("xmlns:xsi=") == std::string::npos) {
+        attrs += " xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"";
+      }
+      attrs += " ";
+      attrs += wire;
+      attrs += "=\"";
+      AppendXmlEscaped(attrs, a->as_string());
+      attrs += "\"";
+    }
+  }
+  if (attrs.empty()) return AppendOpen(out, name);
+  out.push_back('<');
+  out.append(name);
+  out.append(attrs);
+  out.push_back('>');
+}
+
 void XmlEncodeValue(const Service& svc, uint32_t shape_idx, const json::value& v,
                     std::string_view name, std::string& out) {
   const Shape& shape = svc.shape(shape_idx);
   switch (shape.type) {
     case ShapeType::kStructure:
-      AppendOpen(out, name);
+      OpenWithAttributes(svc, shape, v, name, out);
       if (v.is_object()) EncodeMembers(svc, shape, v.as_object(), out);
       AppendClose(out, name);
       return;

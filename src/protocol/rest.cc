@@ -105,8 +105,11 @@ Result<json::value> XmlStruct(const Exchange& ex, const Shape& shape, const xml:
     std::string mpath = path.empty() ? LowerFirst(m.name) : path + "." + LowerFirst(m.name);
     const Shape& ms = svc.shape(m.shape);
     if (m.flags & model::kMemberXmlAttribute) {
+      // The parser keeps attributes by local name: "xsi:type" arrives as "type".
+      size_t colon = wire.rfind(':');
+      std::string_view local = colon == std::string_view::npos ? wire : wire.substr(colon + 1);
       for (const auto& [k, v] : e.attributes) {
-        if (k == wire) {
+        if (k == local) {
           auto sv = ScalarFromText(ms, v, mpath, false);
           if (!sv.ok()) return ValidationFailure(ex, sv.error().message);
           obj.emplace(m.name, std::move(*sv));

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 
 #include "common/strings.h"
+#include "services/s3/acl.h"
 #include "services/s3/public_policy.h"
 #include "services/s3/s3.h"
 
@@ -154,6 +155,49 @@ void ApplyRestrictPublic(S3Service& s3, const Bucket& b, const Call& call, Resou
   if (PolicyIsPublic(*rc.policy)) rc.policy = nullptr;
 }
 
+// ACLs (when the bucket has them enabled): the bucket's grants, and for the actions an object
+// ACL governs the object's, join the bucket policy as statements of one resource policy.
+void ApplyAcls(S3Service& s3, const Bucket& b, ResourceContext& rc, const std::string* key,
+               std::string_view action) {
+  bool ignore_public = EffectivePublicAccess(s3, b).ignore_public_acls;
+  json::array acl_statements;
+  if (auto* acl = b.doc.if_contains("Acl"); acl && acl->is_object()) {
+    acl_statements = AclStatements(acl->as_object(), BucketArn(b.name), false, ignore_public);
+  }
+  bool object_acl = action == "GetObject" || action == "GetObjectVersion" ||
+                    action == "GetObjectAcl" || action == "GetObjectVersionAcl" ||
+                    action == "PutObjectAcl" || action == "PutObjectVersionAcl";
+  if (key && object_acl) {
+    std::optional<std::string> doc;
+    Status st = s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+      RAMPART_ASSIGN_OR_RETURN(doc, tx.Get(kGlobal, "s3-obj", ObjectKey(b.name, *key)));
+      return {};
+    });
+    boost::system::error_code ec;
+    json::value v = st.ok() && doc ? json::parse(*doc, ec) : json::value();
+    if (!ec && v.is_object()) {
+      if (auto* acl = v.as_object().if_contains("Acl"); acl && acl->is_object()) {
+        for (auto& s : AclStatements(acl->as_object(), BucketArn(b.name) + "/" + *key, true,
+                                     ignore_public)) {
+          acl_statements.push_back(std::move(s));
+        }
+      }
+    }
+  }
+  if (acl_statements.empty()) return;
+  json::array all;
+  if (rc.policy) {  // the bucket policy's own statements (unless RestrictPublicBuckets cut it)
+    boost::system::error_code ec;
+    json::value p = json::parse(Str(b.doc, "Policy"), ec);
+    const json::value* st = !ec && p.is_object() ? p.as_object().if_contains("Statement") : nullptr;
+    if (st && st->is_array()) all = st->as_array();
+    if (st && st->is_object()) all.push_back(*st);
+  }
+  for (auto& s : acl_statements) all.push_back(std::move(s));
+  rc.policy = s3.CompiledText(
+      b, json::serialize(json::object{{"Version", "2012-10-17"}, {"Statement", std::move(all)}}));
+}
+
 // The resource context of `bucket` (and `key`, for object actions) for `action`.
 Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view action,
                                std::string_view bucket, const std::string* key) {
@@ -166,6 +210,7 @@ Result<ResourceContext> Target(S3Service& s3, const Call& call, std::string_view
   Add(rc, "s3:ResourceAccount", b.owner());
   AddSignatureKeys(rc, call);
   ApplyRestrictPublic(s3, b, call, rc);
+  if (AclsEnabled(b)) ApplyAcls(s3, b, rc, key, action);
   return rc;
 }
 

@@ -6,6 +6,7 @@
 #include "common/strings.h"
 #include "policy/aws_validate.h"
 #include "services/s3/public_policy.h"
+#include "services/s3/acl.h"
 #include "services/s3/s3.h"
 
 namespace rampart::services::s3 {
@@ -59,8 +60,8 @@ json::object DefaultEncryption() {
                     {"BucketKeyEnabled", false}}}}};
 }
 
-Error AclsNotSupported() {
-  return {"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
+bool ValidOwnership(std::string_view o) {
+  return o == "BucketOwnerEnforced" || o == "BucketOwnerPreferred" || o == "ObjectWriter";
 }
 
 // The region a CreateBucket names, checked against the endpoint's region as S3 does.
@@ -101,17 +102,17 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
   RAMPART_RETURN_IF_ERROR(CheckBucketName(name));
   RAMPART_ASSIGN_OR_RETURN(std::string region, CreateRegion(call, in));
   std::string_view acl = Str(in, "ACL");
-  std::string_view ownership = Str(in, "ObjectOwnership");
-  if (!ownership.empty() && ownership != "BucketOwnerEnforced") {
-    return Error{"NotImplemented",
-                 "Object ownership " + std::string(ownership) +
-                     " (ACLs enabled) is not implemented in Rampart; buckets use "
-                     "BucketOwnerEnforced",
-                 501, true};
-  }
-  if (!acl.empty() && acl != "private") return AclsNotSupported();
+  std::string ownership(Str(in, "ObjectOwnership"));
+  if (ownership.empty()) ownership = "BucketOwnerEnforced";
+  if (!ValidOwnership(ownership)) return InvalidArgument("Invalid x-amz-object-ownership header");
+  bool grants = false;
   for (const char* g : {"GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"}) {
-    if (!Str(in, g).empty()) return AclsNotSupported();
+    grants = grants || !Str(in, g).empty();
+  }
+  if (ownership == "BucketOwnerEnforced" && (grants || (!acl.empty() && acl != "private"))) {
+    return Error{"InvalidBucketAclWithObjectOwnership",
+                 "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
+                 400, true};
   }
   if (in.contains("ObjectLockEnabledForBucket") && in.at("ObjectLockEnabledForBucket").is_bool() &&
       in.at("ObjectLockEnabledForBucket").as_bool()) {
@@ -125,7 +126,12 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
                    {"Created", static_cast<double>(call.now_epoch_seconds)},
                    {"Key", sealed},
                    {"PublicAccessBlock", AllBlocked()},
-                   {"Ownership", "BucketOwnerEnforced"}};
+                   {"Ownership", ownership}};
+  if (ownership != "BucketOwnerEnforced") {
+    RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> set,
+                             AclFromRequest(s3, Bucket{name, doc}, in, owner, false));
+    doc["Acl"] = set ? *set : PrivateAcl(owner);
+  }
   bool existed_here = false;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     RAMPART_ASSIGN_OR_RETURN(std::optional<std::string> old, tx.Get(kGlobal, "s3-bucket", name));
@@ -430,13 +436,13 @@ Result<json::value> DeleteBucketEncryption(S3Service& s3, const Call&, const jso
   return json::value(json::object());
 }
 
-// ---- ownership and ACLs (ACLs are disabled: BucketOwnerEnforced) ----
+// ---- ownership and ACLs (acl.h) ----
 
 Result<json::value> GetBucketOwnershipControls(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   return json::value(json::object{
       {"OwnershipControls",
-       json::object{{"Rules", json::array{json::object{{"ObjectOwnership", "BucketOwnerEnforced"}}}}}}});
+       json::object{{"Rules", json::array{json::object{{"ObjectOwnership", OwnershipOf(b)}}}}}}});
 }
 
 Result<json::value> PutBucketOwnershipControls(S3Service& s3, const Call&, const json::object& in) {
@@ -448,14 +454,25 @@ Result<json::value> PutBucketOwnershipControls(S3Service& s3, const Call&, const
       !rules->as_array()[0].is_object()) {
     return MalformedXml();
   }
-  std::string_view o = Str(rules->as_array()[0].as_object(), "ObjectOwnership");
-  if (o != "BucketOwnerEnforced") {
-    return Error{"NotImplemented",
-                 "Object ownership " + std::string(o) +
-                     " (ACLs enabled) is not implemented in Rampart; buckets use "
-                     "BucketOwnerEnforced",
-                 501, true};
-  }
+  std::string o(Str(rules->as_array()[0].as_object(), "ObjectOwnership"));
+  if (!ValidOwnership(o)) return MalformedXml();
+  RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(b.name, [&](json::object& doc) -> Status {
+    if (o == "BucketOwnerEnforced") {
+      // S3 refuses to disable ACLs while the bucket's ACL grants anyone but its owner.
+      if (auto* acl = doc.if_contains("Acl"); acl && acl->is_object() &&
+                                              *acl != json::value(PrivateAcl(Str(doc, "Owner")))) {
+        return Error{"InvalidBucketAclWithObjectOwnership",
+                     "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced "
+                     "setting",
+                     400, true};
+      }
+      doc.erase("Acl");
+    } else if (!doc.contains("Acl")) {
+      doc["Acl"] = PrivateAcl(Str(doc, "Owner"));
+    }
+    doc["Ownership"] = o;
+    return {};
+  }));
   return json::value(json::object());
 }
 
@@ -468,16 +485,19 @@ json::object OwnerOnlyAcl(std::string_view account) {
 
 Result<json::value> GetBucketAcl(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  return json::value(OwnerOnlyAcl(b.owner()));
+  auto* acl = b.doc.if_contains("Acl");
+  return json::value(AclOutput(acl && acl->is_object() ? &acl->as_object() : nullptr, b.owner()));
 }
 
 Result<json::value> PutBucketAcl(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  std::string_view acl = Str(in, "ACL");
-  if (!acl.empty() && acl != "private") return AclsNotSupported();
-  if (in.contains("AccessControlPolicy")) return AclsNotSupported();
-  for (const char* g : {"GrantFullControl", "GrantRead", "GrantReadACP", "GrantWrite", "GrantWriteACP"}) {
-    if (!Str(in, g).empty()) return AclsNotSupported();
+  RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> acl,
+                           AclFromRequest(s3, b, in, b.owner(), false));
+  if (acl) {
+    RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(b.name, [&](json::object& doc) -> Status {
+      doc["Acl"] = *acl;
+      return {};
+    }));
   }
   return json::value(json::object());
 }

@@ -207,6 +207,11 @@ Result<std::string> S3Service::BucketKey(const Bucket& b) {
 std::shared_ptr<const policy::Policy> S3Service::CompiledPolicy(const Bucket& b) {
   std::string_view text = Str(b.doc, "Policy");
   if (text.empty()) return nullptr;
+  return CompiledText(b, text);
+}
+
+std::shared_ptr<const policy::Policy> S3Service::CompiledText(const Bucket& b,
+                                                              std::string_view text) {
   std::lock_guard lock(mu_);
   std::string key = b.name + "\n" + std::string(text);
   if (auto it = policies_.find(key); it != policies_.end()) return it->second;

@@ -5,6 +5,7 @@
 
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "services/s3/acl.h"
 #include "services/s3/encryption.h"
 #include "services/s3/s3.h"
 
@@ -41,10 +42,8 @@ Result<json::object> LoadUpload(store::EntityTx& tx, std::string_view bucket, st
 Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
-  std::string_view acl = Str(in, "ACL");
-  if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
-    return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
-  }
+  std::string owner = NewObjectOwner(b, call, in);
+  RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> acl, AclFromRequest(s3, b, in, owner, true));
   RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in, Str(in, "Key")));
   std::string upload = crypto::HexEncode(crypto::RandomBytes(24));
   json::object doc{{"Key", Str(in, "Key")},
@@ -57,6 +56,8 @@ Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const
     if (auto* v = in.if_contains(m)) doc[m] = *v;
   }
   for (const auto& [k, v] : dk.stored) doc[k] = v;  // the parts are encrypted as the object is
+  doc["ObjectOwner"] = owner;
+  if (acl) doc["Acl"] = std::move(*acl);
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     return tx.Insert(kGlobal, "s3-mpu", ObjectKey(b.name, upload), json::serialize(doc));
   }));
@@ -298,7 +299,8 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
     meta["ETag"] = a.etag;
     meta["PartsCount"] = static_cast<int64_t>(listed.size());
     meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
-    meta["Owner"] = b.owner();  // BucketOwnerEnforced
+    meta["Owner"] = Str(up, "ObjectOwner").empty() ? b.owner() : std::string(Str(up, "ObjectOwner"));
+    if (auto* acl = up.if_contains("Acl")) meta["Acl"] = *acl;
     for (const char* mode : {"SSEC", "SSEKMS"}) {
       if (auto* m = up.if_contains(mode)) meta[mode] = *m;
     }

@@ -8,6 +8,7 @@
 #include "common/crc32c.h"
 #include "common/crypto.h"
 #include "common/strings.h"
+#include "services/s3/acl.h"
 #include "services/s3/encryption.h"
 #include "services/s3/s3.h"
 
@@ -172,7 +173,7 @@ namespace {
 Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_view key,
                                  std::string_view data, json::object meta, const DataKey& dk) {
   const std::string& bucket_key = dk.key;
-  meta["Owner"] = b.owner();  // BucketOwnerEnforced: the bucket owner owns every object
+  if (!AclsEnabled(b)) meta["Owner"] = b.owner();  // BucketOwnerEnforced: it owns every object
   meta["Size"] = static_cast<int64_t>(data.size());
   meta["ETag"] = EtagOf(dk, data);
   meta.erase("Blobs");
@@ -199,16 +200,14 @@ Result<json::object> StoreObject(S3Service& s3, const Bucket& b, std::string_vie
   return meta;
 }
 
-Status CheckObjectAcl(const json::object& in) {
-  std::string_view acl = Str(in, "ACL");
-  if (!acl.empty() && acl != "private" && acl != "bucket-owner-full-control") {
-    return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
-  }
-  for (const char* g : {"GrantFullControl", "GrantRead", "GrantReadACP", "GrantWriteACP"}) {
-    if (!Str(in, g).empty()) {
-      return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
-    }
-  }
+// Sets a new object's owner and ACL (from the request's ACL headers) in `meta`.
+Status SetOwnerAndAcl(S3Service& s3, const Bucket& b, const Call& call, const json::object& in,
+                      json::object& meta) {
+  std::string owner = NewObjectOwner(b, call, in);
+  RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> acl, AclFromRequest(s3, b, in, owner, true));
+  meta["Owner"] = owner;
+  meta.erase("Acl");
+  if (acl) meta["Acl"] = std::move(*acl);
   return {};
 }
 
@@ -248,7 +247,6 @@ json::object MetaFromInput(const json::object& in, const Call& call) {
 Result<json::value> PutObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
-  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
   RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, b, in, Str(in, "Key")));
   std::string_view data = Str(in, "Body");
   if (data.size() > kMaxObject) {
@@ -259,6 +257,7 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   json::object meta = MetaFromInput(in, call);
   if (!checksums.empty()) meta["Checksums"] = checksums;
   if (!tags.empty()) meta["Tags"] = tags;
+  RAMPART_RETURN_IF_ERROR(SetOwnerAndAcl(s3, b, call, in, meta));
   RAMPART_ASSIGN_OR_RETURN(json::object stored,
                            StoreObject(s3, b, Str(in, "Key"), data, meta, dk));
   json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}};
@@ -551,7 +550,6 @@ Status CheckCopyConditions(const json::object& in, const json::object& src) {
 Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket dest, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_RETURN_IF_ERROR(CheckNewObject(in));
-  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
   RAMPART_ASSIGN_OR_RETURN(DataKey dk, NewDataKey(s3, call, dest, in, Str(in, "Key")));
   RAMPART_ASSIGN_OR_RETURN(CopySource src, ParseCopySource(Str(in, "CopySource")));
   RAMPART_ASSIGN_OR_RETURN(Bucket sb, s3.GetBucket(src.bucket));
@@ -573,7 +571,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   json::object meta = replace ? MetaFromInput(in, call) : sobj;
   meta.erase("Blobs");
   meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
-  meta["Owner"] = call.principal.account_id;
+  RAMPART_RETURN_IF_ERROR(SetOwnerAndAcl(s3, dest, call, in, meta));
   meta.erase("PartsCount");
   if (tagging == "REPLACE") {
     RAMPART_ASSIGN_OR_RETURN(json::array tags, TagsFromHeader(Str(in, "Tagging")));
@@ -648,18 +646,32 @@ Result<json::value> DeleteObjectTagging(S3Service& s3, const Call&, const json::
   return json::value(json::object());
 }
 
-Result<json::value> GetObjectAcl(S3Service& s3, const Call&, const json::object& in) {
+Result<json::value> GetObjectAcl(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
-  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
-  return json::value(BucketOwnerAcl(b.owner()));  // BucketOwnerEnforced: the bucket owner owns it
+  RAMPART_ASSIGN_OR_RETURN(json::object obj,
+                           LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId"), &call));
+  auto* acl = obj.if_contains("Acl");
+  std::string owner(Str(obj, "Owner"));
+  if (owner.empty() || !AclsEnabled(b)) owner = b.owner();
+  return json::value(AclOutput(acl && acl->is_object() ? &acl->as_object() : nullptr, owner));
 }
 
 Result<json::value> PutObjectAcl(S3Service& s3, const Call&, const json::object& in) {
-  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, Str(in, "Bucket"), Str(in, "Key")));
-  RAMPART_RETURN_IF_ERROR(CheckObjectAcl(in));
-  if (in.contains("AccessControlPolicy")) {
-    return Error{"AccessControlListNotSupported", "The bucket does not allow ACLs", 400, true};
-  }
+  RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  RAMPART_ASSIGN_OR_RETURN(json::object obj, LoadObject(s3, b.name, Str(in, "Key")));
+  std::string owner(Str(obj, "Owner"));
+  if (owner.empty()) owner = b.owner();
+  RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> acl, AclFromRequest(s3, b, in, owner, true));
+  if (!acl) return json::value(json::object());
+  std::string k = ObjectKey(b.name, Str(in, "Key"));
+  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(kGlobal, "s3-obj", k));
+    if (!doc) return NoSuchKey();
+    json::value v = json::parse(*doc);
+    if (!v.is_object()) return Error::Internal("the stored object metadata is damaged");
+    v.as_object()["Acl"] = *acl;
+    return tx.Put(kGlobal, "s3-obj", k, json::serialize(v));
+  }));
   return json::value(json::object());
 }
 

@@ -69,6 +69,9 @@ class S3Service {
   Result<std::string> BucketKey(const Bucket& b);
   // The bucket policy compiled (null if none); cached by policy text.
   std::shared_ptr<const policy::Policy> CompiledPolicy(const Bucket& b);
+  // A resource policy of bucket `b` made here (the bucket policy with ACL grants as
+  // statements), compiled; cached by text. One that does not parse denies all.
+  std::shared_ptr<const policy::Policy> CompiledText(const Bucket& b, std::string_view text);
   // The account-level Block Public Access configuration (s3control), or an empty object.
   Result<json::object> AccountPublicAccessBlock(std::string_view account);
   // Drops the cached bucket (after CreateBucket / DeleteBucket change it outside UpdateBucket).

@@ -63,6 +63,20 @@ TEST(Encode, RestHeadersCannotBeSplit) {
   EXPECT_EQ(FindHeader(r.headers, "Content-Length"), "0");
 }
 
+// S3's Grantee carries its type as an xsi:type attribute (an xmlAttribute member): written with
+// the namespace declared and escaped, so SDKs read Type back.
+TEST(Encode, XmlAttributeMembersAreAttributes) {
+  Exchange ex = For("s3", "GetBucketAcl", Wire::kRestXml);
+  json::value doc = json::parse(
+      R"({"Owner":{"ID":"o"},"Grants":[{"Grantee":{"Type":"Group\"<","URI":"u"},"Permission":"READ"}]})");
+  WireResponse r = EncodeOutput(ex, doc, "rid");
+  ASSERT_TRUE(xml::Parse(r.body).ok()) << r.body;
+  EXPECT_NE(r.body.find("<Grantee xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\" "
+                        "xsi:type=\"Group&quot;&lt;\"><URI>u</URI></Grantee>"),
+            std::string::npos)
+      << r.body;
+}
+
 TEST(Encode, JsonWrongTypesAndSpecialFloats) {
   Exchange ex = For("cloudwatch", "GetMetricStatistics", Wire::kJson10);
   json::object dp;
