@@ -38,6 +38,9 @@ constexpr ActionRule kRules[] = {
     {"GetBucketLifecycleConfiguration", "GetLifecycleConfiguration", false},
     {"GetObject", "GetObject", true},
     {"GetObjectAcl", "GetObjectAcl", true},
+    {"GetObjectLegalHold", "GetObjectLegalHold", true},
+    {"GetObjectLockConfiguration", "GetBucketObjectLockConfiguration", false},
+    {"GetObjectRetention", "GetObjectRetention", true},
     {"GetObjectTagging", "GetObjectTagging", true},
     {"GetPublicAccessBlock", "GetBucketPublicAccessBlock", false},
     {"HeadBucket", "ListBucket", false},
@@ -53,6 +56,9 @@ constexpr ActionRule kRules[] = {
     {"PutBucketLifecycleConfiguration", "PutLifecycleConfiguration", false},
     {"PutObject", "PutObject", true},
     {"PutObjectAcl", "PutObjectAcl", true},
+    {"PutObjectLegalHold", "PutObjectLegalHold", true},
+    {"PutObjectLockConfiguration", "PutBucketObjectLockConfiguration", false},
+    {"PutObjectRetention", "PutObjectRetention", true},
     {"PutObjectTagging", "PutObjectTagging", true},
     {"PutPublicAccessBlock", "PutBucketPublicAccessBlock", false},
     {"UploadPart", "PutObject", true},
@@ -226,6 +232,27 @@ Result<ResourceContext> CopySourceTarget(S3Service& s3, const Call& call, std::s
   return src;
 }
 
+// Object Lock's extra permissions: s3:BypassGovernanceRetention when a call asks to bypass
+// GOVERNANCE retention; s3:PutObjectRetention / s3:PutObjectLegalHold when a write sets them.
+Status AddLockPermissions(S3Service& s3, const Call& call, std::string_view op,
+                          const json::object& in, const std::string& bucket,
+                          const std::string& key, ResourceContext& rc) {
+  std::vector<std::string_view> extra;
+  auto* bypass = in.if_contains("BypassGovernanceRetention");
+  if (bypass && bypass->is_bool() && bypass->as_bool() &&
+      (op == "DeleteObject" || op == "DeleteObjects" || op == "PutObjectRetention")) {
+    extra.push_back("BypassGovernanceRetention");
+  }
+  bool writes = op == "PutObject" || op == "CopyObject" || op == "CreateMultipartUpload";
+  if (writes && !Str(in, "ObjectLockMode").empty()) extra.push_back("PutObjectRetention");
+  if (writes && !Str(in, "ObjectLockLegalHoldStatus").empty()) extra.push_back("PutObjectLegalHold");
+  for (std::string_view action : extra) {
+    RAMPART_ASSIGN_OR_RETURN(ResourceContext x, Target(s3, call, action, bucket, &key));
+    rc.also.push_back(std::move(x));
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const model::Operation& op,
@@ -265,6 +292,9 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
                                Target(s3, call, versioned ? "DeleteObjectVersion" : "DeleteObject",
                                       bucket, &k));
       each.push_back(std::move(rc));
+      ResourceContext lock;  // s3:BypassGovernanceRetention on each key, when asked
+      RAMPART_RETURN_IF_ERROR(AddLockPermissions(s3, call, op.name, in, bucket, k, lock));
+      for (auto& x : lock.also) each.push_back(std::move(x));
     }
     ResourceContext first = each.front();
     first.also.assign(each.begin() + 1, each.end());
@@ -292,6 +322,7 @@ Result<ResourceContext> ResolveResource(S3Service& s3, const Call& call, const m
     RAMPART_ASSIGN_OR_RETURN(ResourceContext src, CopySourceTarget(s3, call, Str(in, "CopySource")));
     rc.also.push_back(std::move(src));
   }
+  RAMPART_RETURN_IF_ERROR(AddLockPermissions(s3, call, op.name, in, bucket, key, rc));
   return rc;
 }
 

@@ -114,10 +114,8 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
                  "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
                  400, true};
   }
-  if (in.contains("ObjectLockEnabledForBucket") && in.at("ObjectLockEnabledForBucket").is_bool() &&
-      in.at("ObjectLockEnabledForBucket").as_bool()) {
-    return Error{"NotImplemented", "Object Lock is not implemented in Rampart", 501, true};
-  }
+  auto* lock = in.if_contains("ObjectLockEnabledForBucket");
+  bool object_lock = lock && lock->is_bool() && lock->as_bool();
   const std::string& owner = call.principal.account_id;
   RAMPART_ASSIGN_OR_RETURN(std::string sealed,
                            s3.store().Seal("s3/bucket-key/" + name, crypto::RandomBytes(32)));
@@ -127,6 +125,10 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
                    {"Key", sealed},
                    {"PublicAccessBlock", AllBlocked()},
                    {"Ownership", ownership}};
+  if (object_lock) {  // Object Lock turns versioning on for good
+    doc["Versioning"] = "Enabled";
+    doc["ObjectLock"] = json::object{{"ObjectLockEnabled", "Enabled"}};
+  }
   if (ownership != "BucketOwnerEnforced") {
     RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> set,
                              AclFromRequest(s3, Bucket{name, doc}, in, owner, false));
@@ -524,6 +526,12 @@ Result<json::value> PutBucketVersioning(S3Service& s3, const Call&, const json::
   }
   std::string st(status);
   RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(Str(in, "Bucket"), [&](json::object& doc) -> Status {
+    if (doc.contains("ObjectLock") && st != "Enabled") {
+      return Error{"InvalidBucketState",
+                   "An Object Lock configuration is present on this bucket, so the versioning "
+                   "state cannot be changed.",
+                   409, true};
+    }
     doc["Versioning"] = st;
     return {};
   }));

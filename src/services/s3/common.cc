@@ -270,6 +270,7 @@ ServiceTable Operations(S3Service& s3) {
   AddMultipartOperations(t.operations, s3);
   AddCorsOperations(t.operations, s3);
   AddLifecycleOperations(t.operations, s3);
+  AddLockOperations(t.operations, s3);
   return t;
 }
 

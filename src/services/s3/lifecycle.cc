@@ -197,7 +197,8 @@ Status ExpireCurrent(Sweep& sw, const Bucket& b, const json::object& rule, const
           if (!markers) continue;
           RAMPART_ASSIGN_OR_RETURN(auto older, tx.List(kGlobal, "s3-ver", HistoryPrefix(b.name, key), "", 1));
           if (older.empty()) {
-            RAMPART_RETURN_IF_ERROR(DeleteVersion(tx, b.name, key, VersionOf(o), sw.freed));
+            RAMPART_RETURN_IF_ERROR(DeleteVersion(tx, b.name, key, VersionOf(o), sw.freed,
+                                                  static_cast<int64_t>(sw.now)));
           }
           continue;
         }
@@ -233,6 +234,7 @@ Status ExpireNoncurrent(Sweep& sw, const Bucket& b, const json::object& rule, co
         last_key = key;
         json::value v = Parse(row.doc);
         if (!v.is_object() || !Matches(f, v.as_object()) || index < keep) continue;
+        if (IsLocked(v.as_object(), static_cast<int64_t>(sw.now), false)) continue;  // Object Lock
         double since = Num(v.as_object(), "NoncurrentSince");
         if (sw.now < ExpiresAt(since, Num(*nexp, "NoncurrentDays"), sw.day)) continue;
         for (auto& id : BlobIds(v.as_object())) sw.freed.push_back(std::move(id));

@@ -57,6 +57,7 @@ Result<json::value> CreateMultipartUpload(S3Service& s3, const Call& call, const
   }
   for (const auto& [k, v] : dk.stored) doc[k] = v;  // the parts are encrypted as the object is
   doc["ObjectOwner"] = owner;
+  RAMPART_RETURN_IF_ERROR(ApplyLockOnWrite(b, in, call.now_epoch_seconds, doc));
   if (acl) doc["Acl"] = std::move(*acl);
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     return tx.Insert(kGlobal, "s3-mpu", ObjectKey(b.name, upload), json::serialize(doc));
@@ -301,6 +302,9 @@ Result<json::value> CompleteMultipartUpload(S3Service& s3, const Call& call, con
     meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
     meta["Owner"] = Str(up, "ObjectOwner").empty() ? b.owner() : std::string(Str(up, "ObjectOwner"));
     if (auto* acl = up.if_contains("Acl")) meta["Acl"] = *acl;
+    for (const char* lock : {"Retention", "LegalHold"}) {
+      if (auto* v = up.if_contains(lock)) meta[lock] = *v;
+    }
     for (const char* mode : {"SSEC", "SSEKMS"}) {
       if (auto* m = up.if_contains(mode)) meta[mode] = *m;
     }

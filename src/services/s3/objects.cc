@@ -109,12 +109,10 @@ Result<json::object> VerifyIntegrity(const json::object& in, std::string_view da
   return kept;
 }
 
-namespace {
-
 // The object's current version, or the version named ("" = current). A delete marker is
 // NoSuchKey when current, MethodNotAllowed when named, as S3 answers.
 Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::string_view key,
-                                std::string_view version = {}, const Call* call = nullptr) {
+                                std::string_view version, const Call* call) {
   std::optional<json::object> found;
   bool bucket_exists = true;
   // The document the authorizer judged, when it kept it (no store read then).
@@ -150,7 +148,7 @@ Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::str
   return std::move(*found);
 }
 
-}  // namespace
+
 
 Status PutMetadata(S3Service& s3, std::string_view bucket, std::string_view key,
                    json::object& meta) {
@@ -258,6 +256,7 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
   if (!checksums.empty()) meta["Checksums"] = checksums;
   if (!tags.empty()) meta["Tags"] = tags;
   RAMPART_RETURN_IF_ERROR(SetOwnerAndAcl(s3, b, call, in, meta));
+  RAMPART_RETURN_IF_ERROR(ApplyLockOnWrite(b, in, call.now_epoch_seconds, meta));
   RAMPART_ASSIGN_OR_RETURN(json::object stored,
                            StoreObject(s3, b, Str(in, "Key"), data, meta, dk));
   json::object out{{"ETag", QuotedEtag(Str(stored, "ETag"))}};
@@ -353,6 +352,7 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
   out["AcceptRanges"] = "bytes";
   if (obj.contains("VersionId")) out["VersionId"] = obj.at("VersionId");
   AddEncryptionHeaders(obj, out);
+  AddLockHeaders(obj, out);
   if (auto* t = obj.if_contains("Tags"); t && t->is_array() && !t->as_array().empty()) {
     out["TagCount"] = static_cast<int64_t>(t->as_array().size());
   }
@@ -461,9 +461,14 @@ Result<json::value> HeadObject(S3Service& s3, const Call& call, const json::obje
 
 // ---- deletes ----
 
+bool Bypass(const json::object& in) {
+  auto* v = in.if_contains("BypassGovernanceRetention");
+  return v && v->is_bool() && v->as_bool();
+}
+
 // Deletes one object (or version); absent keys are not an error (S3 answers 204 either way).
 Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view key,
-                               std::string_view version, int64_t now) {
+                               std::string_view version, int64_t now, bool bypass_governance) {
   std::vector<std::string> freed;
   json::object out;
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
@@ -472,7 +477,8 @@ Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view 
     json::value bv = json::parse(*bucket_doc);
     std::string versioning(bv.is_object() ? VersioningOf(bv.as_object()) : "");
     if (!version.empty()) {
-      RAMPART_ASSIGN_OR_RETURN(out, DeleteVersion(tx, b.name, key, version, freed));
+      RAMPART_ASSIGN_OR_RETURN(out, DeleteVersion(tx, b.name, key, version, freed, now,
+                                                  bypass_governance));
     } else {
       RAMPART_ASSIGN_OR_RETURN(out, DeleteCurrent(tx, b.name, versioning, key, now, b.owner(), freed));
     }
@@ -485,7 +491,7 @@ Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view 
 Result<json::value> DeleteObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object out, DeleteOne(s3, b, Str(in, "Key"), Str(in, "VersionId"),
-                                                       call.now_epoch_seconds));
+                                                       call.now_epoch_seconds, Bypass(in)));
   return json::value(std::move(out));
 }
 
@@ -505,8 +511,12 @@ Result<json::value> DeleteObjects(S3Service& s3, const Call& call, const json::o
     if (!o.is_object()) return MalformedXml();
     std::string key(Str(o.as_object(), "Key"));
     std::string_view version = Str(o.as_object(), "VersionId");
-    auto done = DeleteOne(s3, b, key, version, call.now_epoch_seconds);
-    if (!done.ok()) {
+    auto done = DeleteOne(s3, b, key, version, call.now_epoch_seconds, Bypass(in));
+    if (!done.ok() && done.error().http_status < 500) {
+      json::object e{{"Key", key}, {"Code", done.error().code}, {"Message", done.error().message}};
+      if (!version.empty()) e["VersionId"] = version;
+      errors.push_back(std::move(e));
+    } else if (!done.ok()) {
       errors.push_back(json::object{{"Key", key}, {"Code", "InternalError"},
                                     {"Message", "We encountered an internal error. Please try again."}});
     } else if (!quiet) {
@@ -572,6 +582,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   meta.erase("Blobs");
   meta["LastModified"] = static_cast<double>(call.now_epoch_seconds);
   RAMPART_RETURN_IF_ERROR(SetOwnerAndAcl(s3, dest, call, in, meta));
+  RAMPART_RETURN_IF_ERROR(ApplyLockOnWrite(dest, in, call.now_epoch_seconds, meta));
   meta.erase("PartsCount");
   if (tagging == "REPLACE") {
     RAMPART_ASSIGN_OR_RETURN(json::array tags, TagsFromHeader(Str(in, "Tagging")));

@@ -165,14 +165,34 @@ Result<json::object> DeleteCurrent(store::EntityTx& tx, std::string_view bucket,
                                    std::string_view versioning, std::string_view key, int64_t now,
                                    std::string_view owner, std::vector<std::string>& freed);
 // DeleteObject with a version id: removes that version for good (the newest older one becomes
-// current if it was current).
+// current if it was current). A version Object Lock protects at `now` is AccessDenied (GOVERNANCE
+// yields to `bypass_governance`).
 Result<json::object> DeleteVersion(store::EntityTx& tx, std::string_view bucket,
                                    std::string_view key, std::string_view version,
-                                   std::vector<std::string>& freed);
+                                   std::vector<std::string>& freed, int64_t now,
+                                   bool bypass_governance = false);
 // The current version ("" version) or the one named.
 Result<std::optional<json::object>> FindVersion(store::EntityTx& tx, std::string_view bucket,
                                                 std::string_view key, std::string_view version);
 Result<json::object> VerifyIntegrity(const json::object& in, std::string_view data);
+// The object's current version, or the version named ("" = current), reusing the document the
+// authorizer judged (Call::authorized_refs) when `call` is given. A delete marker is NoSuchKey
+// when current, MethodNotAllowed when named, as S3 answers.
+Result<json::object> LoadObject(S3Service& s3, std::string_view bucket, std::string_view key,
+                                std::string_view version = {}, const Call* call = nullptr);
+
+// ---- Object Lock (lock.cc) ----
+bool ObjectLockEnabled(const Bucket& b);
+// Whether a version is protected at `now`: a legal hold, or retention until later (GOVERNANCE
+// retention does not count when the caller may and asks to bypass it).
+bool IsLocked(const json::object& version, int64_t now, bool bypass_governance);
+// A new version's retention and legal hold: from the x-amz-object-lock-* headers, else the
+// bucket's default retention; S3's errors (a bucket without Object Lock, a past date, a mode
+// without a date).
+Status ApplyLockOnWrite(const Bucket& b, const json::object& in, int64_t now, json::object& meta);
+// ObjectLockMode, ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus of a version.
+void AddLockHeaders(const json::object& version, json::object& out);
+void AddLockOperations(std::vector<OperationEntry>& out, S3Service& s3);
 // Block Public Access as it applies to a bucket: the bucket's settings OR the account's.
 struct PublicAccess {
   bool block_public_acls = false, ignore_public_acls = false;

@@ -158,12 +158,15 @@ Result<json::object> DeleteCurrent(store::EntityTx& tx, std::string_view bucket,
 
 Result<json::object> DeleteVersion(store::EntityTx& tx, std::string_view bucket,
                                    std::string_view key, std::string_view version,
-                                   std::vector<std::string>& freed) {
+                                   std::vector<std::string>& freed, int64_t now,
+                                   bool bypass_governance) {
   json::object out{{"VersionId", version}};
+  Error locked{"AccessDenied", "Access Denied because object protected by object lock.", 403, true};
   std::string k = ObjectKey(bucket, key);
   RAMPART_ASSIGN_OR_RETURN(auto cur, tx.Get(kGlobal, "s3-obj", k));
   json::value cv = cur ? Parse(*cur) : json::value();
   if (cv.is_object() && VersionOf(cv.as_object()) == version) {
+    if (IsLocked(cv.as_object(), now, bypass_governance)) return locked;
     if (IsMarker(cv.as_object())) out["DeleteMarker"] = true;
     Free(cv.as_object(), freed);
     RAMPART_RETURN_IF_ERROR(tx.Delete(kGlobal, "s3-obj", k));
@@ -174,6 +177,7 @@ Result<json::object> DeleteVersion(store::EntityTx& tx, std::string_view bucket,
   if (!row) return out;  // nothing of that id: S3 answers 204 all the same
   json::value v = Parse(row->doc);
   if (v.is_object()) {
+    if (IsLocked(v.as_object(), now, bypass_governance)) return locked;
     if (IsMarker(v.as_object())) out["DeleteMarker"] = true;
     Free(v.as_object(), freed);
   }
