@@ -1,4 +1,5 @@
 #include "http/gateway.h"
+#include "http/gateway_outcome.h"
 
 #include <cstring>
 #include <fmt/format.h>
@@ -27,25 +28,6 @@ using protocol::Exchange;
 using protocol::WireRequest;
 using protocol::WireResponse;
 
-struct Gateway::Outcome {
-  std::string request_id;
-  uint8_t request_uuid[16];  // request_id's bytes
-  const model::Service* service = nullptr;
-  const model::Operation* operation = nullptr;
-  std::string principal_arn;
-  std::string error_code;
-  // What the CloudTrail record needs.
-  std::optional<services::Principal> principal;
-  std::string presented_key;
-  std::string region;
-  std::string source_ip;
-  json::value input;                  // the decoded request; the lifecycle works on it in place
-  std::optional<json::value> output;  // moved in with its own storage (no copy)
-  std::optional<Error> error;
-  int64_t now = 0;
-  std::string deferred;  // set when a step answered services::Deferred: what to wait for
-  services::RecordNotes notes;  // what the handler adds to the record
-};
 
 namespace {
 
@@ -601,6 +583,13 @@ Response Gateway::HandleApi(Request& req, std::string_view path, std::string_vie
     r.headers = std::move(*headers);
     r.headers.push_back({"x-amz-request-id", rid});
     return r;
+  }
+  if (service && service->id == "s3" && !has_auth && IsPostObject(req, wire.path, query)) {
+    outcome.now = opts_.now_epoch_seconds ? opts_.now_epoch_seconds()
+                                          : static_cast<int64_t>(std::time(nullptr));
+    outcome.source_ip = SourceIp(req);
+    outcome.region = opts_.default_region;
+    return HandlePostObject(req, wire.path, outcome);
   }
   Exchange ex;
   if (!service) {

@@ -97,6 +97,10 @@ class Gateway {
   Response HandleControl(Request& req, std::string_view path, bool* handled);
   Response HandleApi(Request& req, std::string_view path, std::string_view query,
                      Outcome& outcome);
+  // S3 POST Object (s3_post.cc): an unsigned multipart/form-data POST to a bucket, whose form
+  // carries a signed policy.
+  static bool IsPostObject(const Request& req, std::string_view path, std::string_view query);
+  Response HandlePostObject(Request& req, std::string_view path, Outcome& outcome);
   void LogAccess(const Request& req, const Outcome& outcome, int status, double seconds);
   // The client address for aws:SourceIp: the socket peer, or, when the peer is a trusted
   // proxy, the right-most X-Forwarded-For entry that is not itself a trusted proxy.
