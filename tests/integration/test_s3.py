@@ -970,3 +970,29 @@ def test_upload_part_copy_from_a_version(s3, bucket):
     s3.complete_multipart_upload(Bucket=bucket, Key="dst", UploadId=uid,
                                  MultipartUpload={"Parts": [{"PartNumber": 1, "ETag": etag}]})
     assert s3.get_object(Bucket=bucket, Key="dst")["Body"].read() == b"old" * 10
+
+
+def test_list_object_versions_with_a_delimiter(s3, bucket):
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for key in ("a.txt", "photos/1.jpg", "photos/2.jpg", "videos/1.mp4", "z.txt"):
+        s3.put_object(Bucket=bucket, Key=key, Body=b"1")
+        s3.put_object(Bucket=bucket, Key=key, Body=b"2")
+    out = s3.list_object_versions(Bucket=bucket, Delimiter="/")
+    assert [p["Prefix"] for p in out["CommonPrefixes"]] == ["photos/", "videos/"]
+    assert sorted({v["Key"] for v in out["Versions"]}) == ["a.txt", "z.txt"]
+    assert len(out["Versions"]) == 4 and out["Delimiter"] == "/"
+    # Paging: a common prefix counts once toward MaxKeys, and a marker that is one starts past it.
+    seen, marker, vmarker = [], "", ""
+    while True:
+        kw = {"KeyMarker": marker} if marker else {}
+        if vmarker:
+            kw["VersionIdMarker"] = vmarker
+        page = s3.list_object_versions(Bucket=bucket, Delimiter="/", MaxKeys=1, **kw)
+        seen += [p["Prefix"] for p in page.get("CommonPrefixes", [])]
+        seen += [v["Key"] + ":" + v["VersionId"][:4] for v in page.get("Versions", [])]
+        if not page["IsTruncated"]:
+            break
+        marker, vmarker = page["NextKeyMarker"], page.get("NextVersionIdMarker", "")
+    assert [s.split(":")[0] for s in seen] == ["a.txt", "a.txt", "photos/", "videos/", "z.txt", "z.txt"]
+    inner = s3.list_object_versions(Bucket=bucket, Prefix="photos/", Delimiter="/")
+    assert "CommonPrefixes" not in inner and len(inner["Versions"]) == 4

@@ -158,3 +158,19 @@ def test_switching_ownership_back_to_enforced(s3):
     with pytest.raises(botocore.exceptions.ClientError) as e:
         s3.put_bucket_acl(Bucket=b, ACL="public-read")
     assert error_of(e) == "AccessControlListNotSupported"
+
+
+def test_deleted_ownership_controls_behave_as_object_writer(server, s3):
+    b = new_bucket(s3)
+    s3.delete_bucket_ownership_controls(Bucket=b)
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_bucket_ownership_controls(Bucket=b)
+    assert error_of(e) == "OwnershipControlsNotFoundError"
+    open_public_access(s3, b)
+    s3.put_object(Bucket=b, Key="k", Body=b"acl on", ACL="public-read")  # ACLs are enabled
+    assert anonymous(f"{server.endpoint}/{b}/k") == (200, b"acl on")
+    s3.put_object_acl(Bucket=b, Key="k", ACL="private")
+    s3.put_bucket_ownership_controls(Bucket=b, OwnershipControls={
+        "Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]})
+    assert s3.get_bucket_ownership_controls(Bucket=b)["OwnershipControls"]["Rules"][0][
+        "ObjectOwnership"] == "BucketOwnerEnforced"

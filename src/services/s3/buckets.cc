@@ -442,6 +442,10 @@ Result<json::value> DeleteBucketEncryption(S3Service& s3, const Call&, const jso
 
 Result<json::value> GetBucketOwnershipControls(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
+  if (b.doc.contains("OwnershipUnset")) {
+    return Error{"OwnershipControlsNotFoundError", "The bucket ownership controls were not found",
+                 404, true};
+  }
   return json::value(json::object{
       {"OwnershipControls",
        json::object{{"Rules", json::array{json::object{{"ObjectOwnership", OwnershipOf(b)}}}}}}});
@@ -473,6 +477,19 @@ Result<json::value> PutBucketOwnershipControls(S3Service& s3, const Call&, const
       doc["Acl"] = PrivateAcl(Str(doc, "Owner"));
     }
     doc["Ownership"] = o;
+    doc.erase("OwnershipUnset");
+    return {};
+  }));
+  return json::value(json::object());
+}
+
+// Without ownership controls a bucket behaves as ObjectWriter (ACLs enabled), as in S3.
+Result<json::value> DeleteBucketOwnershipControls(S3Service& s3, const Call&,
+                                                  const json::object& in) {
+  RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(Str(in, "Bucket"), [&](json::object& doc) -> Status {
+    doc["Ownership"] = "ObjectWriter";
+    doc["OwnershipUnset"] = true;
+    if (!doc.contains("Acl")) doc["Acl"] = PrivateAcl(Str(doc, "Owner"));
     return {};
   }));
   return json::value(json::object());
@@ -561,6 +578,7 @@ void AddBucketOperations(std::vector<OperationEntry>& out, S3Service& s3) {
       {"DeleteBucketEncryption", DeleteBucketEncryption},
       {"GetBucketOwnershipControls", GetBucketOwnershipControls},
       {"PutBucketOwnershipControls", PutBucketOwnershipControls},
+      {"DeleteBucketOwnershipControls", DeleteBucketOwnershipControls},
       {"GetBucketAcl", GetBucketAcl},
       {"PutBucketAcl", PutBucketAcl},
       {"GetBucketVersioning", GetBucketVersioning},

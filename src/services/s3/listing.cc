@@ -189,13 +189,9 @@ Result<json::value> ListObjects(S3Service& s3, const Call&, const json::object& 
 // key's versions newest first, from KeyMarker / VersionIdMarker on.
 Result<json::value> ListObjectVersions(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(ListRequest r, CommonRequest(s3, in));
-  if (!r.delimiter.empty()) {
-    return Error{"NotImplemented",
-                 "ListObjectVersions with a delimiter is not implemented in Rampart yet", 501, true};
-  }
   std::string key_marker(Str(in, "KeyMarker")), version_marker(Str(in, "VersionIdMarker"));
   std::string base = r.bucket + "/";
-  json::array versions, markers;
+  json::array versions, markers, prefixes;
   int64_t count = 0;
   bool truncated = false;
   std::string next_key, next_version;
@@ -203,6 +199,11 @@ Result<json::value> ListObjectVersions(S3Service& s3, const Call&, const json::o
     // KeyMarker alone: the keys after it. With VersionIdMarker: first the rest of KeyMarker's
     // versions (those after the marker's), then the keys after it.
     std::string after = key_marker.empty() ? "" : base + key_marker;
+    // A key marker that is itself a common prefix ("photos/" with delimiter "/") starts past it.
+    if (!r.delimiter.empty() && !key_marker.empty() && StartsWith(key_marker, r.prefix)) {
+      size_t d = key_marker.find(r.delimiter, r.prefix.size());
+      if (d != std::string::npos && d + r.delimiter.size() == key_marker.size()) after += "\xff";
+    }
     bool skipping = !key_marker.empty() && !version_marker.empty();
     std::string from = base + key_marker;
     bool include_from = skipping;
@@ -221,6 +222,22 @@ Result<json::value> ListObjectVersions(S3Service& s3, const Call&, const json::o
       for (const auto& row : rows) {
         after = row.key;
         std::string key = row.key.substr(base.size());
+        // With a delimiter, the keys under a common prefix are one CommonPrefixes entry, counted
+        // once toward MaxKeys.
+        size_t d = r.delimiter.empty() ? std::string::npos : key.find(r.delimiter, r.prefix.size());
+        if (d != std::string::npos) {
+          std::string cp = key.substr(0, d + r.delimiter.size());
+          if (count == r.max_keys) {
+            truncated = true;
+            break;
+          }
+          prefixes.push_back(json::object{{"Prefix", Encode(r, cp)}});
+          next_key = cp;
+          next_version.clear();
+          ++count;
+          after = base + cp + "\xff";  // past every key under this prefix (UTF-8 has no 0xff)
+          break;                       // re-read from there
+        }
         std::vector<std::string> docs{row.doc};
         RAMPART_ASSIGN_OR_RETURN(auto history,
                                  tx.List(kGlobal, "s3-ver", HistoryPrefix(r.bucket, key), "", 100000));
@@ -269,10 +286,11 @@ Result<json::value> ListObjectVersions(S3Service& s3, const Call&, const json::o
   out["IsTruncated"] = truncated;
   if (truncated) {
     out["NextKeyMarker"] = Encode(r, next_key);
-    out["NextVersionIdMarker"] = next_version;
+    if (!next_version.empty()) out["NextVersionIdMarker"] = next_version;
   }
   if (!versions.empty()) out["Versions"] = std::move(versions);
   if (!markers.empty()) out["DeleteMarkers"] = std::move(markers);
+  if (!prefixes.empty()) out["CommonPrefixes"] = std::move(prefixes);
   return json::value(std::move(out));
 }
 
