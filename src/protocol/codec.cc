@@ -76,6 +76,11 @@ const model::Service* RouteService(const WireRequest& req, std::string_view scop
     }
   }
   if (!scope_service.empty()) {
+    // S3 Control shares S3's signing name; its API lives under /v20180820/ (its own host in AWS,
+    // "<account>.s3-control.<region>.amazonaws.com", which an endpoint URL replaces).
+    if (scope_service == "s3" && StartsWith(req.path, "/v20180820/")) {
+      if (const model::Service* control = model::FindService("s3control")) return control;
+    }
     for (const model::Service* s : model::AllServices()) {
       if (s->signing_name == scope_service) return s;
     }

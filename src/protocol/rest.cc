@@ -237,6 +237,9 @@ std::string HeaderSafe(std::string_view v) {
 // The S3 model sets its namespace per member, not in the metadata; S3 puts it on every root.
 std::string_view ResponseNamespace(const Service& svc) {
   if (svc.xml_namespace.empty() && svc.id == "s3") return "http://s3.amazonaws.com/doc/2006-03-01/";
+  if (svc.xml_namespace.empty() && svc.id == "s3control") {
+    return "http://awss3control.amazonaws.com/doc/2018-08-20/";
+  }
   return svc.xml_namespace;
 }
 

@@ -59,6 +59,7 @@ std::unique_ptr<Services> BuildServices(store::Store& store, store::EventStore& 
   s->s3 = std::make_unique<services::s3::S3Service>(store, std::move(blobs));
   std::vector<services::ServiceTable> tables;
   tables.push_back(services::s3::Operations(*s->s3));
+  tables.push_back(services::s3::ControlOperations(*s->s3));
   tables.push_back(services::cloudtrail::LookupOperations(events));
   s->trails = std::make_unique<services::cloudtrail::TrailService>(store, &events);
   tables.push_back(services::cloudtrail::TrailOperations(*s->trails));
@@ -479,6 +480,7 @@ int RunServer(const ServerConfig& config) {
     return services::kms::ResolveResource(kms, c, op, in);
   });
   authorizer.RegisterResolver("cloudtrail", services::cloudtrail::ResolveResource);
+  authorizer.RegisterResolver("s3control", services::s3::ResolveControlResource);
   authorizer.RegisterResolver("s3", [&s3 = *built->s3](const services::Call& c,
                                                        const model::Operation& op,
                                                        const boost::json::object& in) {

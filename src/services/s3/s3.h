@@ -193,6 +193,12 @@ Status ApplyLockOnWrite(const Bucket& b, const json::object& in, int64_t now, js
 // ObjectLockMode, ObjectLockRetainUntilDate, ObjectLockLegalHoldStatus of a version.
 void AddLockHeaders(const json::object& version, json::object& out);
 void AddLockOperations(std::vector<OperationEntry>& out, S3Service& s3);
+
+// ---- S3 Control (control.cc): the account-level Block Public Access API ----
+ServiceTable ControlOperations(S3Service& s3);
+// The Authorizer's view of an s3control call (register for "s3control").
+Result<ResourceContext> ResolveControlResource(const Call& call, const model::Operation& op,
+                                               const json::object& in);
 // Block Public Access as it applies to a bucket: the bucket's settings OR the account's.
 struct PublicAccess {
   bool block_public_acls = false, ignore_public_acls = false;
