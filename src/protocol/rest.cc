@@ -482,6 +482,13 @@ WireResponse RestEncode(const Exchange& ex, const json::value& output, std::stri
     r.body += "</LocationConstraint>";
     return r;
   }
+  // An output whose members all travel in headers (S3 HeadObject) has no body, and so no
+  // Content-Type of its own: a stored object's Content-Type header is the only one.
+  bool body_members = false;
+  for (const Member& m : svc.StructMembers(out_shape)) {
+    body_members = body_members || m.location == Location::kBody;
+  }
+  if (xml && !body_members) return r;
   if (xml) {
     r.headers.push_back({"Content-Type", "application/xml"});
     std::string name(out_shape.location_name.empty() ? out_shape.name : out_shape.location_name);

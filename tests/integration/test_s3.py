@@ -996,3 +996,14 @@ def test_list_object_versions_with_a_delimiter(s3, bucket):
     assert [s.split(":")[0] for s in seen] == ["a.txt", "a.txt", "photos/", "videos/", "z.txt", "z.txt"]
     inner = s3.list_object_versions(Bucket=bucket, Prefix="photos/", Delimiter="/")
     assert "CommonPrefixes" not in inner and len(inner["Versions"]) == 4
+
+
+def test_header_only_answers_carry_only_the_objects_content_type(server, s3, bucket):
+    # HeadObject's members are all headers: its answer has no body and no Content-Type but the
+    # object's own (it once also said application/xml, which clients joined into one value).
+    s3.put_object(Bucket=bucket, Key="typed", Body=b"x", ContentType="text/plain")
+    head = s3.head_object(Bucket=bucket, Key="typed")
+    assert head["ContentType"] == "text/plain"
+    assert head["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "text/plain"
+    put = s3.put_object(Bucket=bucket, Key="typed2", Body=b"y")
+    assert "content-type" not in put["ResponseMetadata"]["HTTPHeaders"]
