@@ -1007,3 +1007,31 @@ def test_header_only_answers_carry_only_the_objects_content_type(server, s3, buc
     assert head["ResponseMetadata"]["HTTPHeaders"]["content-type"] == "text/plain"
     put = s3.put_object(Bucket=bucket, Key="typed2", Body=b"y")
     assert "content-type" not in put["ResponseMetadata"]["HTTPHeaders"]
+
+
+def test_get_and_head_one_part_by_number(s3, bucket):
+    parts = [os.urandom(5 * 1024 * 1024), os.urandom(5 * 1024 * 1024), b"tail-bytes"]
+    up = s3.create_multipart_upload(Bucket=bucket, Key="mp")
+    etags = [s3.upload_part(Bucket=bucket, Key="mp", UploadId=up["UploadId"], PartNumber=i + 1,
+                            Body=p)["ETag"] for i, p in enumerate(parts)]
+    s3.complete_multipart_upload(Bucket=bucket, Key="mp", UploadId=up["UploadId"], MultipartUpload={
+        "Parts": [{"PartNumber": i + 1, "ETag": e} for i, e in enumerate(etags)]})
+    second = s3.get_object(Bucket=bucket, Key="mp", PartNumber=2)
+    assert second["Body"].read() == parts[1]
+    assert second["ResponseMetadata"]["HTTPStatusCode"] == 206 and second["PartsCount"] == 3
+    n = 5 * 1024 * 1024
+    assert second["ContentRange"] == f"bytes {n}-{2 * n - 1}/{2 * n + 10}"
+    head = s3.head_object(Bucket=bucket, Key="mp", PartNumber=3)
+    assert head["ContentLength"] == 10 and head["PartsCount"] == 3
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="mp", PartNumber=4)
+    assert error_of(e) == "InvalidPartNumber" and status_of(e) == 416
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="mp", PartNumber=1, Range="bytes=0-1")
+    assert error_of(e) == "InvalidRequest"
+    # An object put whole is one part.
+    s3.put_object(Bucket=bucket, Key="whole", Body=b"0123456789")
+    assert s3.get_object(Bucket=bucket, Key="whole", PartNumber=1)["Body"].read() == b"0123456789"
+    with pytest.raises(botocore.exceptions.ClientError) as e:
+        s3.get_object(Bucket=bucket, Key="whole", PartNumber=2)
+    assert error_of(e) == "InvalidPartNumber"

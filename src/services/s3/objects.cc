@@ -376,12 +376,37 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
   return out;
 }
 
-Status CheckReadable(const json::object& in) {
-  if (in.contains("PartNumber")) {
-    return Error{"NotImplemented", "Reading one part of an object is not implemented in Rampart yet",
-                 501, true};
+// partNumber=N: the bytes of part N of a multipart object (a non-multipart object has one part),
+// answered as a range.
+Result<Range> PartRange(const json::object& in, const json::object& obj, uint64_t size) {
+  auto n = Int(in, "PartNumber");
+  if (!n || *n < 1 || *n > 10000) {
+    return InvalidArgument("Part number must be an integer between 1 and 10000, inclusive");
   }
-  return {};
+  if (!Str(in, "Range").empty()) {
+    return Error{"InvalidRequest", "Cannot specify both Range header and partNumber query parameter",
+                 400, true};
+  }
+  Error unsatisfiable{"InvalidPartNumber", "The requested partnumber is not satisfiable", 416, true};
+  auto* blobs = obj.if_contains("Blobs");
+  if (!obj.contains("PartsCount") || !blobs || !blobs->is_array()) {
+    if (*n != 1) return unsatisfiable;
+    return Range{0, size, true};
+  }
+  const json::array& parts = blobs->as_array();
+  if (static_cast<size_t>(*n) > parts.size()) return unsatisfiable;
+  uint64_t first = 0;
+  for (size_t i = 0; i + 1 < static_cast<size_t>(*n); ++i) {
+    if (!parts[i].is_array() || parts[i].as_array().size() != 2 || !parts[i].as_array()[1].is_int64()) {
+      return Error::Internal("the stored object metadata is damaged");
+    }
+    first += static_cast<uint64_t>(parts[i].as_array()[1].as_int64());
+  }
+  const json::value& part = parts[static_cast<size_t>(*n - 1)];
+  if (!part.is_array() || part.as_array().size() != 2 || !part.as_array()[1].is_int64()) {
+    return Error::Internal("the stored object metadata is damaged");
+  }
+  return Range{first, static_cast<uint64_t>(part.as_array()[1].as_int64()), true};
 }
 
 // An object's bytes read and decrypted 1 MiB at a time while the listener writes them.
@@ -423,17 +448,21 @@ struct ObjectRead {
 };
 
 Result<ObjectRead> PrepareRead(S3Service& s3, const Call& call, const json::object& in) {
-  RAMPART_RETURN_IF_ERROR(CheckReadable(in));
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object obj,
                            LoadObject(s3, b.name, Str(in, "Key"), Str(in, "VersionId"), &call));
   RAMPART_ASSIGN_OR_RETURN(std::string key, ExistingDataKey(s3, call, b, obj, in));
   RAMPART_RETURN_IF_ERROR(CheckConditions(in, obj));
   uint64_t size = static_cast<uint64_t>(Int(obj, "Size").value_or(0));
-  RAMPART_ASSIGN_OR_RETURN(Range range, ParseRange(Str(in, "Range"), size));
+  Range range;
+  if (in.contains("PartNumber")) {
+    RAMPART_ASSIGN_OR_RETURN(range, PartRange(in, obj, size));
+  } else {
+    RAMPART_ASSIGN_OR_RETURN(range, ParseRange(Str(in, "Range"), size));
+  }
   json::object out = ObjectHeaders(in, obj, !range.partial);
   out["ContentLength"] = static_cast<int64_t>(range.length);
-  if (range.partial) {
+  if (range.partial && range.length > 0) {
     out["ContentRange"] = "bytes " + std::to_string(range.first) + "-" +
                           std::to_string(range.first + range.length - 1) + "/" + std::to_string(size);
   }
