@@ -69,14 +69,6 @@ std::string_view BodyMember(const json::value& in, std::string_view member) {
   return v && v->is_string() ? std::string_view(v->as_string()) : std::string_view();
 }
 
-Response FromWire(WireResponse&& w) {
-  Response r;
-  r.status = w.status;
-  r.headers = std::move(w.headers);
-  r.body = std::move(w.body);
-  return r;
-}
-
 // A double as Python's str(float) writes it: "inf", "3.0", "2.5".
 std::string PythonFloat(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -84,26 +76,22 @@ std::string PythonFloat(double v) {
   return fmt::format("{}", v);
 }
 
-// The answer to a call whose CloudTrail record could not be written: it must not be acknowledged.
-Response NotRecorded() {
+// A 503 the client should retry, in the XML every SDK reads an error from.
+Response Unavailable(std::string_view message) {
   Response r;
   r.status = 503;
   r.headers.push_back({"Content-Type", "text/xml"});
-  r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
-           "<Message>The call could not be recorded in CloudTrail; retry</Message></Error>"
-           "</ErrorResponse>";
+  r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code><Message>" +
+           std::string(message) + "</Message></Error></ErrorResponse>";
   return r;
 }
 
+// The answer to a call whose CloudTrail record could not be written: it must not be acknowledged.
+Response NotRecorded() { return Unavailable("The call could not be recorded in CloudTrail; retry"); }
+
 // The answer to a call whose change could not be synced to disk (group commit failed).
 Response NotDurable() {
-  Response r;
-  r.status = 503;
-  r.headers.push_back({"Content-Type", "text/xml"});
-  r.body = "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceUnavailable</Code>"
-           "<Message>The change could not be written to disk; check the server's storage and "
-           "retry</Message></Error></ErrorResponse>";
-  return r;
+  return Unavailable("The change could not be written to disk; check the server's storage and retry");
 }
 
 Response PlainJson(int status, std::string body) {
@@ -275,6 +263,14 @@ Error MissingAuth(const Exchange& ex) {
 }
 
 }  // namespace
+
+Response FromWire(WireResponse&& w) {
+  Response r;
+  r.status = w.status;
+  r.headers = std::move(w.headers);
+  r.body = std::move(w.body);
+  return r;
+}
 
 Gateway::Gateway(GatewayOptions opts, const services::Dispatch& dispatch,
                  services::CredentialResolver& credentials, services::Authorizer* authorizer)

@@ -9,6 +9,7 @@
 
 #include "common/result.h"
 #include "http/gateway.h"
+#include "protocol/codec.h"
 #include "protocol/model.h"
 #include "services/call.h"
 
@@ -33,5 +34,8 @@ struct Gateway::Outcome {
   std::string deferred;  // set when a step answered services::Deferred: what to wait for
   services::RecordNotes notes;  // what the handler adds to the record
 };
+
+// A codec's answer as the listener's Response.
+Response FromWire(protocol::WireResponse&& w);
 
 }  // namespace rampart::http

@@ -19,14 +19,6 @@ namespace json = boost::json;
 
 namespace {
 
-Response ToResponse(protocol::WireResponse&& w) {
-  Response r;
-  r.status = w.status;
-  r.headers = std::move(w.headers);
-  r.body = std::move(w.body);
-  return r;
-}
-
 Error Invalid(std::string message) { return Error{"InvalidArgument", std::move(message), 400, true}; }
 
 std::string_view Field(const services::s3::PostForm& f, std::string_view name) {
@@ -81,7 +73,7 @@ Response Gateway::HandlePostObject(Request& req, std::string_view path, Outcome&
   auto fail = [&](const Error& e) {
     outcome.error_code = e.code;
     outcome.error = e;
-    return ToResponse(protocol::EncodeError(ex, e, rid));
+    return FromWire(protocol::EncodeError(ex, e, rid));
   };
   std::string_view p = path.substr(path.empty() || path[0] != '/' ? 0 : 1);
   std::string bucket(p.substr(0, p.find('/')));

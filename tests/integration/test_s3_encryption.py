@@ -373,3 +373,25 @@ def test_sse_kms_multipart_and_copy(s3, kms, bucket):
                         ServerSideEncryption="aws:kms", SSEKMSKeyId=key["KeyId"], **copy_ssec())
     assert c3["SSEKMSKeyId"] == key["Arn"]
     assert s3.get_object(Bucket=bucket, Key="c3")["Body"].read() == p1 + p2
+
+
+def test_cli_v2_copies_with_sse_kms_and_sse_c(server, tmp_path):
+    # The stock CLI v2's high-level commands: 10 MiB goes multipart (its threshold is 8 MiB).
+    src = tmp_path / "big.bin"
+    src.write_bytes(os.urandom(10 * 1024 * 1024))
+    b = f"enc-cli-{os.getpid()}"
+    assert server.cli("s3", "mb", f"s3://{b}").returncode == 0
+    r = server.cli("s3", "cp", str(src), f"s3://{b}/kms.bin", "--sse", "aws:kms")
+    assert r.returncode == 0, r.stderr
+    head = json.loads(server.cli("s3api", "head-object", "--bucket", b, "--key", "kms.bin").stdout)
+    assert head["ServerSideEncryption"] == "aws:kms" and head["PartsCount"] == 2
+    key = "0123456789abcdef0123456789abcdef"
+    r = server.cli("s3", "cp", str(src), f"s3://{b}/c.bin", "--sse-c", "AES256", "--sse-c-key", key)
+    assert r.returncode == 0, r.stderr
+    for name, extra in [("kms.bin", []), ("c.bin", ["--sse-c", "AES256", "--sse-c-key", key])]:
+        out = tmp_path / ("out-" + name)
+        r = server.cli("s3", "cp", f"s3://{b}/{name}", str(out), *extra)
+        assert r.returncode == 0, r.stderr
+        assert out.read_bytes() == src.read_bytes()
+    r = server.cli("s3", "cp", f"s3://{b}/c.bin", str(tmp_path / "nokey"))
+    assert r.returncode != 0  # without the key the object cannot be read

@@ -63,6 +63,11 @@ def test_post_object_with_a_signed_policy(server, s3v4):
     assert status == 403 and b"Extra input fields: x-amz-meta-extra" in body
     status, _, body = post_form(post["url"], dict(post["fields"], **{"x-amz-signature": "0" * 64}), b"x")
     assert status == 403 and b"SignatureDoesNotMatch" in body
+    # A signature made for another service's scope does not sign an S3 upload.
+    other = dict(post["fields"])
+    other["x-amz-credential"] = other["x-amz-credential"].replace("/s3/", "/sts/")
+    status, _, body = post_form(post["url"], other, b"x")
+    assert status == 400 and b"Invalid credential" in body
     missing = {k: v for k, v in post["fields"].items() if k != "policy"}
     status, _, body = post_form(post["url"], missing, b"x")
     assert status == 400 and b"InvalidArgument" in body and b"policy" in body

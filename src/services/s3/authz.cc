@@ -238,8 +238,7 @@ Status AddLockPermissions(S3Service& s3, const Call& call, std::string_view op,
                           const json::object& in, const std::string& bucket,
                           const std::string& key, ResourceContext& rc) {
   std::vector<std::string_view> extra;
-  auto* bypass = in.if_contains("BypassGovernanceRetention");
-  if (bypass && bypass->is_bool() && bypass->as_bool() &&
+  if (Flag(in, "BypassGovernanceRetention") &&
       (op == "DeleteObject" || op == "DeleteObjects" || op == "PutObjectRetention")) {
     extra.push_back("BypassGovernanceRetention");
   }

@@ -114,8 +114,7 @@ Result<json::value> CreateBucket(S3Service& s3, const Call& call, const json::ob
                  "Bucket cannot have ACLs set with ObjectOwnership's BucketOwnerEnforced setting",
                  400, true};
   }
-  auto* lock = in.if_contains("ObjectLockEnabledForBucket");
-  bool object_lock = lock && lock->is_bool() && lock->as_bool();
+  bool object_lock = Flag(in, "ObjectLockEnabledForBucket");
   const std::string& owner = call.principal.account_id;
   RAMPART_ASSIGN_OR_RETURN(std::string sealed,
                            s3.store().Seal("s3/bucket-key/" + name, crypto::RandomBytes(32)));
@@ -304,11 +303,7 @@ Result<json::value> GetBucketPolicyStatus(S3Service& s3, const Call&, const json
 Result<json::value> PutPublicAccessBlock(S3Service& s3, const Call&, const json::object& in) {
   json::object config;
   if (auto* c = in.if_contains("PublicAccessBlockConfiguration"); c && c->is_object()) {
-    for (const char* k : {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
-                          "RestrictPublicBuckets"}) {
-      auto* v = c->as_object().if_contains(k);
-      config[k] = v && v->is_bool() && v->as_bool();
-    }
+    config = PublicAccessBlockFrom(c->as_object());
   }
   RAMPART_RETURN_IF_ERROR(s3.UpdateBucket(Str(in, "Bucket"), [&](json::object& doc) -> Status {
     doc["PublicAccessBlock"] = config;

@@ -48,6 +48,26 @@ std::optional<int64_t> Int(const json::object& in, std::string_view member) {
   return std::nullopt;
 }
 
+bool Flag(const json::object& in, std::string_view member) {
+  auto* v = in.if_contains(member);
+  return v && v->is_bool() && v->as_bool();
+}
+
+double Number(const json::object& in, std::string_view member) {
+  auto* v = in.if_contains(member);
+  if (!v) return 0;
+  return v->is_double() ? v->as_double() : v->is_int64() ? static_cast<double>(v->as_int64()) : 0;
+}
+
+json::object PublicAccessBlockFrom(const json::object& config) {
+  json::object out;
+  for (const char* k : {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
+                        "RestrictPublicBuckets"}) {
+    out[k] = Flag(config, k);
+  }
+  return out;
+}
+
 std::string CanonicalUserId(std::string_view account) {
   return crypto::Sha256Hex("rampart/s3/canonical-user/" + std::string(account));
 }
@@ -247,14 +267,10 @@ Result<json::object> S3Service::AccountPublicAccessBlock(std::string_view accoun
 PublicAccess EffectivePublicAccess(S3Service& s3, const Bucket& b) {
   PublicAccess pa;
   auto apply = [&pa](const json::object& c) {
-    auto flag = [&c](std::string_view k) {
-      auto* v = c.if_contains(k);
-      return v && v->is_bool() && v->as_bool();
-    };
-    pa.block_public_acls |= flag("BlockPublicAcls");
-    pa.ignore_public_acls |= flag("IgnorePublicAcls");
-    pa.block_public_policy |= flag("BlockPublicPolicy");
-    pa.restrict_public_buckets |= flag("RestrictPublicBuckets");
+    pa.block_public_acls |= Flag(c, "BlockPublicAcls");
+    pa.ignore_public_acls |= Flag(c, "IgnorePublicAcls");
+    pa.block_public_policy |= Flag(c, "BlockPublicPolicy");
+    pa.restrict_public_buckets |= Flag(c, "RestrictPublicBuckets");
   };
   if (auto* c = b.doc.if_contains("PublicAccessBlock"); c && c->is_object()) apply(c->as_object());
   auto account = s3.AccountPublicAccessBlock(b.owner());

@@ -23,12 +23,7 @@ Result<json::value> PutAccountBlock(S3Service& s3, const Call& call, const json:
   RAMPART_RETURN_IF_ERROR(SameAccount(call, in));
   auto* c = in.if_contains("PublicAccessBlockConfiguration");
   if (!c || !c->is_object()) return MalformedXml();
-  json::object config;
-  for (const char* k : {"BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy",
-                        "RestrictPublicBuckets"}) {
-    auto* v = c->as_object().if_contains(k);
-    config[k] = v && v->is_bool() && v->as_bool();
-  }
+  json::object config = PublicAccessBlockFrom(c->as_object());
   RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     return tx.Put(call.principal.account_id, kKind, "config", json::serialize(config));
   }));

@@ -107,11 +107,6 @@ Result<std::string> OpenKmsKey(S3Service& s3, const Call& call, const json::obje
   return plaintext;
 }
 
-bool IsTrue(const json::object& o, std::string_view member) {
-  auto* v = o.if_contains(member);
-  return v && v->is_bool() && v->as_bool();
-}
-
 }  // namespace
 
 Result<std::optional<std::string>> PresentedCustomerKey(const Call& call, const json::object& in,
@@ -184,13 +179,12 @@ Result<DataKey> NewDataKey(S3Service& s3, const Call& call, const Bucket& b,
         auto* a = rule.if_contains("ApplyServerSideEncryptionByDefault");
         if (a && a->is_object() && Str(a->as_object(), "SSEAlgorithm") == "aws:kms") {
           return NewKmsKey(s3, call, b, in, std::string(Str(a->as_object(), "KMSMasterKeyID")),
-                           IsTrue(rule, "BucketKeyEnabled"), object_key);
+                           Flag(rule, "BucketKeyEnabled"), object_key);
         }
       }
     }
   } else if (sse == "aws:kms") {
-    auto* bk = in.if_contains("BucketKeyEnabled");
-    return NewKmsKey(s3, call, b, in, std::string(kms_key), bk && bk->is_bool() && bk->as_bool(),
+    return NewKmsKey(s3, call, b, in, std::string(kms_key), Flag(in, "BucketKeyEnabled"),
                      object_key);
   } else if (sse == "aws:kms:dsse") {
     return NotServed("DSSE-KMS (aws:kms:dsse)");
@@ -243,7 +237,7 @@ void AddEncryptionHeaders(const json::object& obj, json::object& out) {
   if (const json::object* kms = KmsOf(obj)) {
     out["ServerSideEncryption"] = "aws:kms";
     out["SSEKMSKeyId"] = Str(*kms, "KeyId");
-    if (IsTrue(*kms, "BucketKey")) out["BucketKeyEnabled"] = true;
+    if (Flag(*kms, "BucketKey")) out["BucketKeyEnabled"] = true;
     return;
   }
   out["ServerSideEncryption"] = "AES256";

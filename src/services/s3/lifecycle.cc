@@ -24,12 +24,6 @@ json::value Parse(const std::string& doc) {
   return ec ? json::value() : v;
 }
 
-double Num(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (!v) return 0;
-  return v->is_double() ? v->as_double() : v->is_int64() ? static_cast<double>(v->as_int64()) : 0;
-}
-
 const json::object* Obj(const json::object& o, std::string_view k) {
   auto* v = o.if_contains(k);
   return v && v->is_object() ? &v->as_object() : nullptr;
@@ -62,17 +56,17 @@ Status CheckRule(const json::object& rule, std::vector<std::string>& ids) {
     return Error{"InvalidRequest", "At least one action needs to be specified in a rule", 400,
                  true};
   }
-  if (exp && exp->contains("Days") && Num(*exp, "Days") <= 0) {
+  if (exp && exp->contains("Days") && Number(*exp, "Days") <= 0) {
     return InvalidArgument("'Days' for Expiration action must be a positive integer");
   }
-  if (exp && exp->contains("Date") && std::fmod(Num(*exp, "Date"), 86400.0) != 0) {
+  if (exp && exp->contains("Date") && std::fmod(Number(*exp, "Date"), 86400.0) != 0) {
     return InvalidArgument("'Date' must be at midnight GMT");
   }
-  if (nexp && Num(*nexp, "NoncurrentDays") <= 0) {
+  if (nexp && Number(*nexp, "NoncurrentDays") <= 0) {
     return InvalidArgument(
         "'NoncurrentDays' for NoncurrentVersionExpiration action must be a positive integer");
   }
-  if (abort && Num(*abort, "DaysAfterInitiation") <= 0) {
+  if (abort && Number(*abort, "DaysAfterInitiation") <= 0) {
     return InvalidArgument(
         "'DaysAfterInitiation' for AbortIncompleteMultipartUpload action must be a positive "
         "integer");
@@ -142,13 +136,13 @@ Filter FilterOf(const json::object& rule) {
       if (t.is_object()) f.tags.emplace_back(Str(t.as_object(), "Key"), Str(t.as_object(), "Value"));
     }
   }
-  if (src.contains("ObjectSizeGreaterThan")) f.min_size = Num(src, "ObjectSizeGreaterThan");
-  if (src.contains("ObjectSizeLessThan")) f.max_size = Num(src, "ObjectSizeLessThan");
+  if (src.contains("ObjectSizeGreaterThan")) f.min_size = Number(src, "ObjectSizeGreaterThan");
+  if (src.contains("ObjectSizeLessThan")) f.max_size = Number(src, "ObjectSizeLessThan");
   return f;
 }
 
 bool Matches(const Filter& f, const json::object& obj) {
-  double size = Num(obj, "Size");
+  double size = Number(obj, "Size");
   if (f.min_size >= 0 && !(size > f.min_size)) return false;
   if (f.max_size >= 0 && !(size < f.max_size)) return false;
   for (const auto& [k, v] : f.tags) {
@@ -204,8 +198,8 @@ Status ExpireCurrent(Sweep& sw, const Bucket& b, const json::object& rule, const
         }
         if (!Matches(f, o)) continue;
         bool due = (exp->contains("Days") &&
-                    sw.now >= ExpiresAt(Num(o, "LastModified"), Num(*exp, "Days"), sw.day)) ||
-                   (exp->contains("Date") && sw.now >= Num(*exp, "Date"));
+                    sw.now >= ExpiresAt(Number(o, "LastModified"), Number(*exp, "Days"), sw.day)) ||
+                   (exp->contains("Date") && sw.now >= Number(*exp, "Date"));
         if (!due) continue;
         RAMPART_RETURN_IF_ERROR(DeleteCurrent(tx, b.name, VersioningOf(b.doc), key,
                                               static_cast<int64_t>(sw.now), b.owner(), sw.freed)
@@ -219,7 +213,7 @@ Status ExpireCurrent(Sweep& sw, const Bucket& b, const json::object& rule, const
 Status ExpireNoncurrent(Sweep& sw, const Bucket& b, const json::object& rule, const Filter& f) {
   const json::object* nexp = Obj(rule, "NoncurrentVersionExpiration");
   if (!nexp) return {};
-  double keep = Num(*nexp, "NewerNoncurrentVersions");
+  double keep = Number(*nexp, "NewerNoncurrentVersions");
   return sw.s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
     std::string after, last_key;
     int64_t index = 0;
@@ -235,8 +229,8 @@ Status ExpireNoncurrent(Sweep& sw, const Bucket& b, const json::object& rule, co
         json::value v = Parse(row.doc);
         if (!v.is_object() || !Matches(f, v.as_object()) || index < keep) continue;
         if (IsLocked(v.as_object(), static_cast<int64_t>(sw.now), false)) continue;  // Object Lock
-        double since = Num(v.as_object(), "NoncurrentSince");
-        if (sw.now < ExpiresAt(since, Num(*nexp, "NoncurrentDays"), sw.day)) continue;
+        double since = Number(v.as_object(), "NoncurrentSince");
+        if (sw.now < ExpiresAt(since, Number(*nexp, "NoncurrentDays"), sw.day)) continue;
         for (auto& id : BlobIds(v.as_object())) sw.freed.push_back(std::move(id));
         RAMPART_RETURN_IF_ERROR(tx.Delete(kGlobal, "s3-ver", row.key));
       }
@@ -253,8 +247,8 @@ Status AbortStale(Sweep& sw, const Bucket& b, const json::object& rule, const Fi
     for (const auto& u : uploads) {
       json::value v = Parse(u.doc);
       if (!v.is_object() || !StartsWith(Str(v.as_object(), "Key"), f.prefix)) continue;
-      double started = Num(v.as_object(), "Initiated");
-      if (sw.now < ExpiresAt(started, Num(*abort, "DaysAfterInitiation"), sw.day)) continue;
+      double started = Number(v.as_object(), "Initiated");
+      if (sw.now < ExpiresAt(started, Number(*abort, "DaysAfterInitiation"), sw.day)) continue;
       std::string id = u.key.substr(b.name.size() + 1);
       RAMPART_ASSIGN_OR_RETURN(auto parts, tx.List(kGlobal, "s3-part", id + "/", "", 20000));
       for (const auto& p : parts) {

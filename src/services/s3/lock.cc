@@ -20,42 +20,7 @@ Error NoObjectLock() {
                "The specified object does not have a ObjectLock configuration", 404, true};
 }
 
-double Seconds(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (!v) return 0;
-  return v->is_double() ? v->as_double() : v->is_int64() ? static_cast<double>(v->as_int64()) : 0;
-}
-
 bool ValidMode(std::string_view m) { return m == "GOVERNANCE" || m == "COMPLIANCE"; }
-
-// Loads version `version` ("" = current) of bucket/key in a transaction, lets `fn` change it and
-// saves it where it is (the current row or its history row).
-Status UpdateVersion(S3Service& s3, std::string_view bucket, std::string_view key,
-                     std::string_view version,
-                     const std::function<Status(json::object&)>& fn) {
-  return s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    std::string k = ObjectKey(bucket, key);
-    RAMPART_ASSIGN_OR_RETURN(auto cur, tx.Get(kGlobal, "s3-obj", k));
-    boost::system::error_code ec;
-    json::value cv = cur ? json::parse(*cur, ec) : json::value();
-    if (cv.is_object() && (version.empty() || VersionOf(cv.as_object()) == version)) {
-      if (IsDeleteMarker(cv.as_object())) return NoSuchKey();
-      RAMPART_RETURN_IF_ERROR(fn(cv.as_object()));
-      return tx.Put(kGlobal, "s3-obj", k, json::serialize(cv));
-    }
-    if (version.empty()) return NoSuchKey();
-    RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(kGlobal, "s3-ver", HistoryPrefix(bucket, key), "",
-                                                 100000));
-    for (const auto& row : rows) {
-      json::value v = json::parse(row.doc, ec);
-      if (ec || !v.is_object() || VersionOf(v.as_object()) != version) continue;
-      if (IsDeleteMarker(v.as_object())) return NoSuchKey();
-      RAMPART_RETURN_IF_ERROR(fn(v.as_object()));
-      return tx.Put(kGlobal, "s3-ver", row.key, json::serialize(v));
-    }
-    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
-  });
-}
 
 Result<json::value> PutObjectLockConfiguration(S3Service& s3, const Call&, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
@@ -105,19 +70,18 @@ Result<json::value> PutObjectRetention(S3Service& s3, const Call& call, const js
   const json::object empty;
   const json::object& ret = r && r->is_object() ? r->as_object() : empty;
   std::string_view mode = Str(ret, "Mode");
-  double until = Seconds(ret, "RetainUntilDate");
+  double until = Number(ret, "RetainUntilDate");
   if (!mode.empty() && !ValidMode(mode)) return MalformedXml();
   if (!mode.empty() && until <= static_cast<double>(call.now_epoch_seconds)) {
     return InvalidArgument("The retain until date must be in the future!");
   }
-  auto* bp = in.if_contains("BypassGovernanceRetention");
-  bool bypass = bp && bp->is_bool() && bp->as_bool();
+  bool bypass = Flag(in, "BypassGovernanceRetention");
   RAMPART_RETURN_IF_ERROR(UpdateVersion(s3, b.name, Str(in, "Key"), Str(in, "VersionId"),
                                         [&](json::object& v) -> Status {
     auto* old = v.if_contains("Retention");
     if (old && old->is_object()) {
       std::string_view old_mode = Str(old->as_object(), "Mode");
-      double old_until = Seconds(old->as_object(), "Until");
+      double old_until = Number(old->as_object(), "Until");
       bool active = old_until > static_cast<double>(call.now_epoch_seconds);
       bool weaker = mode.empty() || until < old_until || (old_mode == "COMPLIANCE" && mode != old_mode);
       if (active && weaker && (old_mode == "COMPLIANCE" || !bypass)) {
@@ -143,7 +107,7 @@ Result<json::value> GetObjectRetention(S3Service& s3, const Call& call, const js
   if (!r || !r->is_object()) return NoObjectLock();
   return json::value(json::object{
       {"Retention", json::object{{"Mode", Str(r->as_object(), "Mode")},
-                                 {"RetainUntilDate", Seconds(r->as_object(), "Until")}}}});
+                                 {"RetainUntilDate", Number(r->as_object(), "Until")}}}});
 }
 
 Result<json::value> PutObjectLegalHold(S3Service& s3, const Call&, const json::object& in) {
@@ -180,7 +144,7 @@ bool IsLocked(const json::object& version, int64_t now, bool bypass_governance) 
   if (Str(version, "LegalHold") == "ON") return true;
   auto* r = version.if_contains("Retention");
   if (!r || !r->is_object()) return false;
-  if (Seconds(r->as_object(), "Until") <= static_cast<double>(now)) return false;
+  if (Number(r->as_object(), "Until") <= static_cast<double>(now)) return false;
   return !(bypass_governance && Str(r->as_object(), "Mode") == "GOVERNANCE");
 }
 
@@ -200,7 +164,7 @@ Status ApplyLockOnWrite(const Bucket& b, const json::object& in, int64_t now, js
     meta["LegalHold"] = hold;
   }
   if (!mode.empty() || (until_v && !until_v->is_null())) {
-    double until = Seconds(in, "ObjectLockRetainUntilDate");
+    double until = Number(in, "ObjectLockRetainUntilDate");
     if (mode.empty() || until == 0) {
       return InvalidArgument("x-amz-object-lock-retain-until-date and x-amz-object-lock-mode must "
                              "both be supplied");
@@ -227,7 +191,7 @@ Status ApplyLockOnWrite(const Bucket& b, const json::object& in, int64_t now, js
 void AddLockHeaders(const json::object& version, json::object& out) {
   if (auto* r = version.if_contains("Retention"); r && r->is_object()) {
     out["ObjectLockMode"] = Str(r->as_object(), "Mode");
-    out["ObjectLockRetainUntilDate"] = Seconds(r->as_object(), "Until");
+    out["ObjectLockRetainUntilDate"] = Number(r->as_object(), "Until");
   }
   if (version.contains("LegalHold")) out["ObjectLockLegalHoldStatus"] = Str(version, "LegalHold");
 }

@@ -268,12 +268,6 @@ Result<json::value> PutObject(S3Service& s3, const Call& call, const json::objec
 
 // ---- reads ----
 
-double Seconds(const json::object& o, std::string_view k) {
-  auto* v = o.if_contains(k);
-  if (!v) return 0;
-  return v->is_double() ? v->as_double() : v->is_int64() ? static_cast<double>(v->as_int64()) : 0;
-}
-
 bool EtagMatches(std::string_view condition, std::string_view etag) {
   for (std::string_view part : Split(condition, ',')) {
     part = Trim(part);
@@ -289,18 +283,18 @@ bool EtagMatches(std::string_view condition, std::string_view etag) {
 // If-Match / If-None-Match / If-(Un)Modified-Since, in the precedence RFC 9110 and S3 give them.
 Status CheckConditions(const json::object& in, const json::object& obj) {
   std::string_view etag = Str(obj, "ETag");
-  double modified = std::floor(Seconds(obj, "LastModified"));
+  double modified = std::floor(Number(obj, "LastModified"));
   Error failed{"PreconditionFailed", "At least one of the pre-conditions you specified did not hold",
                412, true};
   Error not_modified{"NotModified", "Not Modified", 304, true};
   bool has_match = in.contains("IfMatch");
   if (has_match && !EtagMatches(Str(in, "IfMatch"), etag)) return failed;
-  if (!has_match && in.contains("IfUnmodifiedSince") && modified > Seconds(in, "IfUnmodifiedSince")) {
+  if (!has_match && in.contains("IfUnmodifiedSince") && modified > Number(in, "IfUnmodifiedSince")) {
     return failed;
   }
   bool has_none = in.contains("IfNoneMatch");
   if (has_none && EtagMatches(Str(in, "IfNoneMatch"), etag)) return not_modified;
-  if (!has_none && in.contains("IfModifiedSince") && modified <= Seconds(in, "IfModifiedSince")) {
+  if (!has_none && in.contains("IfModifiedSince") && modified <= Number(in, "IfModifiedSince")) {
     return not_modified;
   }
   return {};
@@ -348,7 +342,7 @@ json::object ObjectHeaders(const json::object& in, const json::object& obj, bool
   }
   if (auto* v = obj.if_contains("Metadata")) out["Metadata"] = *v;
   out["ETag"] = QuotedEtag(Str(obj, "ETag"));
-  out["LastModified"] = Seconds(obj, "LastModified");
+  out["LastModified"] = Number(obj, "LastModified");
   out["AcceptRanges"] = "bytes";
   if (obj.contains("VersionId")) out["VersionId"] = obj.at("VersionId");
   AddEncryptionHeaders(obj, out);
@@ -490,10 +484,6 @@ Result<json::value> HeadObject(S3Service& s3, const Call& call, const json::obje
 
 // ---- deletes ----
 
-bool Bypass(const json::object& in) {
-  auto* v = in.if_contains("BypassGovernanceRetention");
-  return v && v->is_bool() && v->as_bool();
-}
 
 // Deletes one object (or version); absent keys are not an error (S3 answers 204 either way).
 Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view key,
@@ -520,7 +510,7 @@ Result<json::object> DeleteOne(S3Service& s3, const Bucket& b, std::string_view 
 Result<json::value> DeleteObject(S3Service& s3, const Call& call, const json::object& in) {
   RAMPART_ASSIGN_OR_RETURN(Bucket b, s3.GetBucket(Str(in, "Bucket")));
   RAMPART_ASSIGN_OR_RETURN(json::object out, DeleteOne(s3, b, Str(in, "Key"), Str(in, "VersionId"),
-                                                       call.now_epoch_seconds, Bypass(in)));
+                                                       call.now_epoch_seconds, Flag(in, "BypassGovernanceRetention")));
   return json::value(std::move(out));
 }
 
@@ -540,7 +530,7 @@ Result<json::value> DeleteObjects(S3Service& s3, const Call& call, const json::o
     if (!o.is_object()) return MalformedXml();
     std::string key(Str(o.as_object(), "Key"));
     std::string_view version = Str(o.as_object(), "VersionId");
-    auto done = DeleteOne(s3, b, key, version, call.now_epoch_seconds, Bypass(in));
+    auto done = DeleteOne(s3, b, key, version, call.now_epoch_seconds, Flag(in, "BypassGovernanceRetention"));
     if (!done.ok() && done.error().http_status < 500) {
       json::object e{{"Key", key}, {"Code", done.error().code}, {"Message", done.error().message}};
       if (!version.empty()) e["VersionId"] = version;
@@ -624,7 +614,7 @@ Result<json::value> CopyObject(S3Service& s3, const Call& call, const json::obje
   RAMPART_ASSIGN_OR_RETURN(json::object stored,
                            StoreObject(s3, dest, Str(in, "Key"), data, meta, dk));
   json::object result{{"ETag", QuotedEtag(Str(stored, "ETag"))},
-                      {"LastModified", Seconds(stored, "LastModified")}};
+                      {"LastModified", Number(stored, "LastModified")}};
   json::object out{{"CopyObjectResult", result}};
   AddEncryptionHeaders(stored, out);
   if (stored.contains("VersionId")) out["VersionId"] = stored.at("VersionId");
@@ -703,14 +693,9 @@ Result<json::value> PutObjectAcl(S3Service& s3, const Call&, const json::object&
   if (owner.empty()) owner = b.owner();
   RAMPART_ASSIGN_OR_RETURN(std::optional<json::object> acl, AclFromRequest(s3, b, in, owner, true));
   if (!acl) return json::value(json::object());
-  std::string k = ObjectKey(b.name, Str(in, "Key"));
-  RAMPART_RETURN_IF_ERROR(s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
-    RAMPART_ASSIGN_OR_RETURN(auto doc, tx.Get(kGlobal, "s3-obj", k));
-    if (!doc) return NoSuchKey();
-    json::value v = json::parse(*doc);
-    if (!v.is_object()) return Error::Internal("the stored object metadata is damaged");
-    v.as_object()["Acl"] = *acl;
-    return tx.Put(kGlobal, "s3-obj", k, json::serialize(v));
+  RAMPART_RETURN_IF_ERROR(UpdateVersion(s3, b.name, Str(in, "Key"), "", [&](json::object& v) {
+    v["Acl"] = *acl;
+    return Status();
   }));
   return json::value(json::object());
 }

@@ -118,6 +118,10 @@ Error MalformedXml();
 // ---- helpers shared by the handler files ----
 std::string_view Str(const json::object& in, std::string_view member);  // "" if absent
 std::optional<int64_t> Int(const json::object& in, std::string_view member);
+bool Flag(const json::object& in, std::string_view member);      // a boolean member; false if absent
+double Number(const json::object& in, std::string_view member);  // int or double; 0 if absent
+// The four Block Public Access settings of a PublicAccessBlockConfiguration (absent = false).
+json::object PublicAccessBlockFrom(const json::object& config);
 std::string CanonicalUserId(std::string_view account);  // 64 hex, stable per account
 json::object OwnerOf(std::string_view account);          // {"ID": canonical id}
 std::string ObjectKey(std::string_view bucket, std::string_view key);  // "bucket/key"
@@ -171,6 +175,11 @@ Result<json::object> DeleteVersion(store::EntityTx& tx, std::string_view bucket,
                                    std::string_view key, std::string_view version,
                                    std::vector<std::string>& freed, int64_t now,
                                    bool bypass_governance = false);
+// Loads version `version` ("" = current) of bucket/key in a transaction, lets `fn` change it and
+// saves it where it is (the current row or its history row). NoSuchKey for a delete marker or a
+// missing key, NoSuchVersion for a missing version.
+Status UpdateVersion(S3Service& s3, std::string_view bucket, std::string_view key,
+                     std::string_view version, const std::function<Status(json::object&)>& fn);
 // The current version ("" version) or the one named.
 Result<std::optional<json::object>> FindVersion(store::EntityTx& tx, std::string_view bucket,
                                                 std::string_view key, std::string_view version);

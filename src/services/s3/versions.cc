@@ -200,6 +200,33 @@ Result<std::optional<json::object>> FindVersion(store::EntityTx& tx, std::string
   return std::optional<json::object>(std::move(v.as_object()));
 }
 
+Status UpdateVersion(S3Service& s3, std::string_view bucket, std::string_view key,
+                     std::string_view version,
+                     const std::function<Status(json::object&)>& fn) {
+  return s3.store().entities().Transact([&](store::EntityTx& tx) -> Status {
+    std::string k = ObjectKey(bucket, key);
+    RAMPART_ASSIGN_OR_RETURN(auto cur, tx.Get(kGlobal, "s3-obj", k));
+    boost::system::error_code ec;
+    json::value cv = cur ? json::parse(*cur, ec) : json::value();
+    if (cv.is_object() && (version.empty() || VersionOf(cv.as_object()) == version)) {
+      if (IsDeleteMarker(cv.as_object())) return NoSuchKey();
+      RAMPART_RETURN_IF_ERROR(fn(cv.as_object()));
+      return tx.Put(kGlobal, "s3-obj", k, json::serialize(cv));
+    }
+    if (version.empty()) return NoSuchKey();
+    RAMPART_ASSIGN_OR_RETURN(auto rows, tx.List(kGlobal, "s3-ver", HistoryPrefix(bucket, key), "",
+                                                 100000));
+    for (const auto& row : rows) {
+      json::value v = json::parse(row.doc, ec);
+      if (ec || !v.is_object() || VersionOf(v.as_object()) != version) continue;
+      if (IsDeleteMarker(v.as_object())) return NoSuchKey();
+      RAMPART_RETURN_IF_ERROR(fn(v.as_object()));
+      return tx.Put(kGlobal, "s3-ver", row.key, json::serialize(v));
+    }
+    return Error{"NoSuchVersion", "The specified version does not exist.", 404, true};
+  });
+}
+
 bool IsDeleteMarker(const json::object& obj) { return IsMarker(obj); }
 
 }  // namespace rampart::services::s3
